@@ -1,0 +1,133 @@
+/**
+ * Argument specifications: each knows how to describe itself and how to check a value
+ * that came out of YAML (after expressions are evaluated). A failed check throws
+ * ArgTypeError with a message that completes "argument 'x' must be ...".
+ */
+
+export class ArgTypeError extends Error {}
+
+export interface ArgSpec<T> {
+  /** How the value is written, for errors and docs: "a positive integer", "int or [h, w]". */
+  readonly type: string;
+  /** Absent means required. */
+  readonly default?: T;
+  readonly required: boolean;
+  readonly doc: string;
+  parse(value: unknown): T;
+}
+
+interface SpecOptions<T> {
+  default?: T;
+  doc: string;
+}
+
+function spec<T>(type: string, options: SpecOptions<T>, parse: (value: unknown) => T): ArgSpec<T> {
+  const required = !('default' in options);
+  return { type, required, doc: options.doc, parse, ...(required ? {} : { default: options.default as T }) };
+}
+
+function checkInt(value: unknown, min: number, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new ArgTypeError(`must be ${what}, got ${show(value)}`);
+  if (value < min) throw new ArgTypeError(`must be ${what}, got ${value}`);
+  if (!Number.isSafeInteger(value)) throw new ArgTypeError(`is too large: ${value}`);
+  return value;
+}
+
+function intWord(min: number): string {
+  return min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
+}
+
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  if (typeof value === 'object') return 'a map';
+  return String(value);
+}
+
+export function int(options: SpecOptions<number> & { min?: number }): ArgSpec<number> {
+  const min = options.min ?? 1;
+  return spec(intWord(min), options, (v) => checkInt(v, min, intWord(min)));
+}
+
+export function number(options: SpecOptions<number> & { min?: number; max?: number; exclusiveMin?: boolean }): ArgSpec<number> {
+  const parts = ['a number'];
+  if (options.min !== undefined) parts.push(`${options.exclusiveMin ? '>' : '>='} ${options.min}`);
+  if (options.max !== undefined) parts.push(`<= ${options.max}`);
+  const type = parts.join(' ');
+  return spec(type, options, (v) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
+    const { min, max, exclusiveMin } = options;
+    if (min !== undefined && (exclusiveMin ? v <= min : v < min)) throw new ArgTypeError(`must be ${type}, got ${v}`);
+    if (max !== undefined && v > max) throw new ArgTypeError(`must be ${type}, got ${v}`);
+    return v;
+  });
+}
+
+export function bool(options: SpecOptions<boolean>): ArgSpec<boolean> {
+  return spec('true or false', options, (v) => {
+    if (typeof v !== 'boolean') throw new ArgTypeError(`must be true or false, got ${show(v)}`);
+    return v;
+  });
+}
+
+/** An int applying to both spatial axes, or [h, w]. */
+export function pair(options: SpecOptions<readonly [number, number]> & { min?: number }): ArgSpec<readonly [number, number]> {
+  const min = options.min ?? 1;
+  const word = intWord(min);
+  const type = `${word} or [h, w]`;
+  return spec(type, options, (v) => {
+    if (typeof v === 'number') {
+      const n = checkInt(v, min, type);
+      return [n, n] as const;
+    }
+    if (Array.isArray(v) && v.length === 2) {
+      return [checkInt(v[0], min, type), checkInt(v[1], min, type)] as const;
+    }
+    throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
+  });
+}
+
+/** Explicit padding: top, bottom, left, right. */
+export interface Padding4 {
+  readonly top: number;
+  readonly bottom: number;
+  readonly left: number;
+  readonly right: number;
+}
+
+export type PaddingArg = Padding4 | 'same' | 'valid';
+
+/** int, [h, w], [top, bottom, left, right], `same` or `valid`. `same` is resolved by the kind, which knows the kernel. */
+export function padding(options: SpecOptions<PaddingArg>): ArgSpec<PaddingArg> {
+  const type = 'a non-negative integer, [h, w], [top, bottom, left, right], "same" or "valid"';
+  return spec(type, options, (v) => {
+    if (v === 'same' || v === 'valid') return v;
+    const n = (x: unknown) => checkInt(x, 0, type);
+    if (typeof v === 'number') {
+      const p = n(v);
+      return { top: p, bottom: p, left: p, right: p };
+    }
+    if (Array.isArray(v) && v.length === 2) {
+      const [h, w] = [n(v[0]), n(v[1])];
+      return { top: h, bottom: h, left: w, right: w };
+    }
+    if (Array.isArray(v) && v.length === 4) {
+      return { top: n(v[0]), bottom: n(v[1]), left: n(v[2]), right: n(v[3]) };
+    }
+    throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
+  });
+}
+
+/** A symmetric padding: int or [h, w] (pooling layers, as in PyTorch). */
+export function symmetricPadding(options: SpecOptions<readonly [number, number]>): ArgSpec<readonly [number, number]> {
+  return pair({ ...options, min: 0 });
+}
+
+export function oneOf<T extends string>(values: readonly T[], options: SpecOptions<T>): ArgSpec<T> {
+  const type = values.map((v) => JSON.stringify(v)).join(' or ');
+  return spec(type, options, (v) => {
+    if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
+    throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
+  });
+}

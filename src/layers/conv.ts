@@ -1,0 +1,77 @@
+/**
+ * conv: a 2-D convolution (PyTorch's nn.Conv2d).
+ * Input [Cin, H, W], weight [Cout, Cin/groups, kh, kw], output [Cout, Hout, Wout].
+ */
+import { bool, int, pair, padding, type Padding4 } from './args.js';
+import { LayerError, requireFeatureMap, type LayerKind, type Shape, type TensorSpec } from './kind.js';
+import { checkedWindowOutputSize } from './window.js';
+
+export interface ConvArgs {
+  readonly out: number;
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: Padding4;
+  readonly dilation: readonly [number, number];
+  readonly groups: number;
+  readonly bias: boolean;
+}
+
+export const conv: LayerKind<ConvArgs> = {
+  kind: 'conv',
+  summary: '2-D convolution (nn.Conv2d)',
+  arity: { min: 1, max: 1 },
+  args: {
+    out: int({ doc: 'output channels' }),
+    kernel: pair({ doc: 'kernel size' }),
+    stride: pair({ default: [1, 1], doc: 'stride' }),
+    padding: padding({ default: { top: 0, bottom: 0, left: 0, right: 0 }, doc: 'zero padding; "same" keeps the size (stride 1 only), "valid" is 0' }),
+    dilation: pair({ default: [1, 1], doc: 'spacing between kernel taps' }),
+    groups: int({ default: 1, doc: 'channel groups; equal to the input channels for a depthwise convolution' }),
+    bias: bool({ default: true, doc: 'learn an additive bias per output channel' }),
+  },
+  resolve(raw, inputs) {
+    const input = inputs[0]!;
+    requireFeatureMap('conv', input);
+    const a = raw as Omit<ConvArgs, 'padding'> & { padding: Padding4 | 'same' | 'valid' };
+    const cin = input[0]!;
+    if (cin % a.groups !== 0) {
+      throw new LayerError(`groups ${a.groups} does not divide the ${cin} input channels`, 'groups');
+    }
+    if (a.out % a.groups !== 0) {
+      throw new LayerError(`groups ${a.groups} does not divide the ${a.out} output channels`, 'groups');
+    }
+    return { ...a, padding: resolvePadding(a.padding, a.kernel, a.stride, a.dilation) };
+  },
+  outputShape(inputs, a) {
+    const [, h, w] = inputs[0]!;
+    const p = a.padding;
+    const hout = checkedWindowOutputSize('height', {
+      size: h!, padBefore: p.top, padAfter: p.bottom, kernel: a.kernel[0], stride: a.stride[0], dilation: a.dilation[0], ceil: false,
+    });
+    const wout = checkedWindowOutputSize('width', {
+      size: w!, padBefore: p.left, padAfter: p.right, kernel: a.kernel[1], stride: a.stride[1], dilation: a.dilation[1], ceil: false,
+    });
+    return [a.out, hout, wout];
+  },
+  tensors(inputs: readonly Shape[], a): TensorSpec[] {
+    const cin = inputs[0]![0]!;
+    const weight: TensorSpec = { name: 'weight', shape: [a.out, cin / a.groups, a.kernel[0], a.kernel[1]], role: 'parameter', dtype: 'float' };
+    return a.bias ? [weight, { name: 'bias', shape: [a.out], role: 'parameter', dtype: 'float' }] : [weight];
+  },
+};
+
+/** `same` pads dilation*(kernel-1) in total per axis, the extra pixel after (PyTorch's rule). */
+function resolvePadding(
+  p: Padding4 | 'same' | 'valid',
+  kernel: readonly [number, number],
+  stride: readonly [number, number],
+  dilation: readonly [number, number],
+): Padding4 {
+  if (p === 'valid') return { top: 0, bottom: 0, left: 0, right: 0 };
+  if (p !== 'same') return p;
+  if (stride[0] !== 1 || stride[1] !== 1) {
+    throw new LayerError('padding "same" needs stride 1 (as in PyTorch); give the padding explicitly', 'padding');
+  }
+  const [th, tw] = [dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)];
+  return { top: Math.floor(th / 2), bottom: th - Math.floor(th / 2), left: Math.floor(tw / 2), right: tw - Math.floor(tw / 2) };
+}

@@ -1,0 +1,75 @@
+/**
+ * The contract every layer kind fulfils. One kind lives in one file of `src/layers/`,
+ * holds everything about it, and is listed once in `src/layers/index.ts`.
+ */
+import type { ArgSpec } from './args.js';
+
+/** A per-sample tensor shape: [C, H, W] for feature maps, [F] for flat features. The batch is never part of it. */
+export type Shape = readonly number[];
+
+/** A named tensor a layer owns, as PyTorch's `state_dict()` names it (`weight`, `bias`, `running_mean`, ...). */
+export interface TensorSpec {
+  /** The key suffix after the layer's name: `weight` for `layer1.0.conv1.weight`. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Parameters are trainable; buffers (running statistics, counters) are not. */
+  readonly role: 'parameter' | 'buffer';
+  /** Element type. Every tensor is floating point except batchnorm's `num_batches_tracked` counter. */
+  readonly dtype: 'float' | 'int64';
+}
+
+/**
+ * A problem a kind finds in its arguments or input shapes. `arg` names the argument at fault,
+ * so the front end can point at its line and column; without it, the error points at the layer.
+ */
+export class LayerError extends Error {
+  constructor(
+    message: string,
+    readonly arg?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How many inputs a kind takes. */
+export interface Arity {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface LayerKind<Args = unknown> {
+  /** The key used in YAML: `conv`, `maxpool`, ... */
+  readonly kind: string;
+  /** One line for `--help` and `docs/format.md`. */
+  readonly summary: string;
+  readonly arity: Arity;
+  /** Argument specifications, in the order they are documented. `name`, `inputs`, `if`, `repeat`, `output` are common to all kinds and not listed. */
+  readonly args: Readonly<Record<string, ArgSpec<unknown>>>;
+  /**
+   * Checks relations between arguments and the input shapes and returns the normalized arguments.
+   * Receives arguments already type-checked and defaulted by `args`.
+   */
+  resolve(raw: Readonly<Record<string, unknown>>, inputs: readonly Shape[]): Args;
+  /** The per-sample output shape. Throws LayerError when the inputs cannot produce a valid output. */
+  outputShape(inputs: readonly Shape[], args: Args): Shape;
+  /** The tensors this layer owns, with PyTorch's names and shapes. */
+  tensors(inputs: readonly Shape[], args: Args): readonly TensorSpec[];
+}
+
+/** Product of a shape's dimensions. */
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Throws unless the input is a feature map [C, H, W]. */
+export function requireFeatureMap(kind: string, shape: Shape): void {
+  if (shape.length !== 3) {
+    throw new LayerError(`${kind} expects a feature map [C, H, W], got ${formatShape(shape)}`);
+  }
+}

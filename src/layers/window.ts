@@ -1,0 +1,43 @@
+/**
+ * The one formula for sliding windows (convolution and pooling), as PyTorch computes it:
+ *
+ *   out = floor((in + pad_before + pad_after - dilation*(kernel-1) - 1) / stride) + 1
+ *
+ * In ceil mode the division rounds up, and, as in PyTorch, the last window must start inside
+ * the input or the leading padding: if (out-1)*stride >= in + pad_before, one window is dropped.
+ */
+import { LayerError } from './kind.js';
+
+export interface WindowAxis {
+  readonly size: number;
+  readonly padBefore: number;
+  readonly padAfter: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly dilation: number;
+  readonly ceil: boolean;
+}
+
+export function windowOutputSize(a: WindowAxis): number {
+  const extent = a.dilation * (a.kernel - 1) + 1;
+  const span = a.size + a.padBefore + a.padAfter - extent;
+  if (span < 0) return 0;
+  if (!a.ceil) return Math.floor(span / a.stride) + 1;
+  let out = Math.ceil(span / a.stride) + 1;
+  if ((out - 1) * a.stride >= a.size + a.padBefore) out -= 1;
+  return out;
+}
+
+/** The output size along one axis, or a LayerError that says why there is none. */
+export function checkedWindowOutputSize(axisName: 'height' | 'width', a: WindowAxis): number {
+  const out = windowOutputSize(a);
+  if (out <= 0) {
+    const extent = a.dilation * (a.kernel - 1) + 1;
+    const dil = a.dilation > 1 ? `, dilation ${a.dilation}` : '';
+    throw new LayerError(
+      `output ${axisName} would be ${out}: input ${axisName} ${a.size} + padding ${a.padBefore + a.padAfter} ` +
+        `is smaller than the window extent ${extent} (kernel ${a.kernel}${dil})`,
+    );
+  }
+  return out;
+}
