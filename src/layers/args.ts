@@ -50,16 +50,23 @@ export function int(options: SpecOptions<number> & { min?: number }): ArgSpec<nu
   return spec(intWord(min), options, (v) => checkInt(v, min, intWord(min)));
 }
 
-export function number(options: SpecOptions<number> & { min?: number; max?: number; exclusiveMin?: boolean }): ArgSpec<number> {
-  const parts = ['a number'];
-  if (options.min !== undefined) parts.push(`${options.exclusiveMin ? '>' : '>='} ${options.min}`);
-  if (options.max !== undefined) parts.push(`<= ${options.max}`);
-  const type = parts.join(' ');
+export function number(
+  options: SpecOptions<number> & { min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean },
+): ArgSpec<number> {
+  const { min, max, exclusiveMin, exclusiveMax } = options;
+  // Both bounds read as an interval ("a number in [0, 1)"); one bound as a comparison.
+  const type =
+    min !== undefined && max !== undefined
+      ? `a number in ${exclusiveMin ? '(' : '['}${min}, ${max}${exclusiveMax ? ')' : ']'}`
+      : min !== undefined
+        ? `a number ${exclusiveMin ? '>' : '>='} ${min}`
+        : max !== undefined
+          ? `a number ${exclusiveMax ? '<' : '<='} ${max}`
+          : 'a number';
   return spec(type, options, (v) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
-    const { min, max, exclusiveMin } = options;
     if (min !== undefined && (exclusiveMin ? v <= min : v < min)) throw new ArgTypeError(`must be ${type}, got ${v}`);
-    if (max !== undefined && v > max) throw new ArgTypeError(`must be ${type}, got ${v}`);
+    if (max !== undefined && (exclusiveMax ? v >= max : v > max)) throw new ArgTypeError(`must be ${type}, got ${v}`);
     return v;
   });
 }
@@ -86,6 +93,18 @@ export function pair(options: SpecOptions<readonly [number, number]> & { min?: n
     }
     throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
   });
+}
+
+/**
+ * A pair that may be left out: absent (or null) means null, and the kind fills it in from
+ * other arguments. Pooling's stride uses it, because PyTorch defaults the stride to the kernel.
+ * `doc` should say what the absent value means.
+ */
+export function optionalPair(options: { doc: string; min?: number }): ArgSpec<readonly [number, number] | null> {
+  const inner = pair({ doc: options.doc, ...(options.min !== undefined ? { min: options.min } : {}) });
+  return spec<readonly [number, number] | null>(inner.type, { default: null, doc: options.doc }, (v) =>
+    v === null ? null : inner.parse(v),
+  );
 }
 
 /** Explicit padding: top, bottom, left, right. */

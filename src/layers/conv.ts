@@ -3,7 +3,7 @@
  * Input [Cin, H, W], weight [Cout, Cin/groups, kh, kw], output [Cout, Hout, Wout].
  */
 import { bool, int, pair, padding, type Padding4 } from './args.js';
-import { LayerError, requireFeatureMap, type LayerKind, type Shape, type TensorSpec } from './kind.js';
+import { LayerError, numel, requireFeatureMap, type LayerKind, type Shape, type TensorSpec } from './kind.js';
 import { checkedWindowOutputSize } from './window.js';
 
 export interface ConvArgs {
@@ -57,6 +57,16 @@ export const conv: LayerKind<ConvArgs> = {
     const cin = inputs[0]![0]!;
     const weight: TensorSpec = { name: 'weight', shape: [a.out, cin / a.groups, a.kernel[0], a.kernel[1]], role: 'parameter', dtype: 'float' };
     return a.bias ? [weight, { name: 'bias', shape: [a.out], role: 'parameter', dtype: 'float' }] : [weight];
+  },
+  cost(inputs, output, a) {
+    const cin = inputs[0]![0]!;
+    const outputs = numel(output);
+    // One MAC per weight tap per output element; the bias is one add per output element.
+    const macs = outputs * (cin / a.groups) * a.kernel[0] * a.kernel[1];
+    return { macs, flops: 2 * macs + (a.bias ? outputs : 0) };
+  },
+  receptiveField(_inputs, _output, a) {
+    return { type: 'window', kernel: a.kernel, stride: a.stride, padding: [a.padding.top, a.padding.left], dilation: a.dilation };
   },
 };
 

@@ -54,7 +54,41 @@ export interface LayerKind<Args = unknown> {
   outputShape(inputs: readonly Shape[], args: Args): Shape;
   /** The tensors this layer owns, with PyTorch's names and shapes. */
   tensors(inputs: readonly Shape[], args: Args): readonly TensorSpec[];
+  /**
+   * Arithmetic per sample (batch 1); the analysis multiplies by the batch. Every kind states its
+   * count here and in docs/metrics.md, so no kind is silently free.
+   */
+  cost(inputs: readonly Shape[], output: Shape, args: Args): OpCount;
+  /** How this layer transforms a receptive field (Araujo et al., Distill 2019). */
+  receptiveField(inputs: readonly Shape[], output: Shape, args: Args): FieldStep;
 }
+
+/**
+ * Operation counts for one sample. `macs` counts multiply-accumulates of conv and linear only
+ * (torchvision's "GFLOPS" convention); `flops` counts every arithmetic op, 2 per MAC.
+ */
+export interface OpCount {
+  readonly macs: number;
+  readonly flops: number;
+}
+
+/**
+ * A layer's effect on receptive fields:
+ * - `window`: a sliding window with kernel, stride, leading padding and dilation per axis [h, w];
+ * - `pointwise`: each output element sees exactly the same input positions (relu, batchnorm,
+ *   flatten, dropout); merges (add, concat) are pointwise per input and the analysis combines paths;
+ * - `global`: each output sees the whole input (global pooling, linear, softmax over features).
+ */
+export type FieldStep =
+  | {
+      readonly type: 'window';
+      readonly kernel: readonly [number, number];
+      readonly stride: readonly [number, number];
+      readonly padding: readonly [number, number];
+      readonly dilation: readonly [number, number];
+    }
+  | { readonly type: 'pointwise' }
+  | { readonly type: 'global' };
 
 /** Product of a shape's dimensions. */
 export function numel(shape: readonly number[]): number {

@@ -1,0 +1,105 @@
+/**
+ * YAML text to a tree of plain values that remember where they were written. The rest of the
+ * front end works on this tree, so every error can point at a line and column.
+ *
+ * Aliases are expanded here, under a budget: a "billion laughs" file is refused instead of
+ * being expanded until memory runs out.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Document } from 'yaml';
+import { DiagnosticBag, type SourcePos } from './diagnostics.js';
+
+export type Located =
+  | { readonly type: 'scalar'; readonly value: string | number | boolean | null; readonly pos: SourcePos }
+  | { readonly type: 'seq'; readonly items: readonly Located[]; readonly pos: SourcePos }
+  | { readonly type: 'map'; readonly entries: readonly MapEntry[]; readonly pos: SourcePos };
+
+export interface MapEntry {
+  readonly key: string;
+  readonly keyPos: SourcePos;
+  readonly value: Located;
+}
+
+/** The most YAML nodes a file may expand to, aliases included. Generous for real models. */
+export const MAX_YAML_NODES = 1_000_000;
+
+export class YamlBombError extends Error {}
+
+export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  const posAt = (offset: number | undefined): SourcePos => {
+    const p = lineCounter.linePos(offset ?? 0);
+    return { line: p.line, col: p.col };
+  };
+  for (const e of doc.errors) {
+    bag.error(posAt(e.pos[0]), `malformed YAML: ${firstLine(e.message)}`);
+  }
+  if (doc.errors.length > 0) return undefined;
+  let budget = MAX_YAML_NODES;
+  const convert = (node: unknown, depth: number): Located => {
+    if (--budget < 0) {
+      throw new YamlBombError(`the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`);
+    }
+    if (depth > 200) throw new YamlBombError('the YAML is nested more than 200 levels deep; refusing it');
+    if (node === null || node === undefined) return { type: 'scalar', value: null, pos: posAt(0) };
+    const yamlNode = node as YamlNode;
+    const pos = posAt(yamlNode.range?.[0]);
+    if (isAlias(yamlNode)) {
+      const target = yamlNode.resolve(doc as Document);
+      if (!target) throw new YamlBombError(`unknown alias *${yamlNode.source}`);
+      return convert(target, depth + 1);
+    }
+    if (isScalar(yamlNode)) {
+      const v = yamlNode.value;
+      if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return { type: 'scalar', value: v, pos };
+      if (typeof v === 'bigint') return { type: 'scalar', value: Number(v), pos };
+      return { type: 'scalar', value: String(v), pos };
+    }
+    if (isSeq(yamlNode)) {
+      return { type: 'seq', items: yamlNode.items.map((item) => convert(item, depth + 1)), pos };
+    }
+    if (isMap(yamlNode)) {
+      const entries: MapEntry[] = [];
+      for (const pair of yamlNode.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key as YamlNode | null;
+        const key = isScalar(keyNode) ? String(keyNode.value) : '';
+        const keyPos = posAt(keyNode?.range?.[0]);
+        // A key with no value (`relu:`) holds null, positioned at its key.
+        const value = pair.value === null || pair.value === undefined ? { type: 'scalar' as const, value: null, pos: keyPos } : convert(pair.value, depth + 1);
+        entries.push({ key, keyPos, value });
+      }
+      return { type: 'map', entries, pos };
+    }
+    return { type: 'scalar', value: null, pos };
+  };
+  try {
+    return convert(doc.contents, 0);
+  } catch (e) {
+    if (e instanceof YamlBombError) {
+      bag.error({ line: 1, col: 1 }, e.message);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+export function entry(map: Located & { type: 'map' }, key: string): MapEntry | undefined {
+  return map.entries.find((e) => e.key === key);
+}
+
+/** A located value as plain data, for values that need no positions inside (lists of ints, maps of params). */
+export function plain(node: Located): unknown {
+  switch (node.type) {
+    case 'scalar':
+      return node.value;
+    case 'seq':
+      return node.items.map(plain);
+    case 'map':
+      return Object.fromEntries(node.entries.map((e) => [e.key, plain(e.value)]));
+  }
+}

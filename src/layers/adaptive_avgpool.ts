@@ -1,0 +1,60 @@
+/**
+ * adaptive_avgpool: average pooling to a fixed output size (PyTorch's nn.AdaptiveAvgPool2d).
+ * Input [C, H, W], output [C, h, w]; no tensors.
+ *
+ * Along an axis of input size n and output size m, output i averages the input window
+ * [floor(i*n/m), ceil((i+1)*n/m)), as PyTorch computes it. Windows may differ in size and overlap.
+ */
+import { pair } from './args.js';
+import { requireFeatureMap, type FieldStep, type LayerKind } from './kind.js';
+
+export interface AdaptiveAvgPoolArgs {
+  readonly size: readonly [number, number];
+}
+
+/** Sum of the window sizes along one axis. */
+function windowTotal(n: number, m: number): number {
+  let total = 0;
+  for (let i = 0; i < m; i++) total += Math.ceil(((i + 1) * n) / m) - Math.floor((i * n) / m);
+  return total;
+}
+
+export const adaptive_avgpool: LayerKind<AdaptiveAvgPoolArgs> = {
+  kind: 'adaptive_avgpool',
+  summary: 'average pooling to a fixed output size (nn.AdaptiveAvgPool2d)',
+  arity: { min: 1, max: 1 },
+  args: {
+    size: pair({ doc: 'output size' }),
+  },
+  resolve(raw, inputs) {
+    requireFeatureMap('adaptive_avgpool', inputs[0]!);
+    // Each value was checked and defaulted by `args` already.
+    return raw as unknown as AdaptiveAvgPoolArgs;
+  },
+  outputShape(inputs, a) {
+    return [inputs[0]![0]!, a.size[0], a.size[1]];
+  },
+  tensors() {
+    return [];
+  },
+  cost(inputs, _output, a) {
+    const [c, h, w] = inputs[0]!;
+    // A window of area A costs A - 1 adds and 1 divide, so A flops, as in avgpool. The windows
+    // are separable, so the sum of the areas is (sum of heights) * (sum of widths) per channel.
+    return { macs: 0, flops: c! * windowTotal(h!, a.size[0]) * windowTotal(w!, a.size[1]) };
+  },
+  receptiveField(inputs, _output, a): FieldStep {
+    const [, h, w] = inputs[0]!;
+    const [oh, ow] = a.size;
+    if (h === oh && w === ow) return { type: 'pointwise' };
+    if (oh === 1 && ow === 1) return { type: 'global' };
+    if (h! % oh === 0 && w! % ow === 0) {
+      // Uniform windows: exactly a pooling with kernel = stride = in/out.
+      const k = [h! / oh, w! / ow] as const;
+      return { type: 'window', kernel: k, stride: k, padding: [0, 0], dilation: [1, 1] };
+    }
+    // Non-uniform windows (sizes and steps vary) have no single window step; reported
+    // conservatively as global, which over-states the field rather than under-stating it.
+    return { type: 'global' };
+  },
+};

@@ -1,0 +1,36 @@
+/**
+ * add: elementwise sum of two or more inputs of equal shape (a residual connection, `x + y` in PyTorch).
+ * No broadcasting: the shapes must be identical. No tensors.
+ */
+import { LayerError, formatShape, numel, type LayerKind } from './kind.js';
+
+export const add: LayerKind<Record<string, never>> = {
+  kind: 'add',
+  summary: 'elementwise sum of inputs of equal shape (residual connections)',
+  arity: { min: 2, max: Infinity },
+  args: {},
+  resolve(_raw, inputs) {
+    const first = inputs[0]!;
+    inputs.forEach((shape, i) => {
+      if (shape.length !== first.length || shape.some((d, j) => d !== first[j])) {
+        // Inputs are numbered from 1, as the user reads them in the `inputs` list.
+        throw new LayerError(`input ${i + 1} has shape ${formatShape(shape)}, input 1 has ${formatShape(first)}: add needs equal shapes`);
+      }
+    });
+    return {};
+  },
+  outputShape(inputs) {
+    return inputs[0]!;
+  },
+  tensors() {
+    return [];
+  },
+  cost(inputs, output) {
+    // n inputs: n - 1 adds per element.
+    return { macs: 0, flops: (inputs.length - 1) * numel(output) };
+  },
+  receptiveField() {
+    // Pointwise along each input; the analysis combines the paths.
+    return { type: 'pointwise' };
+  },
+};

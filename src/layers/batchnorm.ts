@@ -1,0 +1,57 @@
+/**
+ * batchnorm: batch normalization (PyTorch's nn.BatchNorm2d on [C, H, W], nn.BatchNorm1d on [F]).
+ * Output has the input's shape. Tensors are torchvision's state_dict entries for the layer.
+ */
+import { bool, number } from './args.js';
+import { LayerError, formatShape, numel, type LayerKind, type TensorSpec } from './kind.js';
+
+export interface BatchNormArgs {
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+}
+
+export const batchnorm: LayerKind<BatchNormArgs> = {
+  kind: 'batchnorm',
+  summary: 'batch normalization (nn.BatchNorm2d, or nn.BatchNorm1d on flat features)',
+  arity: { min: 1, max: 1 },
+  args: {
+    eps: number({ default: 1e-5, min: 0, exclusiveMin: true, doc: 'added to the variance for numerical stability' }),
+    momentum: number({ default: 0.1, min: 0, max: 1, doc: 'weight of the new batch in the running statistics' }),
+    affine: bool({ default: true, doc: 'learn a scale (weight) and shift (bias) per channel' }),
+  },
+  resolve(raw, inputs) {
+    const input = inputs[0]!;
+    if (input.length !== 3 && input.length !== 1) {
+      throw new LayerError(`batchnorm expects a feature map [C, H, W] or flat features [F], got ${formatShape(input)}`);
+    }
+    // Each value was checked and defaulted by `args` already.
+    return raw as unknown as BatchNormArgs;
+  },
+  outputShape(inputs) {
+    return inputs[0]!;
+  },
+  tensors(inputs, a): TensorSpec[] {
+    const c = inputs[0]![0]!;
+    const stats: TensorSpec[] = [
+      { name: 'running_mean', shape: [c], role: 'buffer', dtype: 'float' },
+      { name: 'running_var', shape: [c], role: 'buffer', dtype: 'float' },
+      // A scalar counter, kept even when momentum is set (torchvision checkpoints have it).
+      { name: 'num_batches_tracked', shape: [], role: 'buffer', dtype: 'int64' },
+    ];
+    if (!a.affine) return stats;
+    return [
+      { name: 'weight', shape: [c], role: 'parameter', dtype: 'float' },
+      { name: 'bias', shape: [c], role: 'parameter', dtype: 'float' },
+      ...stats,
+    ];
+  },
+  cost(inputs) {
+    // At inference the statistics and the affine transform fold into one scale and one shift
+    // per channel: 2 flops per element, whether or not the layer is affine.
+    return { macs: 0, flops: 2 * numel(inputs[0]!) };
+  },
+  receptiveField() {
+    return { type: 'pointwise' };
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * flatten: [C, H, W] to [C*H*W] (PyTorch's nn.Flatten, or torch.flatten(x, 1)). Any shape; no tensors.
+ */
+import { numel, type LayerKind } from './kind.js';
+
+export const flatten: LayerKind<Record<string, never>> = {
+  kind: 'flatten',
+  summary: 'flatten to one axis of features (nn.Flatten)',
+  arity: { min: 1, max: 1 },
+  args: {},
+  resolve() {
+    return {};
+  },
+  outputShape(inputs) {
+    return [numel(inputs[0]!)];
+  },
+  tensors() {
+    return [];
+  },
+  cost() {
+    // A view of the same memory: no arithmetic.
+    return { macs: 0, flops: 0 };
+  },
+  receptiveField() {
+    // Each output element is one input element, moved.
+    return { type: 'pointwise' };
+  },
+};

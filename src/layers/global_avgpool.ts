@@ -1,0 +1,29 @@
+/**
+ * global_avgpool: average over all positions of each channel (PyTorch's nn.AdaptiveAvgPool2d(1)).
+ * Input [C, H, W], output [C, 1, 1]; no tensors.
+ */
+import { numel, requireFeatureMap, type LayerKind } from './kind.js';
+
+export const global_avgpool: LayerKind<Record<string, never>> = {
+  kind: 'global_avgpool',
+  summary: 'average over all positions of each channel (nn.AdaptiveAvgPool2d(1))',
+  arity: { min: 1, max: 1 },
+  args: {},
+  resolve(_raw, inputs) {
+    requireFeatureMap('global_avgpool', inputs[0]!);
+    return {};
+  },
+  outputShape(inputs) {
+    return [inputs[0]![0]!, 1, 1];
+  },
+  tensors() {
+    return [];
+  },
+  cost(inputs) {
+    // H*W - 1 adds and 1 divide per channel.
+    return { macs: 0, flops: numel(inputs[0]!) };
+  },
+  receptiveField() {
+    return { type: 'global' };
+  },
+};

@@ -1,0 +1,26 @@
+/**
+ * identity: passes its input through unchanged (PyTorch's nn.Identity). Any shape; no tensors.
+ */
+import type { LayerKind } from './kind.js';
+
+export const identity: LayerKind<Record<string, never>> = {
+  kind: 'identity',
+  summary: 'passes the input through (nn.Identity)',
+  arity: { min: 1, max: 1 },
+  args: {},
+  resolve() {
+    return {};
+  },
+  outputShape(inputs) {
+    return inputs[0]!;
+  },
+  tensors() {
+    return [];
+  },
+  cost() {
+    return { macs: 0, flops: 0 };
+  },
+  receptiveField() {
+    return { type: 'pointwise' };
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * linear: a fully connected layer (PyTorch's nn.Linear).
+ * Input [F], weight [out, F], output [out].
+ */
+import { bool, int } from './args.js';
+import { LayerError, formatShape, type LayerKind, type TensorSpec } from './kind.js';
+
+export interface LinearArgs {
+  readonly out: number;
+  readonly bias: boolean;
+}
+
+export const linear: LayerKind<LinearArgs> = {
+  kind: 'linear',
+  summary: 'fully connected layer (nn.Linear)',
+  arity: { min: 1, max: 1 },
+  args: {
+    out: int({ doc: 'output features' }),
+    bias: bool({ default: true, doc: 'learn an additive bias per output feature' }),
+  },
+  resolve(raw, inputs) {
+    const input = inputs[0]!;
+    // nn.Linear would act on the last axis of a feature map; in a CNN that is almost always a
+    // forgotten flatten, so say so instead of silently producing [C, H, out].
+    if (input.length === 3) {
+      throw new LayerError(`linear expects flat features [F], got the feature map ${formatShape(input)}: add a \`flatten\` layer before it`);
+    }
+    if (input.length !== 1) throw new LayerError(`linear expects flat features [F], got ${formatShape(input)}`);
+    // Each value was checked and defaulted by `args` already.
+    return raw as unknown as LinearArgs;
+  },
+  outputShape(_inputs, a) {
+    return [a.out];
+  },
+  tensors(inputs, a): TensorSpec[] {
+    const weight: TensorSpec = { name: 'weight', shape: [a.out, inputs[0]![0]!], role: 'parameter', dtype: 'float' };
+    return a.bias ? [weight, { name: 'bias', shape: [a.out], role: 'parameter', dtype: 'float' }] : [weight];
+  },
+  cost(inputs, _output, a) {
+    // One MAC per weight; the bias is one add per output feature.
+    const macs = inputs[0]![0]! * a.out;
+    return { macs, flops: 2 * macs + (a.bias ? a.out : 0) };
+  },
+  receptiveField() {
+    return { type: 'global' };
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * maxpool: 2-D max pooling (PyTorch's nn.MaxPool2d).
+ * Input [C, H, W], output [C, Hout, Wout]; no tensors.
+ */
+import { bool, optionalPair, pair, symmetricPadding } from './args.js';
+import { LayerError, numel, requireFeatureMap, type LayerKind } from './kind.js';
+import { checkedWindowOutputSize } from './window.js';
+
+export interface MaxPoolArgs {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly ceil: boolean;
+}
+
+export const maxpool: LayerKind<MaxPoolArgs> = {
+  kind: 'maxpool',
+  summary: '2-D max pooling (nn.MaxPool2d)',
+  arity: { min: 1, max: 1 },
+  args: {
+    kernel: pair({ doc: 'window size' }),
+    stride: optionalPair({ doc: 'stride; the kernel size when left out (as in PyTorch)' }),
+    padding: symmetricPadding({ default: [0, 0], doc: 'implicit -infinity padding on both sides; at most half the kernel' }),
+    dilation: pair({ default: [1, 1], doc: 'spacing between window taps' }),
+    ceil: bool({ default: false, doc: "round the output size up (PyTorch's ceil_mode)" }),
+  },
+  resolve(raw, inputs) {
+    requireFeatureMap('maxpool', inputs[0]!);
+    const a = raw as Omit<MaxPoolArgs, 'stride'> & { stride: readonly [number, number] | null };
+    // PyTorch checks kernel/2 >= padding (integer division), whatever the dilation.
+    for (const [axis, i] of [['height', 0], ['width', 1]] as const) {
+      if (a.padding[i] > Math.floor(a.kernel[i] / 2)) {
+        throw new LayerError(
+          `padding ${a.padding[i]} is more than half the kernel ${a.kernel[i]} along the ${axis}: PyTorch requires padding <= kernel/2`,
+          'padding',
+        );
+      }
+    }
+    return { ...a, stride: a.stride ?? a.kernel };
+  },
+  outputShape(inputs, a) {
+    const [c, h, w] = inputs[0]!;
+    const hout = checkedWindowOutputSize('height', {
+      size: h!, padBefore: a.padding[0], padAfter: a.padding[0], kernel: a.kernel[0], stride: a.stride[0], dilation: a.dilation[0], ceil: a.ceil,
+    });
+    const wout = checkedWindowOutputSize('width', {
+      size: w!, padBefore: a.padding[1], padAfter: a.padding[1], kernel: a.kernel[1], stride: a.stride[1], dilation: a.dilation[1], ceil: a.ceil,
+    });
+    return [c!, hout, wout];
+  },
+  tensors() {
+    return [];
+  },
+  cost(_inputs, output, a) {
+    // kh*kw - 1 comparisons per output element, counted on the nominal window even where it
+    // overlaps the padding (the padding is -infinity, still compared).
+    return { macs: 0, flops: numel(output) * (a.kernel[0] * a.kernel[1] - 1) };
+  },
+  receptiveField(_inputs, _output, a) {
+    return { type: 'window', kernel: a.kernel, stride: a.stride, padding: a.padding, dilation: a.dilation };
+  },
+};

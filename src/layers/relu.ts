@@ -1,0 +1,27 @@
+/**
+ * relu: the rectified linear unit max(0, x) (PyTorch's nn.ReLU). Any shape; no tensors.
+ */
+import { numel, type LayerKind } from './kind.js';
+
+export const relu: LayerKind<Record<string, never>> = {
+  kind: 'relu',
+  summary: 'rectified linear unit, max(0, x) (nn.ReLU)',
+  arity: { min: 1, max: 1 },
+  args: {},
+  resolve() {
+    return {};
+  },
+  outputShape(inputs) {
+    return inputs[0]!;
+  },
+  tensors() {
+    return [];
+  },
+  cost(inputs) {
+    // One max (a comparison) per element.
+    return { macs: 0, flops: numel(inputs[0]!) };
+  },
+  receptiveField() {
+    return { type: 'pointwise' };
+  },
+};

@@ -1,0 +1,77 @@
+/**
+ * Runs a layer kind the way the analysis does, from raw YAML-like arguments to every result,
+ * so that tests read as "these arguments on these inputs give this".
+ */
+import { ArgTypeError } from '../../src/layers/args.js';
+import { numel, type FieldStep, type LayerKind, type OpCount, type Shape, type TensorSpec } from '../../src/layers/kind.js';
+
+export interface Applied<Args> {
+  readonly args: Args;
+  readonly output: Shape;
+  readonly tensors: readonly TensorSpec[];
+  /** Elements of the tensors with role `parameter`. */
+  readonly params: number;
+  /** Elements of the tensors with role `buffer`. */
+  readonly buffers: number;
+  readonly cost: OpCount;
+  readonly field: FieldStep;
+}
+
+/**
+ * Parses each raw argument through `kind.args` (unknown and missing arguments are errors,
+ * absent optional ones take their default), then calls resolve, outputShape, tensors, cost and
+ * receptiveField in that order. Argument errors are ArgTypeError with "argument 'x' ..." messages;
+ * LayerErrors from the kind propagate unchanged.
+ */
+export function apply<Args>(kind: LayerKind<Args>, rawArgs: Record<string, unknown>, inputs: readonly Shape[]): Applied<Args> {
+  if (inputs.length < kind.arity.min || inputs.length > kind.arity.max) {
+    throw new Error(`${kind.kind} takes ${kind.arity.min} to ${kind.arity.max} inputs, got ${inputs.length}`);
+  }
+  for (const name of Object.keys(rawArgs)) {
+    if (!Object.hasOwn(kind.args, name)) throw new ArgTypeError(`unknown argument '${name}' for ${kind.kind}`);
+  }
+  const parsed: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(kind.args)) {
+    if (Object.hasOwn(rawArgs, name)) {
+      try {
+        parsed[name] = spec.parse(rawArgs[name]);
+      } catch (e) {
+        if (e instanceof ArgTypeError) throw new ArgTypeError(`argument '${name}' ${e.message}`);
+        throw e;
+      }
+    } else if (spec.required) {
+      throw new ArgTypeError(`missing argument '${name}' for ${kind.kind}`);
+    } else {
+      parsed[name] = spec.default;
+    }
+  }
+  const args = kind.resolve(parsed, inputs);
+  const output = kind.outputShape(inputs, args);
+  const tensors = kind.tensors(inputs, args);
+  const total = (role: TensorSpec['role']) => tensors.filter((t) => t.role === role).reduce((sum, t) => sum + numel(t.shape), 0);
+  return {
+    args,
+    output,
+    tensors,
+    params: total('parameter'),
+    buffers: total('buffer'),
+    cost: kind.cost(inputs, output, args),
+    field: kind.receptiveField(inputs, output, args),
+  };
+}
+
+/** A float parameter, to keep expected tensor lists short. */
+export function param(name: string, shape: readonly number[]): TensorSpec {
+  return { name, shape, role: 'parameter', dtype: 'float' };
+}
+
+/** Runs `fn` and returns the error it throws; fails the test if it does not throw. */
+export function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof Error) return e;
+    throw new Error(`threw a non-Error: ${String(e)}`);
+  }
+  throw new Error('expected an error, none was thrown');
+}
