@@ -122,7 +122,8 @@ class GraphBuilder {
         this.bag.error(e.keyPos, `unknown top-level key '${e.key}'${didYouMean(e.key, TOP_LEVEL_KEYS)} (valid: ${TOP_LEVEL_KEYS.join(', ')})`);
       }
     }
-    const name = this.optionalString(root, 'name') ?? 'model';
+    // A model loaded through a preset is called by the preset: `resnet50`, not `resnet`.
+    const name = this.options.preset ?? this.optionalString(root, 'name') ?? 'model';
     const params = this.topLevelParams(root);
     if (!params) return undefined;
     this.collectBlocks(root);

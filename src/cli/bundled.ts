@@ -1,0 +1,53 @@
+/**
+ * The bundled architectures in `architectures/`: each file is a model, and each preset in a
+ * file is a model too (`resnet50` is the `resnet50` preset of resnet.yaml).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export const ARCHITECTURES_DIR = fileURLToPath(new URL('../../architectures', import.meta.url));
+
+export interface BundledModel {
+  /** What `cnnscope analyze` accepts: a preset name, or the file's path without `.yaml`. */
+  readonly name: string;
+  readonly path: string;
+  readonly preset?: string;
+  readonly family?: string;
+  readonly source?: string;
+}
+
+function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...yamlFiles(p));
+    else if (e.name.endsWith('.yaml') || e.name.endsWith('.yml')) out.push(p);
+  }
+  return out;
+}
+
+export function bundledModels(dir = ARCHITECTURES_DIR): BundledModel[] {
+  const out: BundledModel[] = [];
+  for (const path of yamlFiles(dir)) {
+    const stem = relative(dir, path).replace(/\.ya?ml$/, '').split(sep).join('/');
+    let doc: Record<string, unknown> = {};
+    try {
+      doc = (parse(readFileSync(path, 'utf8')) as Record<string, unknown>) ?? {};
+    } catch {
+      // A broken bundled file still lists under its file name; analyzing it reports the error.
+    }
+    const family = typeof doc['family'] === 'string' ? doc['family'] : undefined;
+    const source = typeof doc['source'] === 'string' ? doc['source'] : undefined;
+    const meta = { ...(family ? { family } : {}), ...(source ? { source } : {}) };
+    const presets = doc['presets'] && typeof doc['presets'] === 'object' ? Object.keys(doc['presets']) : [];
+    if (presets.length === 0 || !presets.includes(stem)) out.push({ name: stem, path, ...meta });
+    for (const preset of presets) out.push({ name: preset, path, preset, ...meta });
+  }
+  return out;
+}
+
+export function findBundled(name: string, dir = ARCHITECTURES_DIR): BundledModel | undefined {
+  return bundledModels(dir).find((m) => m.name === name);
+}

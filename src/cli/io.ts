@@ -1,0 +1,22 @@
+/** What a command needs from the outside world, so tests can run the CLI in-process. */
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown; isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown; isTTY?: boolean };
+  readStdin(): Promise<string>;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** Exit codes, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  /** `check` found a budget or expectation broken. */
+  failed: 1,
+  /** The model file or the command line is invalid. */
+  invalid: 2,
+  /** A bug in cnnscope (EX_SOFTWARE). */
+  internal: 70,
+} as const;
+
+/** An error in how cnnscope was called or in what it was given; printed as one line, exit 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,93 @@
+/** Resolves the model argument (a file, `-` for stdin, or a bundled name) and builds its graph. */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYamlValue } from 'yaml';
+import { buildGraph } from '../graph/build.js';
+import type { Value } from '../graph/expr.js';
+import type { Graph } from '../graph/graph.js';
+import { didYouMean } from '../graph/suggest.js';
+import { bundledModels } from './bundled.js';
+import { UsageError, type CliIo } from './io.js';
+
+export interface ModelOptions {
+  readonly input?: string;
+  readonly set?: readonly string[];
+  readonly preset?: string;
+}
+
+/** The largest model file read: far beyond any real architecture, and a guard against reading a disk image. */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+export async function loadModel(spec: string, options: ModelOptions, io: CliIo): Promise<Graph> {
+  const { text, file, preset } = await readModelText(spec, io);
+  const chosenPreset = options.preset ?? preset;
+  return buildGraph(text, {
+    file,
+    ...(options.input !== undefined ? { input: parseInputShape(options.input) } : {}),
+    ...(options.set ? { set: parseSets(options.set) } : {}),
+    ...(chosenPreset !== undefined ? { preset: chosenPreset } : {}),
+  });
+}
+
+async function readModelText(spec: string, io: CliIo): Promise<{ text: string; file: string; preset?: string }> {
+  if (spec === '-') {
+    const text = await io.readStdin();
+    if (text.length > MAX_FILE_BYTES) throw new UsageError(`<stdin>: the model is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing it`);
+    return { text, file: '<stdin>' };
+  }
+  const path = resolve(io.cwd, spec);
+  const stat = statSafe(path);
+  if (stat?.isFile()) {
+    if (stat.size > MAX_FILE_BYTES) throw new UsageError(`${spec}: the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing it`);
+    try {
+      return { text: readFileSync(path, 'utf8'), file: spec };
+    } catch (e) {
+      throw new UsageError(`${spec}: cannot read the file: ${(e as Error).message}`);
+    }
+  }
+  if (stat?.isDirectory()) throw new UsageError(`${spec}: is a directory, not a model file`);
+  const bundled = bundledModels();
+  const found = bundled.find((m) => m.name === spec);
+  if (!found) {
+    const looksLikePath = /[/\\]|\.ya?ml$/.test(spec);
+    const hint = looksLikePath ? '' : didYouMean(spec, bundled.map((m) => m.name));
+    throw new UsageError(`${spec}: no such file${looksLikePath ? '' : ' or bundled model'}${hint}; 'cnnscope list' shows the bundled models`);
+  }
+  return { text: readFileSync(found.path, 'utf8'), file: found.path, ...(found.preset ? { preset: found.preset } : {}) };
+}
+
+function statSafe(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `--input 3,224,224` (or `3x224x224`, or one number for flat features). */
+export function parseInputShape(text: string): number[] {
+  const parts = text.split(/[,x×]/).map((s) => s.trim());
+  const dims = parts.map(Number);
+  if ((dims.length !== 3 && dims.length !== 1) || !dims.every((d) => Number.isSafeInteger(d) && d > 0)) {
+    throw new UsageError(`--input ${text}: expected C,H,W of positive integers, like 3,224,224`);
+  }
+  return dims;
+}
+
+/** `--set depth=101`: the value is read as YAML, so `true`, `101` and `[1, 2]` keep their types. */
+export function parseSets(sets: readonly string[]): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set ${s}: expected name=value, like depth=101`);
+    const name = s.slice(0, eq).trim();
+    let value: Value;
+    try {
+      value = parseYamlValue(s.slice(eq + 1)) as Value;
+    } catch {
+      throw new UsageError(`--set ${s}: the value is not valid YAML`);
+    }
+    out[name] = value ?? null;
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+/**
+ * The command line: thin commands over the library. Every failure ends here as one line on
+ * stderr and an exit code (see EXIT); a stack trace only with CNNSCOPE_DEBUG=1.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { AnalysisError } from '../analysis/report.js';
+import { ModelError } from '../graph/diagnostics.js';
+import { registerAnalyze } from './analyze.js';
+import { EXIT, UsageError, type CliIo } from './io.js';
+import { registerList } from './list.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = new Command('cnnscope')
+    .description('Static analysis of CNN architectures described in YAML: shapes, parameters, compute, memory, receptive fields.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cnnscope analyze resnet50
+  $ cnnscope analyze architectures/vgg.yaml --json | jq .totals
+  $ cnnscope list
+
+Exit codes: 0 success, 1 a check failed, 2 invalid model or usage, 70 internal error.
+Set NO_COLOR to turn colour off; output to a pipe is never coloured.`,
+    );
+  registerAnalyze(program, io);
+  registerList(program, io);
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    return report(e, io);
+  }
+}
+
+function report(e: unknown, io: CliIo): number {
+  if (e instanceof CommanderError) {
+    // Commander has printed its own message (help, version, or a usage error).
+    return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+  }
+  if (e instanceof ModelError) {
+    const n = e.diagnostics.length;
+    io.stderr.write(`${e.message}\n`);
+    if (n > 1) io.stderr.write(`${n} errors\n`);
+    return EXIT.invalid;
+  }
+  if (e instanceof UsageError || e instanceof AnalysisError) {
+    io.stderr.write(`cnnscope: error: ${e.message}\n`);
+    return EXIT.invalid;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  io.stderr.write(`cnnscope: internal error: ${err.message} (please report it; run with CNNSCOPE_DEBUG=1 for details)\n`);
+  if (io.env['CNNSCOPE_DEBUG']) io.stderr.write(`${err.stack}\n`);
+  return EXIT.internal;
+}
+
+/** The process entry point used by bin/cnnscope.js. */
+export async function main(): Promise<void> {
+  // A closed pipe (`cnnscope ... | head`) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    env: process.env,
+    cwd: process.cwd(),
+  };
+  process.exitCode = await run(process.argv.slice(2), io);
+}

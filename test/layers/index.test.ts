@@ -1,0 +1,59 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { closeKinds, findKind, layerKinds } from '../../src/layers/index.js';
+
+const srcDir = new URL('../../src/layers/', import.meta.url);
+const testDir = new URL('./', import.meta.url);
+const infrastructure = new Set(['kind.ts', 'args.ts', 'window.ts', 'index.ts']);
+const kindFiles = readdirSync(srcDir)
+  .filter((f) => f.endsWith('.ts') && !infrastructure.has(f))
+  .map((f) => f.slice(0, -'.ts'.length))
+  .sort();
+
+describe('layer registry', () => {
+  it('registers exactly one kind per file in src/layers/', () => {
+    expect(Object.keys(layerKinds).sort()).toEqual(kindFiles);
+  });
+
+  it("registers each file's exported kind under the file's name", async () => {
+    for (const file of kindFiles) {
+      const mod = (await import(new URL(`${file}.js`, srcDir).href)) as Record<string, unknown>;
+      expect(mod[file], `${file}.ts exports ${file}`).toBe(layerKinds[file]);
+      expect(layerKinds[file]!.kind).toBe(file);
+      expect(layerKinds[file]!.summary).not.toBe('');
+    }
+  });
+
+  it('has a test file for every kind', () => {
+    const tests = new Set(readdirSync(testDir));
+    expect(kindFiles.filter((k) => !tests.has(`${k}.test.ts`))).toEqual([]);
+  });
+
+  it('finds kinds by exact name only', () => {
+    expect(findKind('conv')).toBe(layerKinds.conv);
+    expect(findKind('Conv')).toBeUndefined();
+    // Not inherited object keys.
+    expect(findKind('constructor')).toBeUndefined();
+    expect(findKind('toString')).toBeUndefined();
+  });
+
+  it('suggests close names, nearest first', () => {
+    expect(closeKinds('maxpool2d')).toEqual(['maxpool']);
+    expect(closeKinds('conv2d')).toEqual(['conv']);
+    expect(closeKinds('BatchNorm2d')).toEqual(['batchnorm']);
+    expect(closeKinds('avg_pool')).toEqual(['avgpool']);
+    expect(closeKinds('global_avg_pool')).toEqual(['global_avgpool']);
+    expect(closeKinds('max')).toEqual(['maxpool']);
+    // Both start with "con": at distances 1 (conv) and 3 (concat). Not lrn, 2 edits away.
+    expect(closeKinds('con')).toEqual(['conv', 'concat']);
+    expect(closeKinds('relu6')).toEqual(['relu']);
+    expect(closeKinds('Relu')).toEqual(['relu']);
+    // Short names allow 1 edit: "ad" is add, "bn" is nothing (2 edits from lrn).
+    expect(closeKinds('ad')).toEqual(['add']);
+    expect(closeKinds('bn')).toEqual([]);
+    // Longer names allow 2, sorted by distance then name.
+    expect(closeKinds('avgpol')).toEqual(['avgpool']);
+    expect(closeKinds('maxpol2')).toEqual(['maxpool']);
+    expect(closeKinds('sigmoid')).toEqual([]);
+  });
+});
