@@ -359,6 +359,8 @@ class GraphBuilder {
       kind = chosen;
     }
     const layerKind = layerKinds[kind];
+    const branches = args ? entry(args, 'branches') : undefined;
+    if (layerKind && branches && layerKind.arity.max > 1) return this.expandBranches(layerKind, args!, branches, pos, ctx, inputs, localName);
     if (layerKind) return this.addLayer(layerKind, args, pos, ctx, inputs, localName);
     if (kind === 'sequential') return this.expandSequential(args, pos, ctx, inputs, localName);
     if (kind === 'residual') return this.expandResidual(args, pos, ctx, inputs, localName);
@@ -506,6 +508,23 @@ class GraphBuilder {
     if (bodyOut === POISONED || shortcutOut === POISONED) return POISONED;
     // The sum is named `add` (then `add_1`, ...) rather than by index: it has no module in PyTorch.
     return this.addLayer(layerKinds['add']!, undefined, pos, ctx, [bodyOut, shortcutOut], localName ?? this.freshName(ctx.scope, 'add'));
+  }
+
+  /** `concat: {branches: [[...], [...]]}`: each path reads the input; the kind joins their outputs. An empty path is the input. */
+  private expandBranches(kind: LayerKind<unknown>, args: LocatedMap, branches: MapEntry, pos: SourcePos, ctx: Context, inputs: number[], localName: string | undefined): number {
+    const who = { name: this.join(ctx.scope.prefix, localName ?? '(branches)'), kind: kind.kind };
+    if (branches.value.type !== 'seq' || !branches.value.items.every((b) => b.type === 'seq')) {
+      this.bag.error(branches.value.pos, "'branches' must be a list of paths, each a list of layers ([] for the input itself)", who);
+      return POISONED;
+    }
+    if (inputs.length !== 1) {
+      this.bag.error(pos, `with 'branches', ${kind.kind} reads one input, got ${inputs.length}`, who);
+      return POISONED;
+    }
+    const outs = branches.value.items.map((path) => this.expandList(path as LocatedSeq, ctx, inputs[0]!));
+    if (outs.includes(POISONED)) return POISONED;
+    const rest: LocatedMap = { ...args, entries: args.entries.filter((e) => e !== branches) };
+    return this.addLayer(kind, rest, pos, ctx, outs, localName);
   }
 
   private expandBlock(block: BlockDef, args: LocatedMap | undefined, pos: SourcePos, ctx: Context, inputs: number[], localName: string | undefined): number {

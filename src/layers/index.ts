@@ -46,33 +46,3 @@ export const layerKinds: Readonly<Record<string, LayerKind<any>>> = Object.freez
 export function findKind(name: string): LayerKind<any> | undefined {
   return Object.hasOwn(layerKinds, name) ? layerKinds[name] : undefined;
 }
-
-/**
- * Kind names close to `name`, for "did you mean" messages: within Levenshtein distance 2 (1 for
- * names of 3 letters or fewer, where 2 edits would match unrelated kinds: `con` is not `lrn`), or
- * one a prefix of the other with at least 3 letters in common (`conv2d` -> `conv`, `max` -> `maxpool`).
- * Case is ignored. Sorted by distance, then by name.
- */
-export function closeKinds(name: string): string[] {
-  const wanted = name.toLowerCase();
-  const maxDistance = wanted.length <= 3 ? 1 : 2;
-  const prefix = (kind: string) => Math.min(kind.length, wanted.length) >= 3 && (kind.startsWith(wanted) || wanted.startsWith(kind));
-  return Object.keys(layerKinds)
-    .map((kind) => ({ kind, distance: levenshtein(wanted, kind) }))
-    .filter(({ kind, distance }) => distance <= maxDistance || prefix(kind))
-    .sort((a, b) => a.distance - b.distance || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
-    .map(({ kind }) => kind);
-}
-
-/** Edit distance with unit-cost insertions, deletions and substitutions. */
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}

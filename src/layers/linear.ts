@@ -39,7 +39,7 @@ export const linear: LayerKind<LinearArgs> = {
   cost(inputs, _output, a) {
     // One MAC per weight; the bias is one add per output feature.
     const macs = inputs[0]![0]! * a.out;
-    return { macs, flops: 2 * macs + 0 };
+    return { macs, flops: 2 * macs + (a.bias ? a.out : 0) };
   },
   receptiveField() {
     return { type: 'global' };

@@ -30,6 +30,10 @@ describe('concat', () => {
     );
     expect(e).toBeInstanceOf(LayerError);
     expect(e.message).toBe('input 2 has spatial size 14x14, input 1 has 28x28: concat needs equal height and width');
+    // The width alone, on a later input.
+    expect(thrown(() => apply(concat, {}, [[8, 7, 7], [8, 7, 7], [8, 7, 6]])).message).toBe(
+      'input 3 has spatial size 7x6, input 1 has 7x7: concat needs equal height and width',
+    );
   });
 
   it('refuses mixed or unsupported ranks', () => {

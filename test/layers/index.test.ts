@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { closeKinds, findKind, layerKinds } from '../../src/layers/index.js';
+import { findKind, layerKinds } from '../../src/layers/index.js';
 
 const srcDir = new URL('../../src/layers/', import.meta.url);
 const testDir = new URL('./', import.meta.url);
@@ -37,23 +37,4 @@ describe('layer registry', () => {
     expect(findKind('toString')).toBeUndefined();
   });
 
-  it('suggests close names, nearest first', () => {
-    expect(closeKinds('maxpool2d')).toEqual(['maxpool']);
-    expect(closeKinds('conv2d')).toEqual(['conv']);
-    expect(closeKinds('BatchNorm2d')).toEqual(['batchnorm']);
-    expect(closeKinds('avg_pool')).toEqual(['avgpool']);
-    expect(closeKinds('global_avg_pool')).toEqual(['global_avgpool']);
-    expect(closeKinds('max')).toEqual(['maxpool']);
-    // Both start with "con": at distances 1 (conv) and 3 (concat). Not lrn, 2 edits away.
-    expect(closeKinds('con')).toEqual(['conv', 'concat']);
-    expect(closeKinds('relu6')).toEqual(['relu']);
-    expect(closeKinds('Relu')).toEqual(['relu']);
-    // Short names allow 1 edit: "ad" is add, "bn" is nothing (2 edits from lrn).
-    expect(closeKinds('ad')).toEqual(['add']);
-    expect(closeKinds('bn')).toEqual([]);
-    // Longer names allow 2, sorted by distance then name.
-    expect(closeKinds('avgpol')).toEqual(['avgpool']);
-    expect(closeKinds('maxpol2')).toEqual(['maxpool']);
-    expect(closeKinds('sigmoid')).toEqual([]);
-  });
 });

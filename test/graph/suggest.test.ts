@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { closeMatches } from '../../src/graph/suggest.js';
+import { layerKinds } from '../../src/layers/index.js';
+
+const closeKinds = (name: string) => closeMatches(name, Object.keys(layerKinds));
+
+describe('closeMatches', () => {
+  it('suggests close names, nearest first', () => {
+    expect(closeKinds('maxpool2d')).toEqual(['maxpool']);
+    expect(closeKinds('conv2d')).toEqual(['conv']);
+    expect(closeKinds('BatchNorm2d')).toEqual(['batchnorm']);
+    expect(closeKinds('avg_pool')).toEqual(['avgpool']);
+    expect(closeKinds('global_avg_pool')).toEqual(['global_avgpool']);
+    expect(closeKinds('max')).toEqual(['maxpool']);
+    // Both start with "con": at distances 1 (conv) and 3 (concat). Not lrn, 2 edits away.
+    expect(closeKinds('con')).toEqual(['conv', 'concat']);
+    expect(closeKinds('relu6')).toEqual(['relu']);
+    expect(closeKinds('Relu')).toEqual(['relu']);
+    // Short names allow 1 edit: "ad" is add, "bn" is nothing (2 edits from lrn).
+    expect(closeKinds('ad')).toEqual(['add']);
+    expect(closeKinds('bn')).toEqual([]);
+    // Longer names allow 2, sorted by distance then name.
+    expect(closeKinds('avgpol')).toEqual(['avgpool']);
+    expect(closeKinds('maxpol2')).toEqual(['maxpool']);
+    expect(closeKinds('sigmoid')).toEqual([]);
+  });
+});
