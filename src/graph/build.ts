@@ -82,6 +82,8 @@ interface Context {
   readonly vars: Vars;
   /** Block names being expanded, outermost first: a block that uses itself is an error, not a hang. */
   readonly blockStack: readonly string[];
+  /** The product of the enclosing repeats: how many times this list is expanded. */
+  readonly multiplicity: number;
 }
 
 type LocatedMap = Located & { type: 'map' };
@@ -91,7 +93,7 @@ export function buildGraph(text: string, options: BuildOptions): Graph {
   const bag = new DiagnosticBag(options.file);
   const root = parseYaml(text, bag);
   bag.throwIfAny();
-  const builder = new GraphBuilder(bag, options);
+  const builder = new GraphBuilder(bag, options, text.split('\n'));
   const graph = builder.build(root!);
   bag.throwIfAny();
   return graph!;
@@ -110,6 +112,8 @@ class GraphBuilder {
   constructor(
     private readonly bag: DiagnosticBag,
     private readonly options: BuildOptions,
+    /** The source lines, to place columns inside quoted expressions. */
+    private readonly lines: readonly string[],
   ) {}
 
   build(root: Located): Graph | undefined {
@@ -144,7 +148,7 @@ class GraphBuilder {
     };
     this.nodes.push(inputNode);
     this.byName.set('input', { id: 0, pos: inputNode.pos });
-    const ctx: Context = { scope: { prefix: '', next: 0, parent: undefined }, vars: params, blockStack: [] };
+    const ctx: Context = { scope: { prefix: '', next: 0, parent: undefined }, vars: params, blockStack: [], multiplicity: 1 };
     let last: number;
     try {
       last = this.expandList(layers.value, ctx, 0);
@@ -294,16 +298,23 @@ class GraphBuilder {
     if (!parsed) return POISONED;
     const { kind, args, pos } = parsed;
     const common = this.commonArgs(args);
-    const repeat = common.repeat ? this.evalInt(common.repeat.value, ctx.vars, current, 0, 'repeat', kind, pos) : 1;
+    const quietIfPoisoned = <T>(fn: () => T): T => (current === POISONED ? this.bag.quietly(fn) : fn());
+    const repeat = common.repeat ? quietIfPoisoned(() => this.evalInt(common.repeat!.value, ctx.vars, current, 0, 'repeat', kind, pos)) : 1;
     if (repeat === undefined) return POISONED;
     if (repeat > MAX_LAYERS) {
       this.bag.error(common.repeat!.value.pos, `repeat ${repeat.toLocaleString('en-US')} is more than the ${MAX_LAYERS.toLocaleString('en-US')} layers a model may have; refusing it`);
       throw new Abort();
     }
+    // Nested repeats multiply: refuse before expanding rather than after building millions of layers.
+    const multiplicity = ctx.multiplicity * repeat;
+    if (multiplicity > MAX_LAYERS) {
+      this.bag.error(common.repeat!.value.pos, `nested repeats expand this entry ${multiplicity.toLocaleString('en-US')} times, more than the ${MAX_LAYERS.toLocaleString('en-US')} layers a model may have; refusing it`);
+      throw new Abort();
+    }
     // A repeated entry whose name does not change with `i` becomes a group `name.0`, `name.1`, ... (ResNet's layer1.0).
     const nameTemplate = common.name ? this.template(common.name.value) : undefined;
     const groupName = common.repeat && common.name && !(nameTemplate && typeof nameTemplate !== 'string' && templateMentions(nameTemplate, 'i'))
-      ? this.evalName(common.name.value, ctx.vars, current, kind, pos)
+      ? quietIfPoisoned(() => this.evalName(common.name!.value, ctx.vars, current, kind, pos))
       : undefined;
     let groupScope: NameScope | undefined;
     if (groupName !== undefined) groupScope = { prefix: this.join(ctx.scope.prefix, groupName), next: 0, parent: ctx.scope };
@@ -314,7 +325,7 @@ class GraphBuilder {
         throw new Abort();
       }
       const vars = common.repeat ? withVar(ctx.vars, 'i', i) : ctx.vars;
-      const itemCtx: Context = groupScope ? { ...ctx, vars, scope: groupScope } : { ...ctx, vars };
+      const itemCtx: Context = groupScope ? { ...ctx, vars, multiplicity, scope: groupScope } : { ...ctx, vars, multiplicity };
       const out = this.expandItem(kind, args, pos, common, itemCtx, current, groupScope ? String(i) : undefined);
       if (out === 'skipped') continue;
       if (common.output && this.evalBool(common.output.value, vars, current, kind, pos, 'output')) {
@@ -342,13 +353,18 @@ class GraphBuilder {
     let inputs = [current];
     if (common.inputs) {
       const resolved = this.resolveInputs(common.inputs.value, ctx, { name: this.displayName(ctx, common), kind });
-      if (!resolved) return POISONED;
-      inputs = resolved;
+      // Unresolved inputs are reported at the end; the layer's name still exists, so readers of it stay quiet.
+      inputs = resolved ?? [POISONED];
     }
-    if (inputs.includes(POISONED)) return POISONED;
-    if (common.if && !this.evalBool(common.if.value, ctx.vars, inputs[0]!, kind, pos, 'if')) return 'skipped';
-    const localName = forcedName ?? (common.name ? this.evalName(common.name.value, ctx.vars, inputs[0]!, kind, pos) : undefined);
-    if (common.name && localName === undefined && forcedName === undefined) return POISONED;
+    // With a failed input, what depends on its shape is unknowable and evaluated quietly; the rest is still checked.
+    const poisoned = inputs.includes(POISONED);
+    const maybeQuiet = <T>(fn: () => T): T => (poisoned ? this.bag.quietly(fn) : fn());
+    if (common.if && !maybeQuiet(() => this.evalBool(common.if!.value, ctx.vars, inputs[0]!, kind, pos, 'if', poisoned))) return 'skipped';
+    let localName = forcedName ?? (common.name ? maybeQuiet(() => this.evalName(common.name!.value, ctx.vars, inputs[0]!, kind, pos)) : undefined);
+    if (common.name && localName === undefined) {
+      if (!poisoned) return POISONED;
+      localName = this.displayName(ctx, common).split('.').pop()!;
+    }
     if (kind.includes('${')) {
       // A kind chosen by a parameter: `"${block}": {...}`.
       const chosen = this.materialize({ type: 'scalar', value: kind, pos }, ctx.vars, undefined);
@@ -403,13 +419,14 @@ class GraphBuilder {
   private addLayer(kind: LayerKind<unknown>, args: LocatedMap | undefined, pos: SourcePos, ctx: Context, inputs: number[], localName: string | undefined): number {
     const name = this.join(ctx.scope.prefix, localName ?? String(ctx.scope.next++));
     const who = { name, kind: kind.kind };
-    const inputShapes = inputs.map((id) => this.nodes[id]!.outputShape);
+    const poisoned = inputs.includes(POISONED);
+    const inputShapes = poisoned ? [] : inputs.map((id) => this.nodes[id]!.outputShape);
     if (inputs.length < kind.arity.min || inputs.length > kind.arity.max) {
       const want = kind.arity.min === kind.arity.max ? `${kind.arity.min}` : kind.arity.max === Infinity ? `at least ${kind.arity.min}` : `${kind.arity.min} to ${kind.arity.max}`;
       this.bag.error(pos, `takes ${want} input${want === '1' ? '' : 's'}, got ${inputs.length}`, who);
       return this.register(name, POISONED, pos);
     }
-    const inVars = withVar(ctx.vars, 'in', shapeValue(inputShapes[0]!));
+    const inVars = poisoned ? ctx.vars : withVar(ctx.vars, 'in', shapeValue(inputShapes[0]!));
     const raw: Record<string, unknown> = {};
     const argPos = new Map<string, SourcePos>();
     let ok = true;
@@ -422,6 +439,8 @@ class GraphBuilder {
         ok = false;
         continue;
       }
+      // Behind a failed input only literal values can be checked.
+      if (poisoned && hasTemplate(e.value)) continue;
       const value = this.materialize(e.value, inVars, who);
       if (value === undefined) {
         ok = false;
@@ -441,7 +460,7 @@ class GraphBuilder {
       this.bag.error(pos, `missing argument${missing.length > 1 ? 's' : ''} ${missing.map(([k, s]) => `'${k}' (${s.type})`).join(', ')}`, who);
       ok = false;
     }
-    if (!ok) return this.register(name, POISONED, pos);
+    if (!ok || poisoned) return this.register(name, POISONED, pos);
     for (const [k, spec] of Object.entries(kind.args)) if (!(k in raw) && !spec.required) raw[k] = spec.default;
     try {
       const resolved = kind.resolve(raw, inputShapes);
@@ -505,7 +524,6 @@ class GraphBuilder {
     }
     const bodyOut = this.expandList(body.value, ctx, inputs[0]!);
     const shortcutOut = shortcut?.value.type === 'seq' ? this.expandList(shortcut.value, ctx, inputs[0]!) : inputs[0]!;
-    if (bodyOut === POISONED || shortcutOut === POISONED) return POISONED;
     // The sum is named `add` (then `add_1`, ...) rather than by index: it has no module in PyTorch.
     return this.addLayer(layerKinds['add']!, undefined, pos, ctx, [bodyOut, shortcutOut], localName ?? this.freshName(ctx.scope, 'add'));
   }
@@ -522,7 +540,6 @@ class GraphBuilder {
       return POISONED;
     }
     const outs = branches.value.items.map((path) => this.expandList(path as LocatedSeq, ctx, inputs[0]!));
-    if (outs.includes(POISONED)) return POISONED;
     const rest: LocatedMap = { ...args, entries: args.entries.filter((e) => e !== branches) };
     return this.addLayer(kind, rest, pos, ctx, outs, localName);
   }
@@ -542,8 +559,9 @@ class GraphBuilder {
       this.bag.error(pos, `a block takes 1 input, got ${inputs.length}`, who);
       return POISONED;
     }
-    const inShape = shapeValue(this.nodes[inputs[0]!]!.outputShape);
-    const callerVars = withVar(ctx.vars, 'in', inShape);
+    const poisoned = inputs[0] === POISONED;
+    const inShape: Value = poisoned ? null : shapeValue(this.nodes[inputs[0]!]!.outputShape);
+    const callerVars = poisoned ? ctx.vars : withVar(ctx.vars, 'in', inShape);
     const paramNames = block.params.map((p) => p.key);
     const given = new Map<string, MapEntry>();
     let ok = true;
@@ -561,19 +579,23 @@ class GraphBuilder {
     for (const p of block.params) {
       const g = given.get(p.key);
       let v: Value | undefined;
-      if (g) v = this.materialize(g.value, callerVars, who);
+      if (g) v = poisoned ? this.bag.quietly(() => this.materialize(g.value, callerVars, who)) : this.materialize(g.value, callerVars, who);
       else if (p.value.type === 'scalar' && p.value.value === null) {
         this.bag.error(pos, `missing argument '${p.key}' of block '${block.name}'`, who);
         ok = false;
         continue;
-      } else v = this.materialize(p.value, blockVars, who);
+      } else v = poisoned ? this.bag.quietly(() => this.materialize(p.value, blockVars, who)) : this.materialize(p.value, blockVars, who);
       if (v === undefined) ok = false;
       else blockVars.set(p.key, v);
     }
-    if (!ok) return POISONED;
+    if (!ok || poisoned) {
+      // The block's layers cannot be checked without its arguments and input; its name still exists.
+      if (scopePrefix !== ctx.scope.prefix) this.register(scopePrefix, POISONED, pos);
+      return POISONED;
+    }
     blockVars.delete('in');
     const scope: NameScope = scopePrefix === ctx.scope.prefix ? ctx.scope : { prefix: scopePrefix, next: 0, parent: ctx.scope };
-    const innerCtx: Context = { scope, vars: Object.assign(blockVars, { fileVars }) as Vars, blockStack: [...ctx.blockStack, block.name] };
+    const innerCtx: Context = { scope, vars: Object.assign(blockVars, { fileVars }) as Vars, blockStack: [...ctx.blockStack, block.name], multiplicity: ctx.multiplicity };
     const out = this.expandList(block.layers, innerCtx, inputs[0]!);
     if (scope !== ctx.scope) this.register(scopePrefix, out, pos);
     return out;
@@ -651,9 +673,10 @@ class GraphBuilder {
     for (const u of this.unresolved) {
       const later = [...this.byName.keys()].find((k) => k === u.name || k.endsWith(`.${u.name}`));
       if (later) {
-        this.bag.error(u.pos, `input '${u.name}' is defined after this layer (line ${this.byName.get(later)!.pos.line}): a layer may only read earlier layers, so this would make a cycle`);
+        this.bag.error(u.pos, `input '${u.name}' is defined after this layer (line ${this.byName.get(later)!.pos.line}): a layer may only read earlier layers, so this would make a cycle`, u.layer);
       } else {
-        this.bag.error(u.pos, `no layer named '${u.name}'${didYouMean(u.name, [...this.byName.keys()].map((k) => k.split('.').pop()!))}`);
+        const others = [...this.byName.keys()].filter((k) => k !== u.layer.name).map((k) => k.split('.').pop()!);
+        this.bag.error(u.pos, `no layer named '${u.name}'${didYouMean(u.name, others)}`, u.layer);
       }
     }
   }
@@ -674,8 +697,10 @@ class GraphBuilder {
           return evaluateTemplate(t, (name) => vars.get(name));
         } catch (e) {
           if (!(e instanceof ExprError)) throw e;
-          // Offsets are inside the text; a quoted scalar starts one column later.
-          this.bag.error(node.pos, `in ${JSON.stringify(node.value)}: ${e.message}`, who);
+          // Point at the offending part of the expression; a quoted scalar's text starts one column later.
+          const quoted = ['"', "'"].includes(this.lines[node.pos.line - 1]?.[node.pos.col - 1] ?? '') ? 1 : 0;
+          const at = { line: node.pos.line, col: node.pos.col + quoted + e.offset };
+          this.bag.error(at, `in ${JSON.stringify(node.value)}: ${e.message}`, who);
           return undefined;
         }
       }
@@ -714,11 +739,12 @@ class GraphBuilder {
     return v;
   }
 
-  private evalBool(node: Located, vars: Vars, inputId: number, kind: string, pos: SourcePos, what: string): boolean {
+  /** `fallback` is the answer when the value cannot be evaluated (an error already reported, or a failed input). */
+  private evalBool(node: Located, vars: Vars, inputId: number, kind: string, pos: SourcePos, what: string, fallback = false): boolean {
     const v = this.materialize(node, this.scopeWithIn(vars, inputId), { name: '?', kind });
     if (typeof v !== 'boolean') {
       if (v !== undefined) this.bag.error(node.pos ?? pos, `'${what}' must be true or false, got ${show(v)}`);
-      return false;
+      return fallback;
     }
     return v;
   }
@@ -743,6 +769,17 @@ class GraphBuilder {
 }
 
 type CommonArgs = Partial<Record<(typeof COMMON_ARGS)[number], MapEntry>>;
+
+function hasTemplate(node: Located): boolean {
+  switch (node.type) {
+    case 'scalar':
+      return typeof node.value === 'string' && node.value.includes('${');
+    case 'seq':
+      return node.items.some(hasTemplate);
+    case 'map':
+      return node.entries.some((e) => hasTemplate(e.value));
+  }
+}
 
 function parseTemplateSafe(text: string) {
   try {

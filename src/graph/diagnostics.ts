@@ -35,9 +35,22 @@ export class ModelError extends Error {
 
 export class DiagnosticBag {
   private readonly items: Diagnostic[] = [];
+  /** While above zero, errors are dropped: used where a problem would only echo an earlier one. */
+  private muted = 0;
   constructor(readonly file: string) {}
 
+  /** Runs `fn` with errors dropped. */
+  quietly<T>(fn: () => T): T {
+    this.muted++;
+    try {
+      return fn();
+    } finally {
+      this.muted--;
+    }
+  }
+
   error(pos: SourcePos, message: string, layer?: { name: string; kind: string }): void {
+    if (this.muted > 0) return;
     this.items.push(layer ? { file: this.file, pos, message, layer } : { file: this.file, pos, message });
   }
 

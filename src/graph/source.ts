@@ -5,7 +5,7 @@
  * Aliases are expanded here, under a budget: a "billion laughs" file is refused instead of
  * being expanded until memory runs out.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Document } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { DiagnosticBag, type SourcePos } from './diagnostics.js';
 
 export type Located =
@@ -35,6 +35,34 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
     bag.error(posAt(e.pos[0]), `malformed YAML: ${firstLine(e.message)}`);
   }
   if (doc.errors.length > 0) return undefined;
+  // Count what the document expands to before expanding it: an alias counts as its target's size,
+  // memoized, so a billion-laughs file is measured in microseconds and refused.
+  const anchors = new Map<string, unknown>();
+  const sizes = new Map<unknown, number>();
+  /** Each alias's target, the nearest earlier node with its anchor (found in document order). */
+  const aliasTarget = new Map<unknown, unknown>();
+  const sizeOf = (node: unknown): number => {
+    if (node === null || typeof node !== 'object') return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    sizes.set(node, 1); // a self-referencing alias counts once instead of looping
+    let size = 1;
+    const n = node as YamlNode;
+    if (isAlias(n)) {
+      aliasTarget.set(n, anchors.get(n.source));
+      size = sizeOf(anchors.get(n.source));
+    }
+    else if (isSeq(n)) for (const item of n.items) size += sizeOf(item);
+    else if (isMap(n)) for (const pair of n.items) size += sizeOf(pair.value);
+    if (!isAlias(n) && (n as { anchor?: string }).anchor) anchors.set((n as { anchor: string }).anchor, n);
+    size = Math.min(size, Number.MAX_SAFE_INTEGER);
+    sizes.set(node, size);
+    return size;
+  };
+  if (sizeOf(doc.contents) > MAX_YAML_NODES) {
+    bag.error({ line: 1, col: 1 }, `the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`);
+    return undefined;
+  }
   let budget = MAX_YAML_NODES;
   const convert = (node: unknown, depth: number): Located => {
     if (--budget < 0) {
@@ -45,7 +73,7 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
     const yamlNode = node as YamlNode;
     const pos = posAt(yamlNode.range?.[0]);
     if (isAlias(yamlNode)) {
-      const target = yamlNode.resolve(doc as Document);
+      const target = aliasTarget.get(yamlNode);
       if (!target) throw new YamlBombError(`unknown alias *${yamlNode.source}`);
       return convert(target, depth + 1);
     }

@@ -1,0 +1,168 @@
+/**
+ * Compares a built graph with a torchvision reference fixture (test/fixtures/torchvision/*.json,
+ * see its README): parameter and buffer totals, a one-to-one mapping of state_dict keys onto
+ * our layers' tensors (key = layer name + '.' + tensor name, same shape and dtype), the output
+ * shape of every fixture leaf module that is a layer of ours, and the model's output shape.
+ *
+ * Shared by every architecture family's tests: keep the exported signatures stable.
+ */
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import type { Graph, LayerNode } from '../../src/graph/graph.js';
+import { numel } from '../../src/layers/kind.js';
+
+/** `[name, type, shape]`; shape without the batch, `null` when the module did not run in eval mode. */
+export type FixtureModule = readonly [name: string, type: string, shape: readonly number[] | null];
+
+export interface TorchvisionFixture {
+  readonly model: string;
+  readonly torch_version: string;
+  readonly torchvision_version: string;
+  readonly params: number;
+  readonly trainable_params: number;
+  readonly buffers: number;
+  readonly published_num_params: number | null;
+  /** With the batch: [1, 3, 224, 224]. */
+  readonly input_shape: readonly number[];
+  /** With the batch: [1, 1000]. */
+  readonly output_shape: readonly number[];
+  /** `[key, shape, dtype]` in state_dict() order. */
+  readonly state_dict: readonly (readonly [key: string, shape: readonly number[], dtype: 'float' | 'int64'])[];
+  /** Leaf modules in named_modules() order. */
+  readonly modules: readonly FixtureModule[];
+  readonly blocks: readonly FixtureModule[];
+  readonly macs: number;
+  /** googlenet_aux only. */
+  readonly not_called_in_eval?: readonly string[];
+  readonly aux_output_shapes?: Readonly<Record<string, readonly number[]>>;
+  readonly aux_output_shapes_batch?: number;
+  readonly train_only_modules?: readonly FixtureModule[];
+  readonly train_macs?: number;
+}
+
+const FIXTURES = new URL('../fixtures/torchvision/', import.meta.url);
+
+/** Reads `test/fixtures/torchvision/<name>.json` (`resnet50`, `googlenet_aux`, ...). */
+export function loadFixture(name: string): TorchvisionFixture {
+  return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8')) as TorchvisionFixture;
+}
+
+/** The graph's layers by full name, without the input node. */
+export function layersByName(graph: Graph): Map<string, LayerNode> {
+  const out = new Map<string, LayerNode>();
+  for (const node of graph.nodes) if (node.kind !== 'input') out.set(node.name, node);
+  return out;
+}
+
+/** Our state_dict: `layer.tensor` keys in graph order, with shape, dtype and role. */
+export function stateDict(graph: Graph): { key: string; shape: number[]; dtype: string; role: string }[] {
+  const out = [];
+  for (const node of graph.nodes) {
+    if (node.kind === 'input') continue;
+    for (const t of node.tensors) out.push({ key: `${node.name}.${t.name}`, shape: [...t.shape], dtype: t.dtype, role: t.role });
+  }
+  return out;
+}
+
+/** Parameter and buffer element totals over the whole graph, as model.parameters() / model.buffers(). */
+export function totals(graph: Graph): { params: number; buffers: number } {
+  let params = 0;
+  let buffers = 0;
+  for (const t of stateDict(graph)) {
+    if (t.role === 'parameter') params += numel(t.shape);
+    else buffers += numel(t.shape);
+  }
+  return { params, buffers };
+}
+
+/** The module that owns a state_dict key: `features.0.weight` -> `features.0`. */
+function owner(key: string): string {
+  return key.slice(0, key.lastIndexOf('.'));
+}
+
+/**
+ * The per-module output shape the fixture knows: the eval-mode shape, or, for modules that
+ * only run in training (googlenet's aux heads, `null` in `modules`), the train-mode shape from
+ * `train_only_modules` when the fixture has it.
+ */
+export function fixtureShapes(fixture: TorchvisionFixture): Map<string, readonly number[] | null> {
+  const train = new Map((fixture.train_only_modules ?? []).map(([name, , shape]) => [name, shape]));
+  return new Map(fixture.modules.map(([name, , shape]) => [name, shape ?? train.get(name) ?? null]));
+}
+
+/**
+ * Asserts that `graph` is the fixture's model:
+ * - total params and buffers equal the fixture's;
+ * - the state_dict keys map one to one onto our tensors (compared as sets, and the counts
+ *   are equal), each with the same shape and dtype;
+ * - every fixture leaf module that owns tensors is a layer of ours;
+ * - every fixture leaf module whose name is a layer of ours has the same output shape
+ *   (modules with no known shape are skipped);
+ * - the first graph output has the fixture's output shape (without the batch).
+ */
+export function expectMatchesTorchvision(graph: Graph, fixture: TorchvisionFixture): void {
+  const what = `${graph.name} vs torchvision ${fixture.model}`;
+  const ours = stateDict(graph);
+  const sum = totals(graph);
+  expect(sum.params, `${what}: params`).toBe(fixture.params);
+  expect(sum.buffers, `${what}: buffers`).toBe(fixture.buffers);
+
+  // state_dict: same key set, same count, same shapes and dtypes.
+  const ourKeys = new Map(ours.map((t) => [t.key, t]));
+  const theirKeys = new Map(fixture.state_dict.map(([key, shape, dtype]) => [key, { shape, dtype }]));
+  expect(ourKeys.size, `${what}: duplicate state_dict keys in the graph`).toBe(ours.length);
+  const missing = [...theirKeys.keys()].filter((k) => !ourKeys.has(k));
+  const extra = [...ourKeys.keys()].filter((k) => !theirKeys.has(k));
+  expect(missing, `${what}: torchvision state_dict keys with no tensor of ours`).toEqual([]);
+  expect(extra, `${what}: tensors of ours that torchvision does not have`).toEqual([]);
+  expect(ours.length, `${what}: state_dict key count`).toBe(fixture.state_dict.length);
+  const wrong: string[] = [];
+  for (const [key, theirs] of theirKeys) {
+    const t = ourKeys.get(key)!;
+    if (JSON.stringify(t.shape) !== JSON.stringify(theirs.shape) || t.dtype !== theirs.dtype) {
+      wrong.push(`${key}: ours [${t.shape}] ${t.dtype}, torchvision [${theirs.shape}] ${theirs.dtype}`);
+    }
+  }
+  expect(wrong, `${what}: state_dict tensors with a different shape or dtype`).toEqual([]);
+
+  // Leaf modules: every one with tensors is ours; every one that is ours has the same output shape.
+  const layers = layersByName(graph);
+  const owners = new Set(fixture.state_dict.map(([key]) => owner(key)));
+  const absent = fixture.modules.filter(([name]) => owners.has(name) && !layers.has(name)).map(([name]) => name);
+  expect(absent, `${what}: torchvision modules with tensors that are not layers of ours`).toEqual([]);
+  const shapes = fixtureShapes(fixture);
+  const mismatched: string[] = [];
+  for (const [name, shape] of shapes) {
+    const node = layers.get(name);
+    if (!node || shape === null) continue;
+    if (JSON.stringify(node.outputShape) !== JSON.stringify(shape)) {
+      mismatched.push(`${name}: ours [${node.outputShape}], torchvision [${shape}]`);
+    }
+  }
+  expect(mismatched, `${what}: leaf module output shapes`).toEqual([]);
+
+  // The model's output.
+  const out = graph.nodes[graph.outputs[0]!]!;
+  expect([...out.outputShape], `${what}: output shape`).toEqual(fixture.output_shape.slice(1));
+}
+
+/**
+ * Per-sample MACs of conv and linear layers, as the fixtures count them. With `outputs`, only
+ * the layers the given outputs depend on are counted (the eval-mode pass of a model with aux heads).
+ */
+export function macs(graph: Graph, outputs: readonly number[] = graph.outputs): number {
+  const needed = new Set<number>();
+  const stack = [...outputs];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (needed.has(id)) continue;
+    needed.add(id);
+    stack.push(...graph.nodes[id]!.inputs);
+  }
+  let total = 0;
+  for (const node of graph.nodes) {
+    if (node.kind === 'input' || !needed.has(node.id)) continue;
+    total += node.layer.cost(node.inputShapes, node.outputShape, node.args).macs;
+  }
+  return total;
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { cli, modelFile } from './run.js';
+
+const bottleneck = 'architectures/lecture/bottleneck.yaml';
+
+describe('cnnscope analyze', () => {
+  it('prints a table with one row per layer and the totals', async () => {
+    const r = await cli(['analyze', bottleneck]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/│ 0\s+│ conv\s+│ \[1, 64, 56, 56\]\s+│\s+16,384 │/);
+    expect(r.stdout).toMatch(/│ 2\s+│ conv\s+│ \[1, 64, 56, 56\]\s+│\s+36,864 │/);
+    expect(r.stdout).toContain('Total params:      69,632');
+    expect(r.stdout).toContain('Output: 4 [1, 256, 56, 56]');
+  });
+
+  it('prints the documented JSON report', async () => {
+    const r = await cli(['analyze', bottleneck, '--json', '--batch', '8']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.schema).toBe('cnnscope.report/1');
+    expect(report.model).toBe('lecture-bottleneck');
+    expect(report.input).toEqual({ shape: [8, 256, 56, 56] });
+    expect(report.totals).toMatchObject({ params: 69632, trainable_params: 69632, buffers: 0 });
+    expect(report.outputs).toEqual([{ name: '4', shape: [8, 256, 56, 56] }]);
+    expect(report.layers.map((l: { name: string }) => l.name)).toEqual(['0', '1', '2', '3', '4']);
+    expect(report.layers[2]).toMatchObject({ name: '2', kind: 'conv', inputs: ['1'], output_shape: [8, 64, 56, 56], params: 36864 });
+    expect(report.layers[0].inputs).toEqual(['input']);
+  });
+
+  it('gives byte-identical JSON for the same input', async () => {
+    const a = await cli(['analyze', 'resnet50', '--json']);
+    const b = await cli(['analyze', 'resnet50', '--json']);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it('reads the model from stdin with -', async () => {
+    const text = 'name: tiny\ninput: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernel: 3}\n';
+    const r = await cli(['analyze', '-', '--json'], { stdin: text });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).totals.params).toBe(4 * 3 * 9 + 4);
+    expect(JSON.parse(r.stdout).outputs[0].shape).toEqual([1, 4, 6, 6]);
+  });
+
+  it('overrides the input shape and parameters', async () => {
+    const s2 = await cli(['analyze', 'architectures/lecture/padding_stride.yaml', '--set', 'stride=2', '--json']);
+    expect(JSON.parse(s2.stdout).outputs[0].shape).toEqual([1, 1, 3, 3]);
+    const input = await cli(['analyze', 'architectures/lecture/padding_stride.yaml', '--input', '1,9,9', '--json']);
+    expect(JSON.parse(input.stdout).outputs[0].shape).toEqual([1, 1, 9, 9]);
+  });
+
+  it('resolves bundled names and presets', async () => {
+    const r = await cli(['analyze', 'resnet', '--set', 'depth=101', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).totals.params).toBe(44_549_160);
+    const preset = await cli(['analyze', 'resnet50', '--json']);
+    expect(JSON.parse(preset.stdout).model).toBe('resnet50');
+  });
+
+  it('colours only a TTY, and never with NO_COLOR', async () => {
+    const tty = await cli(['analyze', bottleneck], { tty: true, env: {} });
+    expect(tty.stdout).toContain('\u001b[');
+    const noColor = await cli(['analyze', bottleneck], { tty: true, env: { NO_COLOR: '1' } });
+    expect(noColor.stdout).not.toContain('\u001b[');
+    const pipe = await cli(['analyze', bottleneck], { tty: false });
+    expect(pipe.stdout).not.toContain('\u001b[');
+  });
+
+  it('rejects bad options with exit code 2 and one line', async () => {
+    for (const argv of [
+      ['analyze', bottleneck, '--batch', '0'],
+      ['analyze', bottleneck, '--batch', 'x'],
+      ['analyze', bottleneck, '--input', '3,224'],
+      ['analyze', bottleneck, '--set', 'nonsense'],
+      ['analyze', 'no-such-model'],
+      ['analyze', 'missing/file.yaml'],
+    ]) {
+      const r = await cli(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^cnnscope: error: /);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('suggests a bundled model for a misspelt name', async () => {
+    const r = await cli(['analyze', 'resnet5']);
+    expect(r.stderr).toMatch(/did you mean .*'resnet50'/);
+  });
+
+  it('reports an unknown --set parameter', async () => {
+    const path = modelFile('input: [3, 8, 8]\nparams: {width: 4}\nlayers: [{conv: {out: "${width}", kernel: 3}}]\n');
+    const r = await cli(['analyze', path, '--set', 'widht=8']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("the model has no parameter 'widht' (did you mean 'width'?)");
+  });
+});
+
+describe('cnnscope help and version', () => {
+  it('prints the version', async () => {
+    const r = await cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('has help with examples for every command', async () => {
+    for (const argv of [['--help'], ['analyze', '--help'], ['list', '--help']]) {
+      const r = await cli(argv);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Examples:');
+    }
+  });
+
+  it('exits 2 on an unknown command', async () => {
+    const r = await cli(['analyse', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'analyse'");
+  });
+});
+
+describe('cnnscope list', () => {
+  it('lists bundled models with their parameter counts', async () => {
+    const r = await cli(['list', '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { name: string; params: number }[];
+    expect(rows.find((m) => m.name === 'resnet50')?.params).toBe(25_557_032);
+    expect(rows.find((m) => m.name === 'lecture/bottleneck')?.params).toBe(69_632);
+  });
+});
