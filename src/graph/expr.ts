@@ -417,7 +417,6 @@ function findClose(text: string, from: number): number {
 }
 
 export function evaluateTemplate(template: Template, scope: Scope): Value {
-  if (template.whole) return evaluate(template.whole, scope);
   let out = '';
   for (const part of template.parts) {
     if (typeof part === 'string') {
@@ -426,6 +425,7 @@ export function evaluateTemplate(template: Template, scope: Scope): Value {
     }
     try {
       const v = evaluate(part.expr, scope);
+      if (template.whole) return v;
       if (v !== null && typeof v === 'object') throw new ExprError(`cannot put ${typeName(v)} inside text`, 0);
       out += String(v);
     } catch (e) {

@@ -166,3 +166,53 @@ export function macs(graph: Graph, outputs: readonly number[] = graph.outputs): 
   }
   return total;
 }
+
+/** The layer a scope ends with (a block's output): the last layer named `name` or `name.*`. */
+export function blockOutput(graph: Graph, name: string): LayerNode | undefined {
+  let last: LayerNode | undefined;
+  for (const node of graph.nodes) if (node.name === name || node.name.startsWith(`${name}.`)) last = node;
+  return last;
+}
+
+/**
+ * Asserts that each fixture block (`blocks`: `features`, `layer1.0`, `inception3a`, ...) is a
+ * scope of ours whose last layer has the block's output shape. Blocks with no known shape are skipped.
+ */
+export function expectBlockShapes(graph: Graph, fixture: TorchvisionFixture): void {
+  const wrong: string[] = [];
+  for (const [name, , shape] of fixture.blocks) {
+    const node = blockOutput(graph, name);
+    if (!node) wrong.push(`${name}: no such scope`);
+    else if (shape !== null && JSON.stringify(node.outputShape) !== JSON.stringify(shape)) {
+      wrong.push(`${name} (ends with ${node.name}): ours [${node.outputShape}], torchvision [${shape}]`);
+    }
+  }
+  expect(wrong, `${graph.name} vs torchvision ${fixture.model}: block output shapes`).toEqual([]);
+}
+
+/** torchvision module types to cnnscope layer kinds. */
+export const TORCH_KINDS: Readonly<Record<string, string>> = {
+  Conv2d: 'conv',
+  Linear: 'linear',
+  BatchNorm2d: 'batchnorm',
+  ReLU: 'relu',
+  MaxPool2d: 'maxpool',
+  AvgPool2d: 'avgpool',
+  AdaptiveAvgPool2d: 'adaptive_avgpool',
+  Dropout: 'dropout',
+  Flatten: 'flatten',
+  LocalResponseNorm: 'lrn',
+  Identity: 'identity',
+};
+
+/**
+ * For models that are plain chains of modules (AlexNet, VGG): our layers are exactly the
+ * fixture's leaf modules, in the same order and of the corresponding kinds, plus the layers
+ * named in `extra` (functional operations torchvision has no module for, e.g. `flatten`).
+ */
+export function expectSameModules(graph: Graph, fixture: TorchvisionFixture, extra: readonly string[] = []): void {
+  const ours = [...layersByName(graph).values()].filter((n) => !extra.includes(n.name)).map((n) => [n.name, n.kind]);
+  const theirs = fixture.modules.map(([name, type]) => [name, TORCH_KINDS[type] ?? `(torch ${type})`]);
+  expect(ours, `${graph.name} vs torchvision ${fixture.model}: layers`).toEqual(theirs);
+  for (const name of extra) expect(layersByName(graph).has(name), `${graph.name}: extra layer ${name}`).toBe(true);
+}
