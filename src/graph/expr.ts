@@ -84,7 +84,7 @@ type Node =
   | { n: 'cond'; test: Node; then: Node; else: Node; at: number };
 
 const BINARY_PRECEDENCE: Record<string, number> = {
-  '||': 1, '&&': 2, '==': 3, '!=': 3, '<': 4, '<=': 4, '>': 4, '>=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '//': 6, '%': 6, '**': 8,
+  '||': 1, '&&': 2, '==': 3, '!=': 3, '<': 4, '<=': 4, '>': 4, '>=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '//': 6, '%': 6,
 };
 
 /** A parsed expression, reusable across evaluations (a repeat evaluates the same text N times). */
@@ -126,8 +126,7 @@ export function parseExpression(src: string): Expression {
       const prec = BINARY_PRECEDENCE[t.v];
       if (prec === undefined || prec < minPrec) return left;
       p++;
-      // ** is right-associative; the others are left-associative.
-      const right = t.v === '**' ? binary(prec) : binary(prec + 1);
+      const right = binary(prec + 1);
       left = { n: 'binary', op: t.v, left, right, at: t.at };
     }
   }
@@ -138,7 +137,16 @@ export function parseExpression(src: string): Expression {
       p++;
       return { n: 'unary', op: t.v, arg: unary(), at: t.at };
     }
-    return postfix(primary());
+    return power();
+  }
+
+  // As in Python, ** binds tighter than a unary minus on its left (-2 ** 2 is -4) and groups to the right.
+  function power(): Node {
+    const base = postfix(primary());
+    const t = peek();
+    if (t.t !== 'op' || t.v !== '**') return base;
+    p++;
+    return { n: 'binary', op: '**', left: base, right: unary(), at: t.at };
   }
 
   function postfix(node: Node): Node {
