@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled, ModelError } from '../../src/index.js';
-import { expectBlockShapes, expectMatchesTorchvision, expectSameModules, layersByName, loadFixture, macs, totals } from './torchvision.js';
+import { expectBlockShapes, expectMatchesTorchvision, expectSameModules, layersByName, loadFixture, macs, stateDict, totals } from './torchvision.js';
 
 /** The thrown error of `f`, which must throw. */
 function thrown(f: () => unknown): unknown {
@@ -20,6 +20,10 @@ describe('alexnet (torchvision)', () => {
     expectMatchesTorchvision(graph, fixture);
     expectBlockShapes(graph, fixture);
     expectSameModules(graph, fixture, ['flatten']);
+  });
+
+  it('lists its tensors in state_dict order', () => {
+    expect(stateDict(graph).map((t) => t.key)).toEqual(fixture.state_dict.map(([key]) => key));
   });
 
   it("has torchvision's published parameter count", () => {

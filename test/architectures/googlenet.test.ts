@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled } from '../../src/index.js';
-import { blockOutput, expectBlockShapes, expectMatchesTorchvision, layersByName, loadFixture, macs, totals } from './torchvision.js';
+import { blockOutput, expectBlockShapes, expectMatchesTorchvision, layersByName, loadFixture, macs, stateDict, totals } from './torchvision.js';
 
 const INCEPTIONS = ['3a', '3b', '4a', '4b', '4c', '4d', '4e', '5a', '5b'].map((s) => `inception${s}`);
 
@@ -12,6 +12,10 @@ describe('googlenet (torchvision, no aux heads)', () => {
   it('matches torchvision 0.14: params, buffers, state_dict, module shapes, output', () => {
     expectMatchesTorchvision(graph, fixture);
     expectBlockShapes(graph, fixture);
+  });
+
+  it('lists its tensors in state_dict order', () => {
+    expect(stateDict(graph).map((t) => t.key)).toEqual(fixture.state_dict.map(([key]) => key));
   });
 
   it("has torchvision's published parameter count", () => {
@@ -90,6 +94,15 @@ describe('googlenet with aux heads (aux: true)', () => {
   it('has 13,004,888 parameters, as torchvision documents for aux_logits=True', () => {
     expect(fixture.params).toBe(13_004_888);
     expect(totals(graph)).toEqual({ params: 13_004_888, buffers: fixture.buffers });
+  });
+
+  it('lists the same tensors as torchvision, each head where it branches off rather than after inception5b', () => {
+    // torchvision registers aux1 and aux2 after inception5b; we list a head where it reads the main path.
+    const main = (keys: string[]) => keys.filter((k) => !k.startsWith('aux'));
+    const ours = stateDict(graph).map((t) => t.key);
+    const theirs = fixture.state_dict.map(([key]) => key);
+    expect(main(ours)).toEqual(main(theirs));
+    expect(ours.filter((k) => k.startsWith('aux'))).toEqual(theirs.filter((k) => k.startsWith('aux')));
   });
 
   it('has the main output first, then aux1 and aux2', () => {

@@ -22,7 +22,7 @@ const EXTRA = /^(layer\d+\.\d+\.(add|relu2|relu_out)|flatten)$/;
 /** Every torchvision leaf module is a layer of ours of the matching kind; our other layers are only EXTRA. */
 function expectSameLayers(graph: Graph, model: string): void {
   const fixture = loadFixture(model);
-  const kinds = { ...TORCH_KINDS, AdaptiveAvgPool2d: 'global_avgpool' };
+  const kinds: Readonly<Record<string, string>> = { ...TORCH_KINDS, AdaptiveAvgPool2d: 'global_avgpool' };
   const layers = layersByName(graph);
   const theirs = fixture.modules.map(([name, type]) => [name, kinds[type] ?? `(torch ${type})`]);
   expect(theirs.map(([name]) => [name, layers.get(name!)?.kind])).toEqual(theirs);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled, ModelError } from '../../src/index.js';
-import { expectBlockShapes, expectMatchesTorchvision, expectSameModules, layersByName, loadFixture, macs, totals } from './torchvision.js';
+import { expectBlockShapes, expectMatchesTorchvision, expectSameModules, layersByName, loadFixture, macs, stateDict, totals } from './torchvision.js';
 
 /** torchvision's published `num_params`, written out (docs of torchvision.models). */
 const PUBLISHED: Readonly<Record<string, number>> = {
@@ -41,6 +41,10 @@ describe.each(Object.keys(PUBLISHED))('%s (torchvision)', (model) => {
     expectBlockShapes(graph, fixture);
     // features.N numbering, conv [bn] relu ... maxpool, exactly as torchvision's make_layers.
     expectSameModules(graph, fixture, ['flatten']);
+  });
+
+  it('lists its tensors in state_dict order', () => {
+    expect(stateDict(graph).map((t) => t.key)).toEqual(fixture.state_dict.map(([key]) => key));
   });
 
   it("has torchvision's published parameter count", () => {

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: speed claims, measured in one run against a peer on the same machine, so the
+ * ratios mean something on any machine. Timings are medians of repeated runs after a warm-up.
+ *
+ *   1. Generated chains with residual blocks (1k, 2k, 10k, 100k layers): build + analyze,
+ *      against the peer `yaml.parse` of the same text (the floor any YAML-reading tool pays).
+ *      Time per layer should stay flat as the size grows (linear analysis).
+ *   2. Every bundled model, built and analyzed.
+ *   3. If Debian's python3-torch is installed: `cnnscope analyze resnet50 --json` as a process,
+ *      against a Python process that builds torchvision's resnet50 and counts its parameters.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parse } from 'yaml';
+import { analyze, buildGraph, bundledModels } from '../dist/index.js';
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(fn, runs) {
+  fn(); // warm-up
+  const ts = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+/** A chain of residual blocks, 4 layers each (conv, batchnorm, relu, add), written out flat. */
+export function residualChain(layers) {
+  const lines = ['name: chain', 'input: [16, 32, 32]', 'layers:'];
+  const blocks = Math.ceil(layers / 4);
+  for (let i = 0; i < blocks; i++) {
+    lines.push(`  - conv: {name: c${i}, out: 16, kernel: 3, padding: 1, bias: false}`, `  - batchnorm: {name: b${i}}`, `  - relu: {name: r${i}}`);
+    lines.push(`  - add: {name: a${i}, inputs: [r${i}, ${i === 0 ? 'input' : `a${i - 1}`}]}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+
+console.log('# cnnscope bench\n');
+console.log(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}\n`);
+
+console.log('## 1. Generated residual chains: build + analyze vs yaml.parse (the peer)\n');
+console.log('| layers | cnnscope ms | yaml.parse ms | ratio | µs per layer |');
+console.log('|---:|---:|---:|---:|---:|');
+for (const n of [1_000, 2_000, 10_000, 100_000]) {
+  const text = residualChain(n);
+  const runs = n >= 100_000 ? 3 : 9;
+  const ours = time(() => analyze(buildGraph(text, { file: 'chain.yaml' })), runs);
+  const peer = time(() => parse(text), runs);
+  console.log(`| ${n.toLocaleString('en-US')} | ${fmt(ours)} | ${fmt(peer)} | ${(ours / peer).toFixed(2)} | ${((ours * 1000) / n).toFixed(1)} |`);
+}
+
+console.log('\n## 2. The bundled zoo: build + analyze every model\n');
+const models = bundledModels();
+const texts = models.map((m) => [m, readFileSync(m.path, 'utf8')]);
+let layers = 0;
+const zoo = time(() => {
+  layers = 0;
+  for (const [m, text] of texts) layers += analyze(buildGraph(text, { file: m.path, ...(m.preset ? { preset: m.preset } : {}) })).layers.length;
+}, 5);
+console.log(`${models.length} models, ${layers.toLocaleString('en-US')} layers in all: ${fmt(zoo)} ms\n`);
+
+console.log('## 3. Whole process: cnnscope vs PyTorch (torchvision resnet50, parameter count)\n');
+const python = '/usr/bin/python3';
+const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
+if (!hasTorch) {
+  console.log('skipped: python3-torch and python3-torchvision are not installed (apt-get install python3-torch python3-torchvision)');
+} else {
+  const processTime = (cmd, args, runs) =>
+    time(() => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] }), runs);
+  const ours = processTime(process.execPath, ['bin/cnnscope.js', 'analyze', 'resnet50', '--json'], 5);
+  const script = 'import torchvision; m = torchvision.models.resnet50(weights=None); print(sum(p.numel() for p in m.parameters()))';
+  const peer = processTime(python, ['-c', script], 3);
+  console.log('| command | ms |');
+  console.log('|---|---:|');
+  console.log(`| cnnscope analyze resnet50 --json | ${fmt(ours)} |`);
+  console.log(`| python3: torchvision.models.resnet50() + count | ${fmt(peer)} |`);
+  console.log(`\nratio (PyTorch / cnnscope): ${(peer / ours).toFixed(1)}x`);
+}
