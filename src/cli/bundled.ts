@@ -20,7 +20,8 @@ export interface BundledModel {
 
 function yamlFiles(dir: string): string[] {
   const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  // Plain code-point order: `alexnet.yaml` before `alexnet_paper.yaml`, the same on every machine.
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...yamlFiles(p));
     else if (e.name.endsWith('.yaml') || e.name.endsWith('.yml')) out.push(p);
@@ -28,7 +29,16 @@ function yamlFiles(dir: string): string[] {
   return out;
 }
 
-export function bundledModels(dir = ARCHITECTURES_DIR): BundledModel[] {
+/** Read once per process and directory: lookups by name are frequent, the files do not change. */
+const cache = new Map<string, readonly BundledModel[]>();
+
+export function bundledModels(dir = ARCHITECTURES_DIR): readonly BundledModel[] {
+  let models = cache.get(dir);
+  if (!models) cache.set(dir, (models = readBundled(dir)));
+  return models;
+}
+
+function readBundled(dir: string): BundledModel[] {
   const out: BundledModel[] = [];
   for (const path of yamlFiles(dir)) {
     const stem = relative(dir, path).replace(/\.ya?ml$/, '').split(sep).join('/');

@@ -530,7 +530,7 @@ class GraphBuilder {
 
   /** `concat: {branches: [[...], [...]]}`: each path reads the input; the kind joins their outputs. An empty path is the input. */
   private expandBranches(kind: LayerKind<unknown>, args: LocatedMap, branches: MapEntry, pos: SourcePos, ctx: Context, inputs: number[], localName: string | undefined): number {
-    const who = { name: this.join(ctx.scope.prefix, localName ?? '(branches)'), kind: kind.kind };
+    const who = { name: this.join(ctx.scope.prefix, localName ?? kind.kind), kind: kind.kind };
     if (branches.value.type !== 'seq' || !branches.value.items.every((b) => b.type === 'seq')) {
       this.bag.error(branches.value.pos, "'branches' must be a list of paths, each a list of layers ([] for the input itself)", who);
       return POISONED;
@@ -541,7 +541,8 @@ class GraphBuilder {
     }
     const outs = branches.value.items.map((path) => this.expandList(path as LocatedSeq, ctx, inputs[0]!));
     const rest: LocatedMap = { ...args, entries: args.entries.filter((e) => e !== branches) };
-    return this.addLayer(kind, rest, pos, ctx, outs, localName);
+    // Like a residual's sum, the join has no module in PyTorch: it is named by its kind, not by index.
+    return this.addLayer(kind, rest, pos, ctx, outs, localName ?? this.freshName(ctx.scope, kind.kind));
   }
 
   private expandBlock(block: BlockDef, args: LocatedMap | undefined, pos: SourcePos, ctx: Context, inputs: number[], localName: string | undefined): number {

@@ -21,11 +21,12 @@ export interface WindowAxis {
 export function windowOutputSize(a: WindowAxis): number {
   const extent = a.dilation * (a.kernel - 1) + 1;
   const span = a.size + a.padBefore + a.padAfter - extent;
-  if (span < 0) return 0;
-  if (!a.ceil) return Math.floor(span / a.stride) + 1;
-  let out = Math.ceil(span / a.stride) + 1;
-  if ((out - 1) * a.stride >= a.size + a.padBefore) out -= 1;
-  return out;
+  // PyTorch's pooling_output_shape: floor division (toward -infinity), so in ceil mode a window
+  // larger than the input still gives one output while span > -stride.
+  if (!a.ceil) return Math.max(0, Math.floor(span / a.stride) + 1);
+  let out = Math.floor((span + a.stride - 1) / a.stride) + 1;
+  if (out > 0 && (out - 1) * a.stride >= a.size + a.padBefore) out -= 1;
+  return Math.max(0, out);
 }
 
 /** The output size along one axis, or a LayerError that says why there is none. */

@@ -26,18 +26,16 @@ describe('the bundled model zoo', () => {
     });
   }
 
-  it('builds and analyzes every model in well under a second in all', () => {
-    // The files are read first: this times the front end and the analysis, not the disk.
+  // Every model in one pass, as the CLI would. Its time is measured in `npm run bench` (the
+  // zoo row), not asserted here: timings in unit tests are noise on a loaded CI machine.
+  it('builds and analyzes every model in one pass', () => {
     const texts = models.map((m) => readFileSync(m.path, 'utf8'));
-    const start = performance.now();
     let layers = 0;
     models.forEach((m, i) => {
       const graph = buildGraph(texts[i]!, { file: m.path, ...(m.preset !== undefined ? { preset: m.preset } : {}) });
       layers += analyze(graph).layers.length;
     });
-    const elapsed = performance.now() - start;
     expect(layers).toBeGreaterThan(5_000);
-    expect(elapsed, `${models.length} models, ${layers} layers in ${elapsed.toFixed(0)} ms`).toBeLessThan(1000);
   });
 
   for (const path of files) {

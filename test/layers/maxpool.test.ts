@@ -93,4 +93,13 @@ describe('maxpool', () => {
       'output height would be 0: input height 2 + padding 0 is smaller than the window extent 3 (kernel 3)',
     );
   });
+
+  it('in ceil mode, a window larger than the input still gives one output (PyTorch pooling_output_shape)', () => {
+    // span = 2 - 3 = -1; ceil: floor((-1 + 2 - 1) / 2) + 1 = 1; its window starts at 0, inside the input.
+    expect(apply(maxpool, { kernel: 3, stride: 2, ceil: true }, [[1, 2, 2]]).output).toEqual([1, 1, 1]);
+    // Without ceil the same window gives floor(-1 / 2) + 1 = 0: an error.
+    expect(thrown(() => apply(maxpool, { kernel: 3, stride: 2 }, [[1, 2, 2]])).message).toMatch(/^output height would be 0/);
+    // span = 1 - 3 = -2 = -stride: floor((-2 + 1) / 2) + 1 = 0 even in ceil mode.
+    expect(thrown(() => apply(maxpool, { kernel: 3, stride: 2, ceil: true }, [[1, 1, 1]])).message).toMatch(/^output height would be 0/);
+  });
 });
