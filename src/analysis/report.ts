@@ -3,9 +3,15 @@
  * shape the JSON output documents (docs/report.md). Renderers format it and compute nothing.
  */
 import type { Graph } from '../graph/graph.js';
-import { layerParams, sumParams } from './params.js';
+import { layerOps } from './compute.js';
+import { foldByDepth } from './hierarchy.js';
+import { DTYPES, outputBytes, peakActivationBytes, trainingBytes, weightBytes, type Dtype, type Optimizer } from './memory.js';
+import { layerParams } from './params.js';
+import { lastSpatialField, receptiveFields, type Field, type FieldOrGlobal, type FieldWarning } from './receptive-field.js';
 
 export const REPORT_SCHEMA = 'cnnscope.report/1';
+
+export type ReceptiveField = Field | 'global';
 
 export interface LayerReport {
   readonly name: string;
@@ -17,58 +23,192 @@ export interface LayerReport {
   readonly params: number;
   readonly trainable_params: number;
   readonly buffers: number;
+  readonly macs: number;
+  readonly flops: number;
+  /** Bytes of this layer's output at the report's dtype and batch. */
+  readonly activation_bytes: number;
+  readonly receptive_field: ReceptiveField;
+}
+
+/** A row of the table folded with `--depth`: a block's totals, or one layer. */
+export interface BlockReport {
+  readonly name: string;
+  readonly kind: string;
+  /** How many layers the row folds (1 for a layer shown as itself). */
+  readonly layers: number;
+  readonly output_shape: readonly number[];
+  readonly params: number;
+  readonly macs: number;
+  readonly flops: number;
+  readonly activation_bytes: number;
+  readonly receptive_field: ReceptiveField;
+}
+
+export interface KindReport {
+  readonly kind: string;
+  readonly layers: number;
+  readonly params: number;
+  readonly macs: number;
+  readonly flops: number;
+}
+
+export interface Totals {
+  readonly params: number;
+  readonly trainable_params: number;
+  readonly buffers: number;
+  readonly macs: number;
+  readonly flops: number;
+  readonly weight_bytes: number;
+  readonly activation_bytes: number;
+  readonly peak_activation_bytes: number;
+  readonly training_bytes: number;
+  /** Of the first output. */
+  readonly receptive_field: ReceptiveField;
+  /** When the first output's field is global: the last spatial field before it. */
+  readonly last_spatial_receptive_field?: { readonly layer: string } & Field;
 }
 
 export interface Report {
   readonly schema: typeof REPORT_SCHEMA;
   readonly model: string;
   readonly input: { readonly shape: readonly number[] };
-  readonly totals: {
-    readonly params: number;
-    readonly trainable_params: number;
-    readonly buffers: number;
+  readonly options: { readonly batch: number; readonly dtype: Dtype; readonly optimizer: Optimizer };
+  readonly totals: Totals;
+  readonly memory: {
+    /** The layer running when activations peak. */
+    readonly peak_at: string;
+    readonly training: { readonly weights: number; readonly gradients: number; readonly optimizer_state: number; readonly activations: number };
   };
   readonly outputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  readonly by_kind: readonly KindReport[];
   readonly layers: readonly LayerReport[];
+  /** Present when the report is folded with `depth`. */
+  readonly blocks?: readonly BlockReport[];
+  readonly warnings: readonly FieldWarning[];
 }
 
 export interface AnalyzeOptions {
-  /** Samples per batch; shapes in the report include it. */
+  /** Samples per batch; shapes, counts and bytes in the report include it. Default 1. */
   readonly batch?: number;
+  /** Element type of weights and activations. Default fp32. */
+  readonly dtype?: Dtype;
+  /** For the training estimate. Default sgd (no extra state). */
+  readonly optimizer?: Optimizer;
+  /** Fold layers into blocks this many name levels deep (adds `blocks`). */
+  readonly depth?: number;
 }
 
 export class AnalysisError extends Error {}
 
 export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   const batch = options.batch ?? 1;
+  const dtype = options.dtype ?? 'fp32';
+  const optimizer = options.optimizer ?? 'sgd';
   const withBatch = (shape: readonly number[]) => [batch, ...shape];
+  const { fields, warnings } = receptiveFields(graph);
+  const bytes = outputBytes(graph, batch, dtype);
+  const field = (id: number): ReceptiveField => copyField(fields[id]!);
+
   const layers: LayerReport[] = [];
-  const counts = [];
   for (const node of graph.nodes) {
-    if (node.kind === 'input') continue;
-    const c = layerParams(node);
-    counts.push(c);
+    if (node.id === 0) continue;
+    const p = layerParams(node);
+    const ops = layerOps(node, batch);
     layers.push({
       name: node.name,
       kind: node.kind,
       inputs: node.inputs.map((i) => graph.nodes[i]!.name),
       output_shape: withBatch(node.outputShape),
-      params: c.params,
-      trainable_params: c.trainable,
-      buffers: c.buffers,
+      params: p.params,
+      trainable_params: p.trainable,
+      buffers: p.buffers,
+      macs: ops.macs,
+      flops: ops.flops,
+      activation_bytes: bytes[node.id]!,
+      receptive_field: field(node.id),
     });
   }
-  const totals = sumParams(counts);
+
+  const sum = (key: 'params' | 'trainable_params' | 'buffers' | 'macs' | 'flops') => layers.reduce((a, l) => a + l[key], 0);
+  const activationBytes = bytes.reduce((a, b) => a + b, 0);
+  const peak = peakActivationBytes(graph, bytes);
+  const training = trainingBytes(graph, dtype, optimizer, activationBytes);
+  const first = graph.outputs[0]!;
+  const lastSpatial = fields[first] === 'global' ? lastSpatialField(graph, fields, first) : undefined;
+
   const report: Report = {
     schema: REPORT_SCHEMA,
     model: graph.name,
     input: { shape: withBatch(graph.inputShape) },
-    totals: { params: totals.params, trainable_params: totals.trainable, buffers: totals.buffers },
+    options: { batch, dtype, optimizer },
+    totals: {
+      params: sum('params'),
+      trainable_params: sum('trainable_params'),
+      buffers: sum('buffers'),
+      macs: sum('macs'),
+      flops: sum('flops'),
+      weight_bytes: weightBytes(graph, dtype),
+      activation_bytes: activationBytes,
+      peak_activation_bytes: peak.peak,
+      training_bytes: training.total,
+      receptive_field: field(first),
+      ...(lastSpatial ? { last_spatial_receptive_field: { layer: lastSpatial.layer, ...(copyField(lastSpatial.field) as Field) } } : {}),
+    },
+    memory: {
+      peak_at: graph.nodes[peak.at]!.name,
+      training: { weights: training.weights, gradients: training.gradients, optimizer_state: training.optimizer, activations: training.activations },
+    },
     outputs: graph.outputs.map((id) => ({ name: graph.nodes[id]!.name, shape: withBatch(graph.nodes[id]!.outputShape) })),
+    by_kind: byKind(layers),
     layers,
+    ...(options.depth !== undefined ? { blocks: folded(graph, layers, options.depth, withBatch, field) } : {}),
+    warnings,
   };
   assertExact(report);
   return report;
+}
+
+function copyField(f: FieldOrGlobal): ReceptiveField {
+  return f === 'global' ? 'global' : { size: [...f.size] as [number, number], stride: [...f.stride] as [number, number], padding: [...f.padding] as [number, number] };
+}
+
+/** Kinds in order of their MACs, then FLOPs, then name: where the compute goes. */
+function byKind(layers: readonly LayerReport[]): KindReport[] {
+  const map = new Map<string, { kind: string; layers: number; params: number; macs: number; flops: number }>();
+  for (const l of layers) {
+    const k = map.get(l.kind) ?? { kind: l.kind, layers: 0, params: 0, macs: 0, flops: 0 };
+    k.layers++;
+    k.params += l.params;
+    k.macs += l.macs;
+    k.flops += l.flops;
+    map.set(l.kind, k);
+  }
+  return [...map.values()].sort((a, b) => b.macs - a.macs || b.flops - a.flops || (a.kind < b.kind ? -1 : 1));
+}
+
+function folded(
+  graph: Graph,
+  layers: readonly LayerReport[],
+  depth: number,
+  withBatch: (s: readonly number[]) => number[],
+  field: (id: number) => ReceptiveField,
+): BlockReport[] {
+  // layers[i] is node i + 1 (node 0, the input, is not a layer).
+  return foldByDepth(graph, depth).map((fold) => {
+    const members = fold.members.map((id) => layers[id - 1]!);
+    const total = (key: 'params' | 'macs' | 'flops' | 'activation_bytes') => members.reduce((a, l) => a + l[key], 0);
+    return {
+      name: fold.name,
+      kind: fold.kind,
+      layers: members.length,
+      output_shape: withBatch(graph.nodes[fold.output]!.outputShape),
+      params: total('params'),
+      macs: total('macs'),
+      flops: total('flops'),
+      activation_bytes: total('activation_bytes'),
+      receptive_field: field(fold.output),
+    };
+  });
 }
 
 /** Every count must be an exact integer: refuse rather than print a rounded one. */
@@ -76,6 +216,11 @@ function assertExact(report: Report): void {
   const check = (v: number, what: string) => {
     if (!Number.isSafeInteger(v)) throw new AnalysisError(`${what} exceeds 2^53 and cannot be counted exactly; reduce --batch or the input size`);
   };
-  for (const [k, v] of Object.entries(report.totals)) check(v, `total ${k}`);
-  for (const l of report.layers) for (const d of l.output_shape) check(d, `a dimension of ${l.name}`);
+  for (const [k, v] of Object.entries(report.totals)) if (typeof v === 'number') check(v, `total ${k}`);
+  for (const l of report.layers) {
+    for (const d of l.output_shape) check(d, `a dimension of ${l.name}`);
+    check(l.flops, `the FLOPs of ${l.name}`);
+  }
 }
+
+export { DTYPES };

@@ -11,3 +11,15 @@ export function parseBatch(text: string): number {
   }
   return n;
 }
+
+export function parseDepth(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--depth ${text}: expected a positive integer`);
+  return n;
+}
+
+/** One of an object's keys: `--dtype fp16` of DTYPES. */
+export function parseChoice<T extends string>(option: string, value: string, choices: Readonly<Record<T, unknown>>): T {
+  if (Object.hasOwn(choices, value)) return value as T;
+  throw new UsageError(`${option} ${value}: expected one of ${Object.keys(choices).join(', ')}`);
+}

@@ -11,7 +11,7 @@ import { layerKinds } from '../layers/index.js';
 import { formatShape, LayerError, numel, type LayerKind, type Shape } from '../layers/kind.js';
 import { DiagnosticBag, ModelError, type SourcePos } from './diagnostics.js';
 import { evaluateTemplate, ExprError, parseTemplate, templateMentions, type Value } from './expr.js';
-import type { Graph, LayerNode } from './graph.js';
+import type { Graph, LayerNode, ScopeInfo } from './graph.js';
 import { entry, parseYaml, type Located, type MapEntry } from './source.js';
 import { didYouMean } from './suggest.js';
 
@@ -105,6 +105,7 @@ class GraphBuilder {
   private readonly byName = new Map<string, { id: number; pos: SourcePos }>();
   private readonly blocks = new Map<string, BlockDef>();
   private readonly markedOutputs: number[] = [];
+  private readonly scopes: ScopeInfo[] = [];
   /** `inputs` that named nothing defined before them; checked at the end to tell a cycle from a typo. */
   private readonly unresolved: { name: string; pos: SourcePos; layer: { name: string; kind: string } }[] = [];
   private visits = 0;
@@ -169,6 +170,7 @@ class GraphBuilder {
       inputShape,
       nodes: this.nodes,
       outputs,
+      scopes: [...this.scopes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       params: Object.fromEntries(params),
     };
   }
@@ -336,7 +338,7 @@ class GraphBuilder {
       current = out;
       sideOutput = current;
     }
-    if (groupScope && groupName !== undefined) this.register(this.join(ctx.scope.prefix, groupName), current, pos);
+    if (groupScope && groupName !== undefined) this.registerScope(groupScope.prefix, 'repeat', current, pos);
     return sideOutput;
   }
 
@@ -498,7 +500,7 @@ class GraphBuilder {
     if (localName === undefined) return this.expandList(layers.value, ctx, inputs[0]!);
     const scope: NameScope = { prefix: this.join(ctx.scope.prefix, localName), next: 0, parent: ctx.scope };
     const out = this.expandList(layers.value, { ...ctx, scope }, inputs[0]!);
-    return this.register(scope.prefix, out, pos);
+    return this.registerScope(scope.prefix, 'sequential', out, pos);
   }
 
   /**
@@ -598,7 +600,7 @@ class GraphBuilder {
     const scope: NameScope = scopePrefix === ctx.scope.prefix ? ctx.scope : { prefix: scopePrefix, next: 0, parent: ctx.scope };
     const innerCtx: Context = { scope, vars: Object.assign(blockVars, { fileVars }) as Vars, blockStack: [...ctx.blockStack, block.name], multiplicity: ctx.multiplicity };
     const out = this.expandList(block.layers, innerCtx, inputs[0]!);
-    if (scope !== ctx.scope) this.register(scopePrefix, out, pos);
+    if (scope !== ctx.scope) this.registerScope(scopePrefix, block.name, out, pos);
     return out;
   }
 
@@ -635,6 +637,13 @@ class GraphBuilder {
     const written = common.name?.value;
     const local = written?.type === 'scalar' && written.value !== null ? String(written.value) : `#${ctx.scope.next}`;
     return this.join(ctx.scope.prefix, local);
+  }
+
+  /** A named group of layers (block instance, sequential, repeat group), for folding reports by depth. */
+  private registerScope(fullName: string, kind: string, output: number, pos: SourcePos): number {
+    const id = this.register(fullName, output, pos);
+    if (id >= 0) this.scopes.push({ name: fullName, kind, output: id });
+    return id;
   }
 
   private register(fullName: string, id: number, pos: SourcePos): number {

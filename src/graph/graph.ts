@@ -38,8 +38,19 @@ export interface Graph {
   readonly nodes: readonly LayerNode[];
   /** Ids of the graph's outputs: the last layer first, then any marked `output: true`, in file order. */
   readonly outputs: readonly number[];
+  /** Named groups of layers (block instances, `sequential`, repeat groups), sorted by name. */
+  readonly scopes: readonly ScopeInfo[];
   /** Top-level parameters after presets and `--set`. */
   readonly params: Readonly<Record<string, Value>>;
+}
+
+export interface ScopeInfo {
+  /** The group's full name: the prefix of its layers' names (`layer1.0`). */
+  readonly name: string;
+  /** The block that made it (`bottleneck`), or `sequential`, or `repeat` for a repeat group. */
+  readonly kind: string;
+  /** The id of the node whose output is the group's output. */
+  readonly output: number;
 }
 
 /** Ids of each node's consumers, the reverse of `inputs`. */

@@ -1,27 +1,59 @@
-/** The table for people: one row per layer, totals below. */
+/** The table for people: one row per layer (or per block with --depth), totals below. */
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Report } from '../analysis/report.js';
-import { grouped, shapeText } from './units.js';
+import { bytesText, decimal, fieldText, grouped, shapeText } from './units.js';
 
-export function renderTable(report: Report, colour: ChalkInstance): string {
+export interface TableOptions {
+  /** Add the breakdown by layer kind below the totals. */
+  readonly byKind?: boolean;
+}
+
+export function renderTable(report: Report, colour: ChalkInstance, options: TableOptions = {}): string {
   const table = new Table({
-    head: ['Layer', 'Kind', 'Output shape', 'Params'].map((h) => colour.bold(h)),
-    colAligns: ['left', 'left', 'left', 'right'],
+    head: ['Layer', 'Kind', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride'].map((h) => colour.bold(h)),
+    colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [], compact: true },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  for (const l of report.layers) {
-    table.push([l.name, colour.dim(l.kind), shapeText(l.output_shape), l.params === 0 ? colour.dim('0') : grouped(l.params)]);
+  const dimZero = (n: number, text: string) => (n === 0 ? colour.dim(text) : text);
+  const rows = report.blocks ?? report.layers;
+  for (const r of rows) {
+    const folded = 'layers' in r && typeof r.layers === 'number' && r.layers > 1;
+    table.push([
+      folded ? colour.bold(r.name) : r.name,
+      colour.dim(r.kind),
+      shapeText(r.output_shape),
+      dimZero(r.params, grouped(r.params)),
+      dimZero(r.macs, r.macs === 0 ? '0' : decimal(r.macs, 'MAC')),
+      bytesText(r.activation_bytes),
+      fieldText(r.receptive_field),
+    ]);
   }
   const t = report.totals;
+  const o = report.options;
+  const rf = t.receptive_field === 'global' && t.last_spatial_receptive_field
+    ? `global (last spatial: ${fieldText(t.last_spatial_receptive_field)} at ${t.last_spatial_receptive_field.layer})`
+    : fieldText(t.receptive_field);
   const lines = [
-    `${colour.bold(report.model)}  input ${shapeText(report.input.shape)}`,
+    `${colour.bold(report.model)}  input ${shapeText(report.input.shape)}  ${o.dtype}`,
     table.toString(),
-    `Total params:      ${grouped(t.params)}`,
-    `Trainable params:  ${grouped(t.trainable_params)}`,
-    `Buffers:           ${grouped(t.buffers)}  (running statistics, not trained)`,
-    ...report.outputs.map((o, i) => `${i === 0 ? 'Output' : 'Extra output'}: ${o.name} ${shapeText(o.shape)}`),
+    `Params:            ${grouped(t.params)} (${grouped(t.trainable_params)} trainable; ${grouped(t.buffers)} in buffers)`,
+    `Compute:           ${decimal(t.macs, 'MAC')}, ${decimal(t.flops, 'FLOP')}`,
+    `Weights:           ${bytesText(t.weight_bytes)}`,
+    `Activations:       ${bytesText(t.activation_bytes)} in all, ${bytesText(t.peak_activation_bytes)} at peak (at ${report.memory.peak_at})`,
+    `Training:          ${bytesText(t.training_bytes)} (${o.optimizer}: weights, gradients, optimizer state, activations)`,
+    `Receptive field:   ${rf}`,
+    ...report.outputs.map((out, i) => `${i === 0 ? 'Output:            ' : 'Extra output:      '}${out.name} ${shapeText(out.shape)}`),
   ];
+  if (options.byKind) {
+    const kinds = new Table({
+      head: ['Kind', 'Layers', 'Params', 'MACs', 'FLOPs'].map((h) => colour.bold(h)),
+      colAligns: ['left', 'right', 'right', 'right', 'right'],
+      style: { head: [], border: [], compact: true },
+    });
+    for (const k of report.by_kind) kinds.push([k.kind, String(k.layers), grouped(k.params), decimal(k.macs, 'MAC'), decimal(k.flops, 'FLOP')]);
+    lines.push('', kinds.toString());
+  }
+  for (const w of report.warnings) lines.push(colour.yellow(`warning: layer '${w.layer}': ${w.message}`));
   return `${lines.join('\n')}\n`;
 }

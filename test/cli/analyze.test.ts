@@ -8,10 +8,11 @@ describe('cnnscope analyze', () => {
     const r = await cli(['analyze', bottleneck]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/│ 0\s+│ conv\s+│ \[1, 64, 56, 56\]\s+│\s+16,384 │/);
-    expect(r.stdout).toMatch(/│ 2\s+│ conv\s+│ \[1, 64, 56, 56\]\s+│\s+36,864 │/);
-    expect(r.stdout).toContain('Total params:      69,632');
-    expect(r.stdout).toContain('Output: 4 [1, 256, 56, 56]');
+    // 64*56*56 outputs * 256 inputs = 51,380,224 MACs; 64*56*56*4 bytes = 784 KiB; a 1x1 field.
+    expect(r.stdout).toMatch(/│ 0\s+│ conv\s+│ \[1, 64, 56, 56\]\s+│\s+16,384 │ 51.4 MMAC │ +784 KiB │ +1 \/1 │/);
+    expect(r.stdout).toMatch(/│ 2\s+│ conv\s+│ \[1, 64, 56, 56\]\s+│\s+36,864 │  116 MMAC │ +784 KiB │ +3 \/1 │/);
+    expect(r.stdout).toContain('Params:            69,632 (69,632 trainable; 0 in buffers)');
+    expect(r.stdout).toContain('Output:            4 [1, 256, 56, 56]');
   });
 
   it('prints the documented JSON report', async () => {

@@ -1,0 +1,100 @@
+/**
+ * Receptive fields (Araujo, Norris and Sim, "Computing Receptive Fields of Convolutional Neural
+ * Networks", Distill 2019), per axis, in one pass over the graph in topological order:
+ *
+ *   window (kernel k, stride s, leading padding p, dilation d), with k' = d*(k-1) + 1:
+ *     size    r_out = r_in + (k' - 1) * j_in
+ *     stride  j_out = j_in * s
+ *     padding P_out = P_in + p * j_in
+ *
+ * The first output unit sees input pixels [-P, -P + r - 1]; unit n is shifted by n*j. Where paths
+ * meet (add, concat) the largest field is kept, with a warning when the paths disagree on the
+ * stride or on the centre of the field. After global pooling or a linear layer the field is the
+ * whole input: `global`.
+ */
+import type { Graph } from '../graph/graph.js';
+
+export interface Field {
+  readonly size: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+}
+
+export type FieldOrGlobal = Field | 'global';
+
+export interface FieldWarning {
+  readonly layer: string;
+  readonly message: string;
+}
+
+export interface FieldResult {
+  /** Per node id: the receptive field of its output on the model input. */
+  readonly fields: readonly FieldOrGlobal[];
+  readonly warnings: readonly FieldWarning[];
+}
+
+const INPUT_FIELD: Field = { size: [1, 1], stride: [1, 1], padding: [0, 0] };
+
+/** Twice the centre of the first unit's field, an integer: 2 * ((r - 1) / 2 - P). */
+function doubledCentre(f: Field, axis: 0 | 1): number {
+  return f.size[axis] - 1 - 2 * f.padding[axis];
+}
+
+export function receptiveFields(graph: Graph): FieldResult {
+  const fields: FieldOrGlobal[] = [];
+  const warnings: FieldWarning[] = [];
+  for (const node of graph.nodes) {
+    if (node.id === 0) {
+      fields.push(INPUT_FIELD);
+      continue;
+    }
+    const ins = node.inputs.map((i) => fields[i]!);
+    const step = node.layer.receptiveField(node.inputShapes, node.outputShape, node.args);
+    if (step.type === 'global' || ins.includes('global')) {
+      fields.push('global');
+      continue;
+    }
+    const inFields = ins as Field[];
+    let f = inFields[0]!;
+    if (inFields.length > 1) f = merge(node.name, inFields, warnings);
+    if (step.type === 'window') {
+      const axis = (a: 0 | 1) => {
+        const extent = step.dilation[a] * (step.kernel[a] - 1) + 1;
+        return {
+          size: f.size[a] + (extent - 1) * f.stride[a],
+          stride: f.stride[a] * step.stride[a],
+          padding: f.padding[a] + step.padding[a] * f.stride[a],
+        };
+      };
+      const [h, w] = [axis(0), axis(1)];
+      f = { size: [h.size, w.size], stride: [h.stride, w.stride], padding: [h.padding, w.padding] };
+    }
+    fields.push(f);
+  }
+  return { fields, warnings };
+}
+
+/** The largest field per axis; a warning when the paths' strides or centres differ. */
+function merge(layer: string, ins: Field[], warnings: FieldWarning[]): Field {
+  const pick = (a: 0 | 1) => ins.reduce((best, f) => (f.size[a] > best.size[a] ? f : best));
+  const [h, w] = [pick(0), pick(1)];
+  const strides = new Set(ins.map((f) => `${f.stride[0]}x${f.stride[1]}`));
+  if (strides.size > 1) {
+    warnings.push({ layer, message: `paths meet with different effective strides (${[...strides].join(', ')}); the largest field is reported` });
+  } else {
+    const centres = new Set(ins.map((f) => `${doubledCentre(f, 0) / 2},${doubledCentre(f, 1) / 2}`));
+    if (centres.size > 1) {
+      warnings.push({ layer, message: `paths meet misaligned: their fields are centred at different input positions (${[...centres].map((c) => `(${c})`).join(', ')}); the largest field is reported` });
+    }
+  }
+  return { size: [h.size[0], w.size[1]], stride: [h.stride[0], w.stride[1]], padding: [h.padding[0], w.padding[1]] };
+}
+
+/** The last node before `id` (on its first-input chain) whose field is not global: what "global" replaced. */
+export function lastSpatialField(graph: Graph, fields: readonly FieldOrGlobal[], id: number): { layer: string; field: Field } | undefined {
+  for (let cur: number | undefined = id; cur !== undefined; cur = graph.nodes[cur]!.inputs[0]) {
+    const f = fields[cur]!;
+    if (f !== 'global' && graph.nodes[cur]!.outputShape.length === 3 && cur !== 0) return { layer: graph.nodes[cur]!.name, field: f };
+  }
+  return undefined;
+}
