@@ -69,7 +69,7 @@ describe('cnnscope analyze on the command line', () => {
     const report = JSON.parse(stdout);
     expect(report.model).toBe('resnet');
     expect(report.totals.params).toBe(44_549_160);
-    expect(report.totals).toEqual({ params: 44_549_160, trainable_params: 44_549_160, buffers: 105_448 });
+    expect(report.totals).toMatchObject({ params: 44_549_160, trainable_params: 44_549_160, buffers: 105_448 });
     expect(report.outputs).toEqual([{ name: 'fc', shape: [1, 1000] }]);
   });
 });

@@ -97,6 +97,37 @@ describe('cnnscope analyze', () => {
   });
 });
 
+describe('cnnscope analyze: analyses', () => {
+  it('prints MACs, FLOPs, memory and the receptive field in the totals', async () => {
+    const r = await cli(['analyze', 'resnet50']);
+    expect(r.stdout).toContain('Compute:           4.09 GMAC, 8.22 GFLOP');
+    expect(r.stdout).toContain('Receptive field:   global (last spatial: 427 /32 at layer4.2.relu_out)');
+    expect(r.stdout).toMatch(/Weights: +97\.7 MiB/);
+  });
+
+  it('takes --dtype, --optimizer, --depth and --by kind', async () => {
+    const fp32 = JSON.parse((await cli(['analyze', bottleneck, '--json'])).stdout);
+    const fp16 = JSON.parse((await cli(['analyze', bottleneck, '--json', '--dtype', 'fp16', '--optimizer', 'adam'])).stdout);
+    expect(fp16.options).toEqual({ batch: 1, dtype: 'fp16', optimizer: 'adam' });
+    expect(fp16.totals.weight_bytes * 2).toBe(fp32.totals.weight_bytes);
+    // adam: 2 extra values per parameter at 2 bytes.
+    expect(fp16.memory.training.optimizer_state).toBe(69632 * 2 * 2);
+    const folded = await cli(['analyze', 'resnet50', '--depth', '1']);
+    expect(folded.stdout).toMatch(/│ layer3 +│ stage +│ \[1, 1024, 14, 14\] +│ +7,098,368 │/);
+    expect(folded.stdout).not.toContain('layer3.0.conv1');
+    const kinds = await cli(['analyze', 'resnet50', '--by', 'kind']);
+    expect(kinds.stdout).toMatch(/│ conv +│ +53 │ 23,454,912 │ 4.09 GMAC │/);
+  });
+
+  it('rejects unknown dtypes, optimizers, depths and breakdowns', async () => {
+    for (const argv of [['--dtype', 'fp8'], ['--optimizer', 'lion'], ['--depth', '0'], ['--by', 'layer']]) {
+      const r = await cli(['analyze', bottleneck, ...argv]);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^cnnscope: error: --/);
+    }
+  });
+});
+
 describe('cnnscope help and version', () => {
   it('prints the version', async () => {
     const r = await cli(['--version']);
