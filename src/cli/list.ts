@@ -5,7 +5,7 @@ import Table from 'cli-table3';
 import { analyze } from '../analysis/report.js';
 import { buildGraph } from '../graph/build.js';
 import { colourFor } from '../report/style.js';
-import { grouped } from '../report/units.js';
+import { decimal, grouped } from '../report/units.js';
 import { bundledModels } from './bundled.js';
 import type { CliIo } from './io.js';
 
@@ -19,7 +19,7 @@ export function registerList(program: Command, io: CliIo): void {
       const rows = bundledModels().map((m) => {
         const graph = buildGraph(readFileSync(m.path, 'utf8'), { file: m.path, ...(m.preset ? { preset: m.preset } : {}) });
         const report = analyze(graph);
-        return { name: m.name, family: m.family ?? '', source: m.source ?? '', params: report.totals.params };
+        return { name: m.name, family: m.family ?? '', source: m.source ?? '', params: report.totals.params, macs: report.totals.macs };
       });
       if (flags.json) {
         io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -27,11 +27,11 @@ export function registerList(program: Command, io: CliIo): void {
       }
       const colour = colourFor(io.stdout, io.env);
       const table = new Table({
-        head: ['Name', 'Family', 'Params', 'Source'].map((h) => colour.bold(h)),
-        colAligns: ['left', 'left', 'right', 'left'],
+        head: ['Name', 'Family', 'Params', 'MACs', 'Source'].map((h) => colour.bold(h)),
+        colAligns: ['left', 'left', 'right', 'right', 'left'],
         style: { head: [], border: [], compact: true },
       });
-      for (const r of rows) table.push([r.name, r.family, grouped(r.params), r.source]);
+      for (const r of rows) table.push([r.name, r.family, grouped(r.params), decimal(r.macs, 'MAC'), r.source]);
       io.stdout.write(`${table.toString()}\n`);
     });
 }
