@@ -10,6 +10,7 @@ import { ArgTypeError, show } from '../layers/args.js';
 import { layerKinds } from '../layers/index.js';
 import { formatShape, LayerError, numel, type LayerKind, type Shape } from '../layers/kind.js';
 import { DiagnosticBag, ModelError, type SourcePos } from './diagnostics.js';
+import { parseModelExpectations } from './expect.js';
 import { evaluateTemplate, ExprError, parseTemplate, templateMentions, type Value } from './expr.js';
 import type { Graph, LayerNode, ScopeInfo } from './graph.js';
 import { entry, parseYaml, type Located, type MapEntry } from './source.js';
@@ -127,6 +128,8 @@ class GraphBuilder {
         this.bag.error(e.keyPos, `unknown top-level key '${e.key}'${didYouMean(e.key, TOP_LEVEL_KEYS)} (valid: ${TOP_LEVEL_KEYS.join(', ')})`);
       }
     }
+    // `expect` is for `cnnscope check` (src/graph/expect.ts); parsed here so its errors are model errors.
+    const expectations = parseModelExpectations(root, this.bag, this.options.file);
     // A model loaded through a preset is called by the preset: `resnet50`, not `resnet`.
     const name = this.options.preset ?? this.optionalString(root, 'name') ?? 'model';
     const params = this.topLevelParams(root);
@@ -172,6 +175,7 @@ class GraphBuilder {
       outputs,
       scopes: [...this.scopes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       params: Object.fromEntries(params),
+      ...(expectations !== undefined ? { expectations } : {}),
     };
   }
 
