@@ -25,3 +25,20 @@ export function loadBundled(name: string, options: Omit<BuildOptions, 'file'> = 
   const preset = options.preset ?? found.preset;
   return buildGraph(readFileSync(found.path, 'utf8'), { ...options, file: found.path, ...(preset !== undefined ? { preset } : {}) });
 }
+
+// `cnnscope check`: expectations parsed with their positions, evaluated against reports, rendered.
+export { parseBudget, parseModelExpectations, parseQuantity, TOTALS, COUNT_TOTALS, BYTE_TOTALS, type Budget, type BudgetEntry, type ExpectGroup, type Expectation, type ExpectAt, type Relation } from './graph/expect.js';
+export { evaluate, expectationProblems, summarize, CHECK_SCHEMA, type CheckResult, type CheckedModel, type CheckRun, type CheckSummary } from './analysis/check.js';
+export { renderCheck, CHECK_FORMATS, type CheckFormat } from './report/check.js';
+
+// `cnnscope diff`, the Markdown and CSV reports, and `cnnscope graph` (DOT, Mermaid).
+export {
+  diffReports, parseConditions, conditionFails, change, DiffError, DIFF_SCHEMA, DIFF_METRICS, COMPARED_FIELDS,
+  type Diff, type DiffOptions, type DiffSide, type DiffMetric, type Change, type RowDiff, type RowFigures, type RowStatus, type Condition, type ConditionResult,
+} from './analysis/diff.js';
+export { renderDiffTable, renderDiffMarkdown, renderDiffCsv, DIFF_CSV_COLUMNS, type DiffMarkdownOptions } from './report/diff.js';
+export { renderMarkdown, type MarkdownOptions } from './report/markdown.js';
+export { renderCsv, CSV_LAYER_COLUMNS, CSV_BLOCK_COLUMNS } from './report/csv.js';
+export { graphView, type GraphView, type ViewNode, type ViewCluster, type NodeRole } from './report/graph-view.js';
+export { renderDot } from './report/dot.js';
+export { renderMermaid } from './report/mermaid.js';

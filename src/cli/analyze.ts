@@ -1,10 +1,13 @@
-/** `cnnscope analyze`: shapes and parameters of every layer, as a table or JSON. */
+/** `cnnscope analyze`: shapes and parameters of every layer, as a table, JSON, Markdown or CSV. */
 import type { Command } from 'commander';
 import { analyze } from '../analysis/report.js';
+import { renderCsv } from '../report/csv.js';
 import { renderJson } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
 import { colourFor } from '../report/style.js';
 import { renderTable } from '../report/table.js';
 import { DTYPES, OPTIMIZER_STATES } from '../analysis/memory.js';
+import { REPORT_FORMATS, resolveFormat } from './format.js';
 import { parseBatch, parseChoice, parseDepth } from './options.js';
 import { UsageError, type CliIo } from './io.js';
 import { loadModel } from './load.js';
@@ -19,6 +22,7 @@ interface AnalyzeFlags {
   set: string[];
   preset?: string;
   json?: boolean;
+  format?: string;
 }
 
 export function registerAnalyze(program: Command, io: CliIo): void {
@@ -32,9 +36,10 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .option('-p, --preset <name>', "apply one of the file's presets")
     .option('-d, --dtype <type>', 'element type of weights and activations: fp32, fp16, bf16, int8', 'fp32')
     .option('--optimizer <name>', 'for the training estimate: sgd, momentum, adam', 'sgd')
-    .option('--depth <n>', 'fold the table into blocks n name levels deep (like torchinfo)')
+    .option('--depth <n>', 'fold the rows (table, Markdown, CSV; `blocks` in JSON) into blocks n name levels deep (like torchinfo)')
     .option('--by <what>', 'add a breakdown: kind')
-    .option('--json', 'print the JSON report (docs/report.md) instead of the table')
+    .option('-f, --format <format>', 'table (default), json (docs/report.md), markdown (GitHub) or csv (one row per layer)')
+    .option('--json', 'short for --format json')
     .addHelpText(
       'after',
       `
@@ -43,9 +48,12 @@ Examples:
   $ cnnscope analyze resnet50 --batch 32 --dtype fp16 --depth 1
   $ cnnscope analyze vgg16 --by kind --optimizer adam
   $ cnnscope analyze resnet --set depth=101 --json | jq .totals
+  $ cnnscope analyze resnet50 --depth 1 --format markdown >> $GITHUB_STEP_SUMMARY
+  $ cnnscope analyze googlenet --format csv > googlenet.csv
   $ cat model.yaml | cnnscope analyze - --input 3,32,32`,
     )
     .action(async (model: string, flags: AnalyzeFlags) => {
+      const format = resolveFormat(flags, REPORT_FORMATS, 'table');
       const graph = await loadModel(model, flags, io);
       const depth = flags.depth !== undefined ? parseDepth(flags.depth) : undefined;
       if (flags.by !== undefined && flags.by !== 'kind') throw new UsageError(`--by ${flags.by}: the only breakdown is 'kind'`);
@@ -55,7 +63,14 @@ Examples:
         optimizer: parseChoice('--optimizer', flags.optimizer, OPTIMIZER_STATES),
         ...(depth !== undefined ? { depth } : {}),
       });
-      io.stdout.write(flags.json ? renderJson(report) : renderTable(report, colourFor(io.stdout, io.env), { byKind: flags.by === 'kind' }));
+      const byKind = flags.by === 'kind';
+      const text = {
+        table: () => renderTable(report, colourFor(io.stdout, io.env), { byKind }),
+        json: () => renderJson(report),
+        markdown: () => renderMarkdown(report, { byKind }),
+        csv: () => renderCsv(report),
+      }[format]();
+      io.stdout.write(text);
     });
 }
 

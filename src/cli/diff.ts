@@ -1,0 +1,152 @@
+/**
+ * `cnnscope diff A [B]`: two models, or one model under two sets of options, compared: totals side
+ * by side, then the layers added, removed or changed. `--fail-on` conditions turn a change into
+ * exit code 1, for CI.
+ */
+import type { Command } from 'commander';
+import { DIFF_METRICS, DiffError, diffReports, parseConditions, type Condition, type Diff } from '../analysis/diff.js';
+import { DTYPES, OPTIMIZER_STATES } from '../analysis/memory.js';
+import { analyze, type AnalyzeOptions } from '../analysis/report.js';
+import { renderDiffCsv, renderDiffMarkdown, renderDiffTable } from '../report/diff.js';
+import { renderJson } from '../report/json.js';
+import { colourFor } from '../report/style.js';
+import { collect } from './analyze.js';
+import { REPORT_FORMATS, resolveFormat } from './format.js';
+import { UsageError, type CliIo } from './io.js';
+import { loadModel, type ModelOptions } from './load.js';
+import { parseBatch, parseChoice, parseDepth } from './options.js';
+
+/** `--fail-on` held: the diff was printed, and the command exits with code 1 (EXIT.failed). */
+export class DiffFailed extends Error {}
+
+interface DiffFlags {
+  format?: string;
+  json?: boolean;
+  batch: string;
+  dtype: string;
+  optimizer: string;
+  depth?: string;
+  input?: string;
+  inputA?: string;
+  inputB?: string;
+  set: string[];
+  setA: string[];
+  setB: string[];
+  preset?: string;
+  presetA?: string;
+  presetB?: string;
+  failOn: string[];
+}
+
+export function registerDiff(program: Command, io: CliIo): void {
+  program
+    .command('diff')
+    .description('compare two models, or one model under two sets of options: totals, and the layers added, removed or changed')
+    .argument('<a>', 'side A: a model file, a bundled name, or - for stdin')
+    .argument('[b]', 'side B (default: the same model as A, with --set-b, --input-b or --preset-b making the difference)')
+    .option('-f, --format <format>', 'table (default), json, markdown (for a pull-request comment) or csv (the rows that differ)')
+    .option('--json', 'short for --format json')
+    .option('--fail-on <conditions>', 'exit 1 when a change breaks a condition: params>+5%, macs>+1G, peak_activation_bytes>+10%, params<-5% (comma-separated, repeatable)', collect, [])
+    .option('-s, --set <name=value>', 'override a parameter on both sides (repeatable)', collect, [])
+    .option('--set-a <name=value>', 'override a parameter of side A (repeatable)', collect, [])
+    .option('--set-b <name=value>', 'override a parameter of side B (repeatable)', collect, [])
+    .option('-i, --input <C,H,W>', 'the input shape of both sides')
+    .option('--input-a <C,H,W>', 'the input shape of side A')
+    .option('--input-b <C,H,W>', 'the input shape of side B')
+    .option('-p, --preset <name>', 'a preset of the file(s), both sides')
+    .option('--preset-a <name>', 'a preset for side A')
+    .option('--preset-b <name>', 'a preset for side B')
+    .option('-b, --batch <n>', 'samples per batch, both sides', '1')
+    .option('-d, --dtype <type>', 'fp32, fp16, bf16, int8, both sides', 'fp32')
+    .option('--optimizer <name>', 'sgd, momentum, adam (the training estimate), both sides', 'sgd')
+    .option('--depth <n>', 'compare blocks folded n name levels deep instead of layers')
+    .addHelpText(
+      'after',
+      `
+Layers are matched by name. A layer is changed when its kind, output shape, parameters, MACs or
+FLOPs differ. A condition METRIC>N or METRIC<N (also >=, <=) compares the change from A to B with N:
+a percentage of A with %, otherwise an amount (K M G T: powers of 1000; Ki Mi Gi Ti: of 1024).
+Metrics: ${DIFF_METRICS.join(', ')}.
+
+Examples:
+  $ cnnscope diff resnet50 resnext50_32x4d
+  $ cnnscope diff resnet --set-a depth=50 --set-b depth=101 --format markdown > comment.md
+  $ cnnscope diff resnet50 --input-a 3,224,224 --input-b 3,320,320
+  $ cnnscope diff old.yaml new.yaml --fail-on 'params>+5%,macs>+1G'
+  $ cnnscope diff resnet50 wide_resnet50_2 --depth 1 --json | jq .totals.params`,
+    )
+    .action(async (specA: string, specB: string | undefined, flags: DiffFlags) => {
+      const format = resolveFormat(flags, REPORT_FORMATS, 'table');
+      let conditions: Condition[];
+      try {
+        conditions = parseConditions(flags.failOn);
+      } catch (e) {
+        if (e instanceof DiffError) throw new UsageError(e.message);
+        throw e;
+      }
+      const depth = flags.depth !== undefined ? parseDepth(flags.depth) : undefined;
+      const options: AnalyzeOptions = {
+        batch: parseBatch(flags.batch),
+        dtype: parseChoice('--dtype', flags.dtype, DTYPES),
+        optimizer: parseChoice('--optimizer', flags.optimizer, OPTIMIZER_STATES),
+        ...(depth !== undefined ? { depth } : {}),
+      };
+      const sideA = sideOptions(flags, 'a');
+      const sideB = sideOptions(flags, 'b');
+      const second = specB ?? specA;
+      if (specB === undefined && sideA.own.length === 0 && sideB.own.length === 0) {
+        throw new UsageError(`diff with one model needs --set-a/--set-b, --input-a/--input-b or --preset-a/--preset-b to make the two sides differ (or give a second model)`);
+      }
+      // Both sides may name stdin (one model under two sets of options): read it once.
+      let stdin: Promise<string> | undefined;
+      const once: CliIo = { ...io, readStdin: () => (stdin ??= io.readStdin()) };
+      const reportA = analyze(await loadModel(specA, sideA.model, once), options);
+      const reportB = analyze(await loadModel(second, sideB.model, once), options);
+      const diff = diffReports(reportA, reportB, {
+        labels: [label(specA, sideA.own), label(second, sideB.own)],
+        blocks: depth !== undefined,
+        failOn: conditions,
+      });
+      io.stdout.write(render(diff, format, io));
+      const failed = diff.fail_on.filter((r) => r.failed);
+      if (failed.length > 0) {
+        io.stderr.write(`cnnscope: diff: ${failed.length} of ${diff.fail_on.length} --fail-on conditions failed: ${failed.map((r) => r.condition).join(', ')}\n`);
+        throw new DiffFailed(failed.map((r) => r.condition).join(', '));
+      }
+    });
+}
+
+function render(diff: Diff, format: (typeof REPORT_FORMATS)[number], io: CliIo): string {
+  switch (format) {
+    case 'json':
+      return renderJson(diff);
+    case 'markdown':
+      return renderDiffMarkdown(diff);
+    case 'csv':
+      return renderDiffCsv(diff);
+    case 'table':
+      return renderDiffTable(diff, colourFor(io.stdout, io.env));
+  }
+}
+
+/** A side's model options (shared ones, then its own, which win), and its own as label text. */
+function sideOptions(flags: DiffFlags, side: 'a' | 'b'): { model: ModelOptions; own: string[] } {
+  const sets = side === 'a' ? flags.setA : flags.setB;
+  const input = side === 'a' ? flags.inputA : flags.inputB;
+  const preset = side === 'a' ? flags.presetA : flags.presetB;
+  const own = [...(preset !== undefined ? [`--preset ${preset}`] : []), ...sets.map((s) => `--set ${s}`), ...(input !== undefined ? [`--input ${input}`] : [])];
+  const chosenInput = input ?? flags.input;
+  const chosenPreset = preset ?? flags.preset;
+  return {
+    model: {
+      set: [...flags.set, ...sets],
+      ...(chosenInput !== undefined ? { input: chosenInput } : {}),
+      ...(chosenPreset !== undefined ? { preset: chosenPreset } : {}),
+    },
+    own,
+  };
+}
+
+function label(spec: string, own: readonly string[]): string {
+  return [spec, ...own].join(' ');
+}

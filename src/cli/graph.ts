@@ -1,0 +1,53 @@
+/** `cnnscope graph`: the layer graph as Graphviz DOT or Mermaid, optionally folded into blocks. */
+import type { Command } from 'commander';
+import { analyze } from '../analysis/report.js';
+import { renderDot } from '../report/dot.js';
+import { graphView } from '../report/graph-view.js';
+import { renderMermaid } from '../report/mermaid.js';
+import { collect } from './analyze.js';
+import { resolveFormat } from './format.js';
+import type { CliIo } from './io.js';
+import { loadModel } from './load.js';
+import { parseDepth } from './options.js';
+
+export const GRAPH_FORMATS = ['dot', 'mermaid'] as const;
+
+interface GraphFlags {
+  format?: string;
+  depth?: string;
+  input?: string;
+  set: string[];
+  preset?: string;
+}
+
+export function registerGraph(program: Command, io: CliIo): void {
+  program
+    .command('graph')
+    .description('the layer graph as Graphviz DOT or Mermaid, folded into blocks with --depth')
+    .argument('<model>', 'a model file, a bundled model name (see `cnnscope list`), or - for stdin')
+    .option('-f, --format <format>', 'dot (Graphviz, the default) or mermaid')
+    .option('--depth <n>', 'fold layers into blocks n name levels deep: one node per block, edges between blocks')
+    .option('-i, --input <C,H,W>', "override the file's input shape")
+    .option('-s, --set <name=value>', 'override a parameter of the file (repeatable)', collect, [])
+    .option('-p, --preset <name>', "apply one of the file's presets")
+    .addHelpText(
+      'after',
+      `
+Nodes show the name, kind, output shape (per sample) and parameters; add and concat (merge points)
+have their own shapes, a branch point a thick border, an output a double border; clusters are the
+model's blocks. Rendering needs Graphviz (not a dependency of cnnscope) or a Mermaid viewer.
+
+Examples:
+  $ cnnscope graph googlenet | dot -Tpng -o googlenet.png
+  $ cnnscope graph resnet50 --depth 2 | dot -Tsvg -o resnet50.svg
+  $ cnnscope graph architectures/lecture/bottleneck.yaml --format mermaid`,
+    )
+    .action(async (model: string, flags: GraphFlags) => {
+      const format = resolveFormat(flags, GRAPH_FORMATS, 'dot');
+      const depth = flags.depth !== undefined ? parseDepth(flags.depth) : undefined;
+      const graph = await loadModel(model, flags, io);
+      const report = analyze(graph, depth !== undefined ? { depth } : {});
+      const view = graphView(graph, report, depth);
+      io.stdout.write(format === 'dot' ? renderDot(view) : renderMermaid(view));
+    });
+}

@@ -1,0 +1,56 @@
+/**
+ * The report as CSV: a header, then one row per layer (or per folded row with a depth), for
+ * spreadsheets and pandas. Quoting follows RFC 4180 (a field with a comma, a quote or a line break
+ * is quoted, quotes doubled), and so do line endings (CRLF, as `cnnscope check --format csv`).
+ * Every number is the exact integer of the JSON report. A shape is written `1x64x56x56`; a layer's
+ * inputs are separated by spaces (names have none). A global receptive field has `global` in its
+ * six rf_ columns.
+ */
+import type { ReceptiveField, Report } from '../analysis/report.js';
+
+export const CSV_LAYER_COLUMNS = [
+  'name', 'kind', 'inputs', 'output_shape', 'params', 'trainable_params', 'buffers', 'macs', 'flops', 'activation_bytes',
+  'rf_size_h', 'rf_size_w', 'rf_stride_h', 'rf_stride_w', 'rf_padding_h', 'rf_padding_w',
+] as const;
+
+export const CSV_BLOCK_COLUMNS = [
+  'name', 'kind', 'layers', 'output_shape', 'params', 'macs', 'flops', 'activation_bytes',
+  'rf_size_h', 'rf_size_w', 'rf_stride_h', 'rf_stride_w', 'rf_padding_h', 'rf_padding_w',
+] as const;
+
+export function renderCsv(report: Report): string {
+  if (report.blocks) {
+    return csvLines([
+      CSV_BLOCK_COLUMNS,
+      ...report.blocks.map((b) => [b.name, b.kind, b.layers, shapeCsv(b.output_shape), b.params, b.macs, b.flops, b.activation_bytes, ...fieldCsv(b.receptive_field)]),
+    ]);
+  }
+  return csvLines([
+    CSV_LAYER_COLUMNS,
+    ...report.layers.map((l) => [
+      l.name, l.kind, l.inputs.join(' '), shapeCsv(l.output_shape),
+      l.params, l.trainable_params, l.buffers, l.macs, l.flops, l.activation_bytes,
+      ...fieldCsv(l.receptive_field),
+    ]),
+  ]);
+}
+
+export function shapeCsv(shape: readonly number[]): string {
+  return shape.join('x');
+}
+
+function fieldCsv(f: ReceptiveField): (string | number)[] {
+  if (f === 'global') return Array<string>(6).fill('global');
+  return [f.size[0], f.size[1], f.stride[0], f.stride[1], f.padding[0], f.padding[1]];
+}
+
+/** RFC 4180: quote a field holding a comma, a double quote, CR or LF; double the quotes inside. */
+export function csvField(value: string | number): string {
+  const s = String(value);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Rows as RFC 4180 lines, each ending with CRLF. */
+export function csvLines(rows: readonly (readonly (string | number)[])[]): string {
+  return rows.map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
+}

@@ -1,0 +1,74 @@
+/**
+ * The layer graph as Graphviz DOT (`cnnscope graph --format dot | dot -Tpng -o model.png`).
+ * Top to bottom; one box per layer (or per folded block) labelled with its name, kind, output
+ * shape and parameters; merge points drawn apart (add as an ellipse, concat as an inverted
+ * trapezium); blocks as 3-D boxes; scopes (block instances, stages, branches) as nested clusters.
+ * The output is deterministic: the same model gives the same text.
+ */
+import { labelLines, type GraphView, type ViewCluster, type ViewNode } from './graph-view.js';
+
+/** Fill colours by what a layer does; the rest are white. */
+const FILL: Readonly<Record<string, string>> = {
+  conv: '#dceaf7',
+  linear: '#fde3c8',
+  maxpool: '#dff0d8',
+  avgpool: '#dff0d8',
+  adaptive_avgpool: '#dff0d8',
+  global_avgpool: '#dff0d8',
+  batchnorm: '#f2f2f2',
+  lrn: '#f2f2f2',
+  add: '#ffe8a3',
+  concat: '#f7d4ec',
+};
+
+export function renderDot(view: GraphView): string {
+  const out: string[] = [];
+  out.push(`digraph ${quote(view.model)} {`);
+  out.push(
+    `  graph [label=${quote(view.model)}, labelloc=t, fontname="Helvetica", fontsize=16, rankdir=TB, newrank=true, ordering=in, nodesep=0.25, ranksep=0.3, compound=true];`,
+    '  node [fontname="Helvetica", fontsize=10, shape=box, style="rounded,filled", fillcolor="#ffffff", color="#555555", penwidth=1, margin="0.10,0.04", height=0.3];',
+    '  edge [color="#666666", arrowsize=0.6, penwidth=1];',
+  );
+
+  const children = new Map<string | undefined, ViewCluster[]>();
+  for (const c of view.clusters) children.set(c.parent, [...(children.get(c.parent) ?? []), c]);
+  const members = new Map<string | undefined, ViewNode[]>();
+  for (const n of view.nodes) members.set(n.cluster, [...(members.get(n.cluster) ?? []), n]);
+  const index = new Map(view.clusters.map((c, i) => [c.name, i]));
+
+  const emit = (cluster: string | undefined, indent: string, depth: number) => {
+    for (const n of members.get(cluster) ?? []) out.push(`${indent}${n.id} [${nodeAttrs(n)}];`);
+    // Sibling clusters in reverse: dot's ordering then puts the first branch on the left.
+    for (const c of [...(children.get(cluster) ?? [])].reverse()) {
+      out.push(`${indent}subgraph cluster_${index.get(c.name)} {`);
+      const inner = `${indent}  `;
+      out.push(
+        `${inner}label=${quote(`${c.label} · ${c.kind}`)}; labeljust=l; fontname="Helvetica"; fontsize=11; fontcolor="#444444";`,
+        `${inner}style="rounded,filled"; color="#bbbbbb"; fillcolor=${quote(depth % 2 === 0 ? '#f8f8fb' : '#ffffff')};`,
+      );
+      emit(c.name, inner, depth + 1);
+      out.push(`${indent}}`);
+    }
+  };
+  emit(undefined, '  ', 0);
+
+  for (const e of view.edges) out.push(`  ${e.from} -> ${e.to};`);
+  out.push('}');
+  return `${out.join('\n')}\n`;
+}
+
+function nodeAttrs(n: ViewNode): string {
+  const attrs: string[] = [`label=${quote(labelLines(n).join('\n'))}`];
+  if (n.role === 'input') attrs.push('shape=invhouse', 'fillcolor="#e6e6e6"');
+  else if (n.role === 'block') attrs.push('shape=box3d', 'style=filled', `fillcolor=${quote('#e7e3f6')}`, 'margin="0.12,0.08"');
+  else if (n.role === 'merge') attrs.push(n.kind === 'concat' ? 'shape=invtrapezium' : 'shape=ellipse', 'style=filled', `fillcolor=${quote(FILL[n.kind] ?? '#ffe8a3')}`);
+  else if (FILL[n.kind]) attrs.push(`fillcolor=${quote(FILL[n.kind]!)}`);
+  if (n.branch) attrs.push('penwidth=2');
+  if (n.output) attrs.push('peripheries=2');
+  return attrs.join(', ');
+}
+
+/** A DOT double-quoted string: quotes and backslashes escaped, line breaks as `\n` (centred lines). */
+export function quote(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
+}

@@ -1,0 +1,132 @@
+/**
+ * The report as GitHub-flavoured Markdown, for a pull-request comment or a README: a header, a
+ * totals table, and a layers table (the folded rows when the report was made with a depth).
+ */
+import type { BlockReport, LayerReport, Report } from '../analysis/report.js';
+import { bytesText, decimal, fieldText, grouped, shapeText } from './units.js';
+
+export interface MarkdownOptions {
+  /** Add the breakdown by layer kind. */
+  readonly byKind?: boolean;
+  /** The heading level of the title (default 2: `##`). */
+  readonly level?: number;
+}
+
+export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
+  const h = '#'.repeat(options.level ?? 2);
+  const t = report.totals;
+  const o = report.options;
+  const out: string[] = [];
+  out.push(`${h} ${mdText(report.model)}`, '');
+  const n = report.layers.length;
+  out.push(`Input ${shapeText(report.input.shape)} · ${o.dtype} · batch ${o.batch} · ${n} ${n === 1 ? 'layer' : 'layers'}`, '');
+
+  const rf = t.receptive_field === 'global' && t.last_spatial_receptive_field
+    ? `global (last spatial: ${fieldText(t.last_spatial_receptive_field)} at ${code(t.last_spatial_receptive_field.layer)})`
+    : fieldText(t.receptive_field);
+  out.push(
+    ...mdTable(
+      ['Total', 'Value'],
+      ['left', 'right'],
+      [
+        ['Params', `${grouped(t.params)} (${grouped(t.trainable_params)} trainable)`],
+        ['Buffers', grouped(t.buffers)],
+        ['MACs', `${decimal(t.macs, 'MAC')} (${grouped(t.macs)})`],
+        ['FLOPs', `${decimal(t.flops, 'FLOP')} (${grouped(t.flops)})`],
+        ['Weights', bytesText(t.weight_bytes)],
+        ['Activations', `${bytesText(t.activation_bytes)} in all`],
+        ['Peak activations', `${bytesText(t.peak_activation_bytes)} (at ${code(report.memory.peak_at)})`],
+        ['Training', `${bytesText(t.training_bytes)} (${o.optimizer})`],
+        ['Receptive field', rf],
+        ...report.outputs.map((x, i) => [i === 0 ? 'Output' : 'Extra output', `${code(x.name)} ${shapeText(x.shape)}`]),
+      ],
+    ),
+    '',
+  );
+
+  if (report.blocks) {
+    out.push(`${h}# Blocks`, '');
+    out.push(
+      ...mdTable(
+        ['Block', 'Kind', 'Layers', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride'],
+        ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'right'],
+        report.blocks.map((r: BlockReport) => [
+          r.layers > 1 ? `**${code(r.name)}**` : code(r.name),
+          mdText(r.kind),
+          String(r.layers),
+          shapeText(r.output_shape),
+          grouped(r.params),
+          macsText(r.macs),
+          bytesText(r.activation_bytes),
+          fieldText(r.receptive_field),
+        ]),
+      ),
+      '',
+    );
+  } else {
+    out.push(`${h}# Layers`, '');
+    out.push(
+      ...mdTable(
+        ['Layer', 'Kind', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride'],
+        ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
+        report.layers.map((r: LayerReport) => [
+          code(r.name),
+          mdText(r.kind),
+          shapeText(r.output_shape),
+          grouped(r.params),
+          macsText(r.macs),
+          bytesText(r.activation_bytes),
+          fieldText(r.receptive_field),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  if (options.byKind) {
+    out.push(`${h}# By kind`, '');
+    out.push(
+      ...mdTable(
+        ['Kind', 'Layers', 'Params', 'MACs', 'FLOPs'],
+        ['left', 'right', 'right', 'right', 'right'],
+        report.by_kind.map((k) => [mdText(k.kind), String(k.layers), grouped(k.params), macsText(k.macs), decimal(k.flops, 'FLOP')]),
+      ),
+      '',
+    );
+  }
+
+  if (report.warnings.length > 0) {
+    out.push(`${h}# Warnings`, '');
+    for (const w of report.warnings) out.push(`- ${code(w.layer)}: ${mdText(w.message)}`);
+    out.push('');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+function macsText(n: number): string {
+  return n === 0 ? '0' : decimal(n, 'MAC');
+}
+
+export type Align = 'left' | 'right';
+
+/** A GFM table: a header row, the alignment row, one row per entry. Cells are escaped for `|` and newlines. */
+export function mdTable(head: readonly string[], align: readonly Align[], rows: readonly (readonly string[])[]): string[] {
+  const line = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  return [line(head), `|${align.map((a) => (a === 'right' ? '---:' : ':---')).join('|')}|`, ...rows.map(line)];
+}
+
+function cell(text: string): string {
+  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+}
+
+/** Text with Markdown's punctuation escaped, so a name like `my_model*` shows as written (`|` is escaped by mdTable). */
+export function mdText(text: string): string {
+  return text.replace(/[\\`*_{}[\]<>#!~]/g, (c) => `\\${c}`);
+}
+
+/** A code span; names are shown this way (dots, underscores and digits stay literal). */
+export function code(text: string): string {
+  const ticks = text.includes('`') ? '``' : '`';
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${text}${pad}${ticks}`;
+}
