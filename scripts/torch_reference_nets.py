@@ -1,22 +1,43 @@
 #!/usr/bin/python3
-"""Generate small numeric reference nets for cnnscope's execute mode.
+"""Generate numeric reference outputs for cnnscope's execute mode.
 
-Usage (from the repository root; needs PyTorch, e.g. Debian's python3-torch):
+Usage (from the repository root; needs PyTorch, e.g. Debian's python3-torch, and
+torchvision for the full networks):
 
-    /usr/bin/python3 scripts/torch_reference_nets.py
+    /usr/bin/python3 scripts/torch_reference_nets.py            # everything
+    /usr/bin/python3 scripts/torch_reference_nets.py --tiny     # tiny_nets.json only
 
-Writes test/fixtures/reference/tiny_nets.json.  Every net is built right after
+Writes, in test/fixtures/reference/:
+
+- tiny_nets.json: small nets covering every layer kind (below);
+- tiny_inception.safetensors (F32, with the I64 num_batches_tracked counters) and
+  tiny_inception_half.safetensors (F16 and BF16): the state_dict of the net
+  "inception_branches" written in the safetensors format, by the small writer
+  below (the format is 8-byte little-endian header length, JSON header, data);
+- full networks at a small input (resnet18, googlenet and densenet121 at 64x64),
+  with weights from a deterministic formula that cnnscope reimplements
+  (syntheticWeights in src/execute/weights.ts, see synthetic_state_dict below),
+  so that no weights are stored: full_input_3x64x64.npy (the input, float32),
+  full_<model>_output.npy and, for resnet18, full_resnet18_layer<k>.npy (the
+  outputs of layer1..layer4), plus full_nets.json describing them.
+
+Tiny nets: every net is built right after
 torch.manual_seed(0) (default PyTorch initialisation), its input is drawn with
 torch.randn after the parameters, and batch-norm running statistics are set
 deterministically to non-trivial values.  All values are float32 stored as
 Python floats (the exact float32 value, printed with repr precision).
+
+Each tiny net also carries "model": the same net as a cnnscope model (YAML's
+JSON subset), generated from "layers" by to_cnnscope(); its layer names are the
+parameter key prefixes, so "params" are its state_dict.
 
 Layer description format (one plain dict per layer, executed in order):
     {"name": str, "kind": str, "inputs": [str, ...], "args": {...}}
 "inputs" names earlier layers ("input" is the network input).  Layers with
 parameters find them in "params" under "<name>.<weight|bias|...>".
 Kinds: conv, relu, maxpool, avgpool, batchnorm, add, adaptive_avgpool,
-flatten, linear, softmax, lrn.  A conv's "padding" is either [ph, pw]
+flatten, linear, softmax, lrn, concat, dropout, global_avgpool, identity
+(softmax, add and concat act on dim 1; add takes two or more inputs).  A conv's "padding" is either [ph, pw]
 (symmetric, as nn.Conv2d) or {"top", "bottom", "left", "right"} (explicit
 asymmetric zero padding, i.e. F.pad(x, [left, right, top, bottom]) followed by
 a conv with padding 0).
@@ -25,6 +46,10 @@ a conv with padding 0).
 import json
 import os
 import re
+import struct
+import sys
+
+import numpy as np
 
 import torch
 import torch.nn as nn
@@ -217,12 +242,377 @@ def net_dilated_asym_pad():
             net, layers, x)
 
 
+
+# ---- nets described by their layer list alone, run by an interpreter of torch calls ----------
+
+def make_module(layer):
+    a = layer["args"]
+    if layer["kind"] == "conv":
+        pad = a["padding"]
+        return nn.Conv2d(a["in_channels"], a["out_channels"], a["kernel_size"], stride=a["stride"],
+                         padding=0 if isinstance(pad, dict) else pad, dilation=a["dilation"],
+                         groups=a["groups"], bias=a["bias"])
+    if layer["kind"] == "batchnorm":
+        cls = nn.BatchNorm1d if a.get("dims", 2) == 1 else nn.BatchNorm2d
+        return cls(a["num_features"], eps=a["eps"], momentum=a["momentum"], affine=a["affine"])
+    if layer["kind"] == "linear":
+        return nn.Linear(a["in_features"], a["out_features"], bias=a["bias"])
+    if layer["kind"] == "lrn":
+        return nn.LocalResponseNorm(a["size"], alpha=a["alpha"], beta=a["beta"], k=a["k"])
+    if layer["kind"] == "dropout":
+        return nn.Dropout(a["p"])
+    return None
+
+
+class Interpreted(nn.Module):
+    """Runs a layer list with torch's own modules and functions."""
+
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = layers
+        for layer in layers:
+            m = make_module(layer)
+            if m is not None:
+                self.add_module(layer["name"], m)
+
+    def forward(self, x):
+        values = {"input": x}
+        for layer in self.layers:
+            a = layer["args"]
+            xs = [values[i] for i in layer["inputs"]]
+            k = layer["kind"]
+            m = getattr(self, layer["name"], None) if make_module(layer) is not None else None
+            if k == "conv":
+                pad = a["padding"]
+                y = xs[0]
+                if isinstance(pad, dict):
+                    y = F.pad(y, [pad["left"], pad["right"], pad["top"], pad["bottom"]])
+                y = m(y)
+            elif k in ("batchnorm", "linear", "lrn", "dropout"):
+                y = m(xs[0])
+            elif k == "relu":
+                y = F.relu(xs[0])
+            elif k == "maxpool":
+                y = F.max_pool2d(xs[0], a["kernel_size"], a["stride"], a["padding"], a["dilation"], ceil_mode=a["ceil_mode"])
+            elif k == "avgpool":
+                y = F.avg_pool2d(xs[0], a["kernel_size"], a["stride"], a["padding"], ceil_mode=a["ceil_mode"],
+                                 count_include_pad=a["count_include_pad"])
+            elif k == "adaptive_avgpool":
+                y = F.adaptive_avg_pool2d(xs[0], a["output_size"])
+            elif k == "global_avgpool":
+                y = F.adaptive_avg_pool2d(xs[0], 1)
+            elif k == "flatten":
+                y = torch.flatten(xs[0], 1)
+            elif k == "softmax":
+                y = F.softmax(xs[0], dim=1)
+            elif k == "add":
+                y = xs[0]
+                for t in xs[1:]:
+                    y = y + t
+            elif k == "concat":
+                y = torch.cat(xs, dim=1)
+            elif k == "identity":
+                y = xs[0]
+            else:
+                raise ValueError(k)
+            values[layer["name"]] = y
+        return y
+
+
+def L(name, kind, inputs, **args):
+    return {"name": name, "kind": kind, "inputs": inputs if isinstance(inputs, list) else [inputs], "args": args}
+
+
+def conv_layer(name, inputs, cin, cout, k, stride=1, padding=0, dilation=1, groups=1, bias=True):
+    pair = lambda v: list(v) if isinstance(v, (list, tuple)) else [v, v]
+    return L(name, "conv", inputs, in_channels=cin, out_channels=cout, kernel_size=pair(k), stride=pair(stride),
+             padding=padding if isinstance(padding, dict) else pair(padding), dilation=pair(dilation), groups=groups, bias=bias)
+
+
+def bn_layer(name, inputs, c, eps=1e-5, dims=2, affine=True):
+    return L(name, "batchnorm", inputs, num_features=c, eps=eps, momentum=0.1, affine=affine,
+             track_running_stats=True, dims=dims)
+
+
+def pool_layer(name, kind, inputs, k, stride, padding=0, dilation=1, ceil=False, count_include_pad=True):
+    pair = lambda v: list(v) if isinstance(v, (list, tuple)) else [v, v]
+    args = {"kernel_size": pair(k), "stride": pair(stride), "padding": pair(padding), "ceil_mode": ceil}
+    if kind == "maxpool":
+        args["dilation"] = pair(dilation)
+    else:
+        args["count_include_pad"] = count_include_pad
+        args["divisor_override"] = None
+    return L(name, kind, inputs, **args)
+
+
+def interpreted(key, desc, layers, shape, bn_offsets=()):
+    def make():
+        torch.manual_seed(0)
+        net = Interpreted(layers)
+        for i, name in enumerate(bn_offsets):
+            set_bn_stats(getattr(net, name), 0.1 * (i + 1))
+        x = torch.randn(*shape)
+        return key, desc, net, layers, x
+    make.__name__ = "net_" + key
+    return make
+
+
+net_maxpool_dilated_ceil = interpreted(
+    "maxpool_dilated_ceil",
+    "max_pool2d(3, stride 2, padding 1, dilation 2, ceil_mode) on 11x10, then max_pool2d([3, 2], "
+    "stride [2, 1], padding [1, 0], ceil_mode) on its 5x5 output",
+    [pool_layer("pool1", "maxpool", "input", 3, 2, padding=1, dilation=2, ceil=True),
+     pool_layer("pool2", "maxpool", "pool1", [3, 2], [2, 1], padding=[1, 0], ceil=True)],
+    (1, 2, 11, 10))
+
+net_avgpool_variants = interpreted(
+    "avgpool_variants",
+    "avg_pool2d(3, 2, 1, ceil_mode, count_include_pad=False) on 9x8 -> 5x5 (last window clipped), "
+    "then avg_pool2d(2, 2, ceil_mode) with no padding -> 3x3 (last window 1 wide, divisor 1x2/2x1/1x1), "
+    "then avg_pool2d([3, 1], [1, 2], padding [1, 0]) count_include_pad",
+    [pool_layer("pool1", "avgpool", "input", 3, 2, padding=1, ceil=True, count_include_pad=False),
+     pool_layer("pool2", "avgpool", "pool1", 2, 2, ceil=True),
+     pool_layer("pool3", "avgpool", "pool2", [3, 1], [1, 2], padding=[1, 0])],
+    (1, 3, 9, 8))
+
+net_depthwise_separable = interpreted(
+    "depthwise_separable",
+    "depthwise conv 6->6 k3 s2 p1 groups=6, BatchNorm2d, ReLU, pointwise 1x1 conv 6->8 (direct GEMM), "
+    "1x1 conv 8->4 stride 2 (strided, no bias), batch 2",
+    [conv_layer("dw", "input", 6, 6, 3, stride=2, padding=1, groups=6, bias=False),
+     bn_layer("bn", "dw", 6),
+     L("relu", "relu", "bn"),
+     conv_layer("pw", "relu", 6, 8, 1),
+     conv_layer("down", "pw", 8, 4, 1, stride=2, bias=False)],
+    (2, 6, 9, 9), bn_offsets=["bn"])
+
+net_grouped_dilated_same = interpreted(
+    "grouped_dilated_strided",
+    "conv 6->4 k3 stride 2 dilation 2 groups 2 padding [2, 1]; conv 4->5 k[4, 2] padding "
+    "{top 1, bottom 2, left 0, right 1} (asymmetric, as padding 'same' of an even kernel); conv 5->3 k[1, 3] "
+    "stride [1, 2] groups 1 dilation [1, 3] padding [0, 3]",
+    [conv_layer("conv1", "input", 6, 4, 3, stride=2, padding=[2, 1], dilation=2, groups=2),
+     conv_layer("conv2", "conv1", 4, 5, [4, 2], padding={"top": 1, "bottom": 2, "left": 0, "right": 1}),
+     conv_layer("conv3", "conv2", 5, 3, [1, 3], stride=[1, 2], padding=[0, 3], dilation=[1, 3])],
+    (1, 6, 13, 12))
+
+net_inception_branches = interpreted(
+    "inception_branches",
+    "an Inception-like module on batch 2: concat(conv1x1, conv1x1 -> conv3x3 p1, maxpool 3 s1 p1 ceil -> conv1x1), "
+    "BatchNorm2d, ReLU, global avg pool, flatten, dropout, linear without bias, BatchNorm1d, linear, softmax",
+    [conv_layer("b1", "input", 4, 3, 1),
+     conv_layer("b2a", "input", 4, 2, 1, bias=False),
+     conv_layer("b2b", "b2a", 2, 3, 3, padding=1),
+     pool_layer("b3a", "maxpool", "input", 3, 1, padding=1, ceil=True),
+     conv_layer("b3b", "b3a", 4, 2, 1),
+     L("cat", "concat", ["b1", "b2b", "b3b"], dim=1),
+     bn_layer("bn", "cat", 8, eps=1e-3),
+     L("relu", "relu", "bn"),
+     L("gap", "global_avgpool", "relu"),
+     L("flatten", "flatten", "gap", start_dim=1, end_dim=-1),
+     L("drop", "dropout", "flatten", p=0.5),
+     L("fc1", "linear", "drop", in_features=8, out_features=6, bias=False),
+     bn_layer("bn1d", "fc1", 6, dims=1),
+     L("fc2", "linear", "bn1d", in_features=6, out_features=5, bias=True),
+     L("softmax", "softmax", "fc2", dim=1)],
+    (2, 4, 7, 7), bn_offsets=["bn", "bn1d"])
+
+net_merge_channels_softmax = interpreted(
+    "add3_identity_channel_softmax",
+    "three convs summed by one add, identity, adaptive_avg_pool2d([5, 3]) from 4x6 (upsampling rows), "
+    "flatten of a feature map to concat with a flat branch, and softmax over the channels of a feature map",
+    [conv_layer("c1", "input", 3, 4, 3, padding=1),
+     conv_layer("c2", "input", 3, 4, 1),
+     conv_layer("c3", "input", 3, 4, [3, 1], padding=[1, 0], bias=False),
+     L("sum", "add", ["c1", "c2", "c3"]),
+     L("same", "identity", "sum"),
+     L("pool", "adaptive_avgpool", "same", output_size=[5, 3]),
+     L("soft", "softmax", "pool", dim=1)],
+    (1, 3, 4, 6))
+
 NETS = [net_conv_relu_maxpool, net_grouped_bn_avgpool, net_residual,
-        net_adaptive_linear_softmax, net_lrn, net_lrn_strong, net_dilated_asym_pad]
+        net_adaptive_linear_softmax, net_lrn, net_lrn_strong, net_dilated_asym_pad,
+        net_maxpool_dilated_ceil, net_avgpool_variants, net_depthwise_separable,
+        net_grouped_dilated_same, net_inception_branches, net_merge_channels_softmax]
+
+
+# ---- the same nets as cnnscope models --------------------------------------------------------
+
+def to_cnnscope(key, layers, input_shape):
+    """The cnnscope model (a dict, written as YAML's JSON subset) of a layer list."""
+    out = []
+    prev = "input"
+    for layer in layers:
+        a = layer["args"]
+        k = layer["kind"]
+        args = {"name": layer["name"]}
+        inputs = layer["inputs"]
+        if inputs != [prev]:
+            args["inputs"] = inputs if len(inputs) > 1 else inputs[0]
+        if k == "conv":
+            pad = a["padding"]
+            args.update(out=a["out_channels"], kernel=a["kernel_size"], stride=a["stride"],
+                        padding=[pad["top"], pad["bottom"], pad["left"], pad["right"]] if isinstance(pad, dict) else pad,
+                        dilation=a["dilation"], groups=a["groups"], bias=a["bias"])
+        elif k == "batchnorm":
+            args.update(eps=a["eps"], momentum=a["momentum"], affine=a["affine"])
+        elif k == "linear":
+            args.update(out=a["out_features"], bias=a["bias"])
+        elif k == "maxpool":
+            args.update(kernel=a["kernel_size"], stride=a["stride"], padding=a["padding"], dilation=a["dilation"],
+                        ceil=a["ceil_mode"])
+        elif k == "avgpool":
+            args.update(kernel=a["kernel_size"], stride=a["stride"], padding=a["padding"], ceil=a["ceil_mode"],
+                        count_include_pad=a["count_include_pad"])
+        elif k == "adaptive_avgpool":
+            args.update(size=a["output_size"])
+        elif k == "lrn":
+            args.update(size=a["size"], alpha=a["alpha"], beta=a["beta"], k=a["k"])
+        elif k == "dropout":
+            args.update(p=a["p"])
+        out.append({k: args})
+        prev = layer["name"]
+    return {"name": key, "input": list(input_shape[1:]), "layers": out}
+
+
+# ---- the synthetic weights formula (src/execute/random.ts, src/execute/weights.ts) -----------
+
+M32 = 0xFFFFFFFF
+
+
+def fmix32(x):
+    """MurmurHash3's finalizer on uint64 numpy arrays holding 32-bit values."""
+    x = x ^ (x >> np.uint64(16))
+    x = (x * np.uint64(0x85EBCA6B)) & np.uint64(M32)
+    x = x ^ (x >> np.uint64(13))
+    x = (x * np.uint64(0xC2B2AE35)) & np.uint64(M32)
+    return x ^ (x >> np.uint64(16))
+
+
+def fnv1a32(text):
+    h = 0x811C9DC5
+    for b in text.encode("utf-8"):
+        h = ((h ^ b) * 0x01000193) & M32
+    return h
+
+
+def uniform(seed, key, n, bound, center=0.0):
+    """center + (2*unit - 1) * bound in float64, rounded once to float32 (fillUniform)."""
+    st = int(fmix32(np.array([(seed & M32) ^ fnv1a32(key)], dtype=np.uint64))[0])
+    k = np.arange(n, dtype=np.uint64)
+    x = fmix32((np.uint64(st) + ((k + np.uint64(1)) * np.uint64(0x9E3779B9))) & np.uint64(M32))
+    u = (x >> np.uint64(8)).astype(np.float64) / 16777216.0
+    return (center + (2.0 * u - 1.0) * bound).astype(np.float32)
+
+
+def synthetic_state_dict(model, seed):
+    """syntheticWeights: conv/linear weight U(+-sqrt(6/fan_in)), their bias U(+-1/sqrt(fan_in)),
+    batchnorm weight 1+U(+-1/4), bias U(+-1/4), running_mean U(+-1/4), running_var 1+U(+-1/2)."""
+    sd = model.state_dict()
+    out = {}
+    for name, module in model.named_modules():
+        for tname, t in list(module.named_parameters(recurse=False)) + list(module.named_buffers(recurse=False)):
+            key = (name + "." if name else "") + tname
+            if t.dtype == torch.int64:
+                out[key] = t.clone()
+                continue
+            n = t.numel()
+            if isinstance(module, (nn.Conv2d, nn.Linear)):
+                fan_in = module.weight[0].numel()
+                bound = np.sqrt(6.0 / fan_in) if tname == "weight" else 1.0 / np.sqrt(fan_in)
+                v = uniform(seed, key, n, bound)
+            elif tname == "running_var":
+                v = uniform(seed, key, n, 0.5, 1.0)
+            else:
+                v = uniform(seed, key, n, 0.25, 1.0 if tname == "weight" else 0.0)
+            out[key] = torch.from_numpy(v).reshape(t.shape)
+    assert list(out.keys()) == list(sd.keys()), "state_dict order"
+    return out
+
+
+# ---- safetensors, written by hand (the format is small; no safetensors package needed) -------
+
+def write_safetensors(path, tensors, dtypes):
+    """tensors: key -> torch tensor; dtypes: key -> "F32" | "F16" | "BF16" | "I64".
+    Keys sorted, data in key order, header padded with spaces to 8 bytes (as the reference
+    implementation writes it), plus a __metadata__ entry."""
+    header = {"__metadata__": {"format": "pt", "generator": "scripts/torch_reference_nets.py"}}
+    blobs = []
+    offset = 0
+    for key in sorted(tensors):
+        t = tensors[key].detach().contiguous()
+        dt = dtypes[key]
+        if dt == "F32":
+            data = t.to(torch.float32).numpy().tobytes()
+        elif dt == "F16":
+            data = t.to(torch.float16).numpy().tobytes()
+        elif dt == "BF16":
+            data = t.to(torch.bfloat16).view(torch.int16).numpy().tobytes()
+        elif dt == "I64":
+            data = t.to(torch.int64).numpy().tobytes()
+        else:
+            raise ValueError(dt)
+        header[key] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":"))
+    text += " " * ((8 - len(text.encode()) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text.encode())))
+        f.write(text.encode())
+        for b in blobs:
+            f.write(b)
+
+
+# ---- full networks ---------------------------------------------------------------------------
+
+FULL_SEED = 0
+FULL_INPUT = (1, 3, 64, 64)
+
+
+def full_nets(outdir):
+    import torchvision
+    torch.manual_seed(0)
+    x = torch.randn(*FULL_INPUT)
+    np.save(os.path.join(outdir, "full_input_3x64x64.npy"), x.numpy().astype(np.float32))
+    nets = [
+        ("resnet18", lambda: torchvision.models.resnet18(weights=None), ["layer1", "layer2", "layer3", "layer4"]),
+        ("googlenet", lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False), []),
+        ("densenet121", lambda: torchvision.models.densenet121(weights=None), []),
+    ]
+    entries = []
+    for name, make, taps in nets:
+        model = make().eval()
+        model.load_state_dict(synthetic_state_dict(model, FULL_SEED))
+        captured = {}
+        for tap in taps:
+            getattr(model, tap).register_forward_hook(lambda m, i, o, tap=tap: captured.__setitem__(tap, o))
+        with torch.no_grad():
+            out = model(x)
+        files = {"output": "full_%s_output.npy" % name}
+        np.save(os.path.join(outdir, files["output"]), out.numpy().astype(np.float32))
+        for tap in taps:
+            files[tap] = "full_%s_%s.npy" % (name, tap)
+            np.save(os.path.join(outdir, files[tap]), captured[tap].numpy().astype(np.float32))
+        entries.append({"model": name, "input": "full_input_3x64x64.npy", "seed": FULL_SEED, "files": files,
+                        "output_shape": list(out.shape),
+                        "output_abs_max": float(out.abs().max())})
+        print("%-12s out %s |max| %.4g, taps %s" % (name, list(out.shape), float(out.abs().max()),
+                                                   {t: list(captured[t].shape) for t in taps}))
+    doc = {
+        "generator": "scripts/torch_reference_nets.py",
+        "torch_version": torch.__version__,
+        "torchvision_version": torchvision.__version__,
+        "weights": "syntheticWeights(graph, seed) in src/execute/weights.ts; synthetic_state_dict here",
+        "nets": entries,
+    }
+    with open(os.path.join(outdir, "full_nets.json"), "w") as f:
+        f.write(json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
 
 def main():
     nets = []
+    safetensors_net = None
     for make in NETS:
         key, desc, net, layers, x = make()
         net.eval()
@@ -236,10 +626,13 @@ def main():
                    "values": ([int(e) for e in v.reshape(-1).tolist()]
                               if v.dtype == torch.int64 else flat(v))}
                   for k, v in net.state_dict().items()]
+        if key == "inception_branches":
+            safetensors_net = net
         nets.append({
             "name": key,
             "description": desc,
             "layers": layers,
+            "model": to_cnnscope(key, layers, list(x.shape)),
             "input_shape": list(x.shape),
             "input": flat(x),
             "params": params,
@@ -260,7 +653,8 @@ def main():
         "dtype": "float32",
         "nets": nets,
     }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    outdir = os.path.dirname(OUT)
+    os.makedirs(outdir, exist_ok=True)
     text = json.dumps(doc, indent=1, sort_keys=True)
     # Keep flat lists of numbers / short scalars on one line.
     text = re.sub(r"\[\s*\n\s*([^\[\]{}]*?)\s*\]",
@@ -268,6 +662,20 @@ def main():
     with open(OUT, "w") as f:
         f.write(text + "\n")
     print("wrote %s (%d bytes)" % (OUT, os.path.getsize(OUT)))
+
+    sd = safetensors_net.state_dict()
+    write_safetensors(os.path.join(outdir, "tiny_inception.safetensors"), sd,
+                      {k: "I64" if v.dtype == torch.int64 else "F32" for k, v in sd.items()})
+    # Half precision: F16 for conv tensors, BF16 for the rest; num_batches_tracked left out
+    # (PyTorch's load_state_dict accepts its absence too).
+    half = {k: v for k, v in sd.items() if v.dtype != torch.int64}
+    write_safetensors(os.path.join(outdir, "tiny_inception_half.safetensors"), half,
+                      {k: "F16" if k.startswith("b") and not k.startswith("bn") else "BF16" for k in half})
+
+    if "--tiny" not in sys.argv:
+        full_nets(outdir)
+    for f in sorted(os.listdir(outdir)):
+        print("  %-40s %9d bytes" % (f, os.path.getsize(os.path.join(outdir, f))))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,12 @@ import { Command, CommanderError } from 'commander';
 import { AnalysisError } from '../analysis/report.js';
 import { ModelError } from '../graph/diagnostics.js';
 import { registerAnalyze } from './analyze.js';
+import { CheckFailed, registerCheck } from './check.js';
+import { DiffFailed, registerDiff } from './diff.js';
+import { registerGraph } from './graph.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 import { registerList } from './list.js';
+import { NonFiniteOutput, registerRun } from './run.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -31,7 +35,11 @@ Exit codes: 0 success, 1 a check failed, 2 invalid model or usage, 70 internal e
 Set NO_COLOR to turn colour off; output to a pipe is never coloured.`,
     );
   registerAnalyze(program, io);
+  registerCheck(program, io);
+  registerDiff(program, io);
+  registerGraph(program, io);
   registerList(program, io);
+  registerRun(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -42,10 +50,15 @@ Set NO_COLOR to turn colour off; output to a pipe is never coloured.`,
 }
 
 function report(e: unknown, io: CliIo): number {
+  // `check`: the results are printed already; an expectation failed.
+  if (e instanceof CheckFailed) return EXIT.failed;
+  // `diff --fail-on`: the diff and the failed conditions are printed already.
+  if (e instanceof DiffFailed) return EXIT.failed;
   if (e instanceof CommanderError) {
     // Commander has printed its own message (help, version, or a usage error).
     return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
   }
+  if (e instanceof NonFiniteOutput) return EXIT.failed; // `run` has printed its warning
   if (e instanceof ModelError) {
     const n = e.diagnostics.length;
     io.stderr.write(`${e.message}\n`);

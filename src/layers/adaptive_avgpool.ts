@@ -57,4 +57,29 @@ export const adaptive_avgpool: LayerKind<AdaptiveAvgPoolArgs> = {
     // conservatively as global, which over-states the field rather than under-stating it.
     return { type: 'global' };
   },
+  /**
+   * For each plane (n, c) and output (i, j): the mean of x over rows [floor(i*H/h), ceil((i+1)*H/h))
+   * and columns [floor(j*W/w), ceil((j+1)*W/w)), in float64 (PyTorch's adaptive_avg_pool2d windows).
+   */
+  forward([x], a, _w, ctx) {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [oh, ow] = a.size;
+    const y = ctx.alloc([n, c, oh, ow]);
+    const src = x!.data;
+    for (let plane = 0; plane < n * c; plane++) {
+      const base = plane * h * w;
+      for (let i = 0; i < oh; i++) {
+        const h0 = Math.floor((i * h) / oh);
+        const h1 = Math.ceil(((i + 1) * h) / oh);
+        for (let j = 0; j < ow; j++) {
+          const w0 = Math.floor((j * w) / ow);
+          const w1 = Math.ceil(((j + 1) * w) / ow);
+          let sum = 0;
+          for (let r = h0; r < h1; r++) for (let q = w0; q < w1; q++) sum += src[base + r * w + q]!;
+          y.data[(plane * oh + i) * ow + j] = sum / ((h1 - h0) * (w1 - w0));
+        }
+      }
+    }
+    return y;
+  },
 };

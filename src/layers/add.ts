@@ -33,4 +33,15 @@ export const add: LayerKind<Record<string, never>> = {
     // Pointwise along each input; the analysis combines the paths.
     return { type: 'pointwise' };
   },
+  /** y = x_1 + x_2 + ... elementwise, summed in input order (float32 after each add, as chained torch adds). */
+  forward(xs, _a, _w, ctx) {
+    const y = ctx.alloc(xs[0]!.shape);
+    const dst = y.data;
+    dst.set(xs[0]!.data);
+    for (let t = 1; t < xs.length; t++) {
+      const src = xs[t]!.data;
+      for (let i = 0; i < dst.length; i++) dst[i] += src[i]!;
+    }
+    return y;
+  },
 };

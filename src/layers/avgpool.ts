@@ -61,4 +61,42 @@ export const avgpool: LayerKind<AvgPoolArgs> = {
   receptiveField(_inputs, _output, a) {
     return { type: 'window', kernel: a.kernel, stride: a.stride, padding: a.padding, dilation: [1, 1] };
   },
+  /**
+   * As PyTorch's avg_pool2d, per plane and output (oh, ow): the window starts at
+   * (oh*sh - ph, ow*sw - pw) and ends kernel later but at most at H + ph (W + pw); the
+   * divisor is that window's area (count_include_pad), which counts the padding but not cells
+   * beyond it that ceil mode reaches, or else the area of the window clipped to the input.
+   * The sum is over the clipped window, in float64.
+   */
+  forward([x], a, _w, ctx) {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [, hout, wout] = avgpool.outputShape([[c, h, w]], a) as [number, number, number];
+    const y = ctx.alloc([n, c, hout, wout]);
+    const [kh, kw] = a.kernel;
+    const [sh, sw] = a.stride;
+    const [ph, pw] = a.padding;
+    const src = x!.data;
+    for (let plane = 0; plane < n * c; plane++) {
+      const base = plane * h * w;
+      for (let oh = 0; oh < hout; oh++) {
+        let h0 = oh * sh - ph;
+        let h1 = Math.min(h0 + kh, h + ph);
+        const spanH = h1 - h0;
+        h0 = Math.max(h0, 0);
+        h1 = Math.min(h1, h);
+        for (let ow = 0; ow < wout; ow++) {
+          let w0 = ow * sw - pw;
+          let w1 = Math.min(w0 + kw, w + pw);
+          const spanW = w1 - w0;
+          w0 = Math.max(w0, 0);
+          w1 = Math.min(w1, w);
+          let sum = 0;
+          for (let r = h0; r < h1; r++) for (let q = w0; q < w1; q++) sum += src[base + r * w + q]!;
+          const divisor = a.count_include_pad ? spanH * spanW : (h1 - h0) * (w1 - w0);
+          y.data[(plane * hout + oh) * wout + ow] = sum / divisor;
+        }
+      }
+    }
+    return y;
+  },
 };

@@ -54,4 +54,30 @@ export const batchnorm: LayerKind<BatchNormArgs> = {
   receptiveField() {
     return { type: 'pointwise' };
   },
+  /**
+   * Inference mode, with the running statistics: per channel c,
+   *   y = x * scale_c + shift_c,  scale_c = weight_c / sqrt(running_var_c + eps),
+   *   shift_c = bias_c - running_mean_c * scale_c  (weight 1, bias 0 when not affine),
+   * over the inner = H*W elements of channel c of each sample (1 for flat features).
+   */
+  forward([x], a, w, ctx) {
+    const shape = x!.shape;
+    const n = shape[0]!;
+    const c = shape[1]!;
+    const inner = shape.slice(2).reduce((p, d) => p * d, 1);
+    const y = ctx.alloc(shape);
+    const mean = w['running_mean']!;
+    const variance = w['running_var']!;
+    const src = x!.data;
+    const dst = y.data;
+    for (let ch = 0; ch < c; ch++) {
+      const scale = (a.affine ? w['weight']![ch]! : 1) / Math.sqrt(variance[ch]! + a.eps);
+      const shift = (a.affine ? w['bias']![ch]! : 0) - mean[ch]! * scale;
+      for (let s = 0; s < n; s++) {
+        const base = (s * c + ch) * inner;
+        for (let i = base; i < base + inner; i++) dst[i] = src[i]! * scale + shift;
+      }
+    }
+    return y;
+  },
 };

@@ -44,4 +44,24 @@ export const concat: LayerKind<Record<string, never>> = {
     // Pointwise along each input; the analysis combines the paths.
     return { type: 'pointwise' };
   },
+  /**
+   * Along axis 1: for each sample n, the inputs' blocks x_t[n] (C_t*inner contiguous floats,
+   * inner = H*W, or 1 for flat features) are copied one after the other into y[n].
+   */
+  forward(xs, _a, _w, ctx) {
+    const first = xs[0]!.shape;
+    const n = first[0]!;
+    const inner = first.slice(2).reduce((p, d) => p * d, 1);
+    const channels = xs.reduce((sum, x) => sum + x.shape[1]!, 0);
+    const y = ctx.alloc([n, channels, ...first.slice(2)]);
+    let dst = 0;
+    for (let s = 0; s < n; s++) {
+      for (const x of xs) {
+        const block = x.shape[1]! * inner;
+        y.data.set(x.data.subarray(s * block, (s + 1) * block), dst);
+        dst += block;
+      }
+    }
+    return y;
+  },
 };

@@ -2,6 +2,8 @@
  * conv: a 2-D convolution (PyTorch's nn.Conv2d).
  * Input [Cin, H, W], weight [Cout, Cin/groups, kh, kw], output [Cout, Hout, Wout].
  */
+import { rowMajor, type Mat } from '../execute/gemm.js';
+import { im2col, isDirectConv } from '../execute/im2col.js';
 import { bool, int, pair, padding, type Padding4 } from './args.js';
 import { LayerError, numel, requireFeatureMap, type LayerKind, type Shape, type TensorSpec } from './kind.js';
 import { checkedWindowOutputSize } from './window.js';
@@ -67,6 +69,48 @@ export const conv: LayerKind<ConvArgs> = {
   },
   receptiveField(_inputs, _output, a) {
     return { type: 'window', kernel: a.kernel, stride: a.stride, padding: [a.padding.top, a.padding.left], dilation: a.dilation };
+  },
+  /**
+   * For each sample n and group g, one GEMM over the group's slice:
+   *   y[n, g*mg : +mg] [mg, P] (+)= weight[g*mg : +mg] [mg, K] · col [K, P]
+   * with mg = Cout/groups, K = (Cin/groups)*kh*kw, P = Hout*Wout, and col the im2col of the
+   * group's input channels. A 1x1 convolution with stride 1 and no padding needs no im2col: the
+   * input slice [Cin/groups, H*W] is already col. The bias pre-fills y and the GEMM adds to it.
+   * MACs: groups * N * mg*P*K = N * Cout*P*(Cin/groups)*kh*kw, the static count times N.
+   */
+  forward([x], a, w, ctx) {
+    const [n, cin, h, wd] = x!.shape as [number, number, number, number];
+    const [cout, hout, wout] = conv.outputShape([[cin, h, wd]], a) as [number, number, number];
+    const y = ctx.alloc([n, cout, hout, wout]);
+    const [kh, kw] = a.kernel;
+    const cg = cin / a.groups;
+    const mg = cout / a.groups;
+    const K = cg * kh * kw;
+    const P = hout * wout;
+    const p = a.padding;
+    const direct = isDirectConv(a.kernel, a.stride, p);
+    const geometry = {
+      h, w: wd, kh, kw, sh: a.stride[0], sw: a.stride[1], dh: a.dilation[0], dw: a.dilation[1], top: p.top, left: p.left, hout, wout,
+    };
+    const weight = w['weight']!;
+    const bias = a.bias ? w['bias']! : undefined;
+    const col = direct ? undefined : ctx.scratch(K * P);
+    for (let s = 0; s < n; s++) {
+      for (let g = 0; g < a.groups; g++) {
+        const xOff = (s * cin + g * cg) * h * wd;
+        let B: Mat;
+        if (col) {
+          im2col(x!.data, xOff, cg, geometry, col);
+          B = rowMajor(col, 0, P);
+        } else {
+          B = rowMajor(x!.data, xOff, P);
+        }
+        const yOff = (s * cout + g * mg) * P;
+        if (bias) for (let o = 0; o < mg; o++) y.data.fill(bias[g * mg + o]!, yOff + o * P, yOff + (o + 1) * P);
+        ctx.gemm(mg, P, K, rowMajor(weight, g * mg * K, K), B, rowMajor(y.data, yOff, P), bias !== undefined);
+      }
+    }
+    return y;
   },
 };
 

@@ -33,4 +33,10 @@ export const dropout: LayerKind<DropoutArgs> = {
   receptiveField() {
     return { type: 'pointwise' };
   },
+  /** Inference mode: the identity (a copy; outputs never alias inputs). */
+  forward([x], _a, _w, ctx) {
+    const y = ctx.alloc(x!.shape);
+    y.data.set(x!.data);
+    return y;
+  },
 };

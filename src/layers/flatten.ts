@@ -25,4 +25,11 @@ export const flatten: LayerKind<Record<string, never>> = {
     // Each output element is one input element, moved.
     return { type: 'pointwise' };
   },
+  /** [N, ...] to [N, prod(...)]: NCHW is already C-major per sample, so the data is copied as it is. */
+  forward([x], _a, _w, ctx) {
+    const n = x!.shape[0]!;
+    const y = ctx.alloc([n, x!.data.length / n]);
+    y.data.set(x!.data);
+    return y;
+  },
 };

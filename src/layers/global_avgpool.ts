@@ -26,4 +26,16 @@ export const global_avgpool: LayerKind<Record<string, never>> = {
   receptiveField() {
     return { type: 'global' };
   },
+  /** y[n, c, 0, 0] = mean of the H*W elements of x[n, c], in float64. */
+  forward([x], _a, _w, ctx) {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const inner = h * w;
+    const y = ctx.alloc([n, c, 1, 1]);
+    for (let plane = 0; plane < n * c; plane++) {
+      let sum = 0;
+      for (let i = plane * inner; i < (plane + 1) * inner; i++) sum += x!.data[i]!;
+      y.data[plane] = sum / inner;
+    }
+    return y;
+  },
 };

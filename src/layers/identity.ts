@@ -23,4 +23,10 @@ export const identity: LayerKind<Record<string, never>> = {
   receptiveField() {
     return { type: 'pointwise' };
   },
+  /** A copy: outputs never alias inputs, so each tensor can be freed on its own. */
+  forward([x], _a, _w, ctx) {
+    const y = ctx.alloc(x!.shape);
+    y.data.set(x!.data);
+    return y;
+  },
 };

@@ -2,6 +2,8 @@
  * The contract every layer kind fulfils. One kind lives in one file of `src/layers/`,
  * holds everything about it, and is listed once in `src/layers/index.ts`.
  */
+import type { ExecContext } from '../execute/context.js';
+import type { Tensor } from '../execute/tensor.js';
 import type { ArgSpec } from './args.js';
 
 /** A per-sample tensor shape: [C, H, W] for feature maps, [F] for flat features. The batch is never part of it. */
@@ -61,7 +63,18 @@ export interface LayerKind<Args = unknown> {
   cost(inputs: readonly Shape[], output: Shape, args: Args): OpCount;
   /** How this layer transforms a receptive field (Araujo et al., Distill 2019). */
   receptiveField(inputs: readonly Shape[], output: Shape, args: Args): FieldStep;
+  /**
+   * Execute mode: computes the output for a batch, in inference mode (float32, NCHW; see
+   * src/execute/tensor.ts). `inputs` have shapes [N, ...inputs[i]]; the result has shape
+   * [N, ...outputShape] and is a new tensor from `ctx.alloc` (inputs are never modified or
+   * aliased). Convolution and linear add their multiply-accumulates to `ctx.macs`.
+   * Every registered kind has one (test/execute checks it); only the graph's input node has none.
+   */
+  forward?(inputs: readonly Tensor[], args: Args, weights: LayerWeights, ctx: ExecContext): Tensor;
 }
+
+/** A layer's float tensors in execute mode, by TensorSpec name (`weight`, `running_var`, ...), in C order. */
+export type LayerWeights = Readonly<Record<string, Float32Array>>;
 
 /**
  * Operation counts for one sample. `macs` counts multiply-accumulates of conv and linear only

@@ -44,4 +44,23 @@ export const linear: LayerKind<LinearArgs> = {
   receptiveField() {
     return { type: 'global' };
   },
+  /**
+   * One GEMM with the weight as A: y^T [out, N] (+)= weight [out, F] · x^T [F, N], where x^T and
+   * y^T are strided views of the row-major x [N, F] and y [N, out] (no copies). At N = 1 it is a
+   * matrix-vector product. The bias pre-fills y. MACs: out*N*F.
+   */
+  forward([x], a, w, ctx) {
+    const [n, f] = x!.shape as [number, number];
+    const y = ctx.alloc([n, a.out]);
+    const bias = a.bias ? w['bias']! : undefined;
+    if (bias) for (let s = 0; s < n; s++) y.data.set(bias, s * a.out);
+    ctx.gemm(
+      a.out, n, f,
+      { data: w['weight']!, offset: 0, rs: f, cs: 1 },
+      { data: x!.data, offset: 0, rs: 1, cs: f },
+      { data: y.data, offset: 0, rs: 1, cs: a.out },
+      bias !== undefined,
+    );
+    return y;
+  },
 };

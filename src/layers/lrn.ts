@@ -46,4 +46,36 @@ export const lrn: LayerKind<LrnArgs> = {
     // It mixes channels only: in space each output sees its own position.
     return { type: 'pointwise' };
   },
+  /**
+   * As torch's local_response_norm: for each sample, channel c and position p,
+   *   avg = (1/size) * sum of x[c', p]^2 for c' in [c - floor(size/2), c + floor((size-1)/2)]
+   *         (channels outside [0, C) count as zeros, still divided by size),
+   *   y = x[c, p] / (k + alpha * avg)^beta,  in float64.
+   */
+  forward([x], a, _w, ctx) {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const inner = h * w;
+    const y = ctx.alloc(x!.shape);
+    const src = x!.data;
+    const dst = y.data;
+    const before = Math.floor(a.size / 2);
+    const after = Math.floor((a.size - 1) / 2);
+    for (let s = 0; s < n; s++) {
+      const base = s * c * inner;
+      for (let ch = 0; ch < c; ch++) {
+        const lo = Math.max(0, ch - before);
+        const hi = Math.min(c - 1, ch + after);
+        for (let p = 0; p < inner; p++) {
+          let sum = 0;
+          for (let k = lo; k <= hi; k++) {
+            const v = src[base + k * inner + p]!;
+            sum += v * v;
+          }
+          const i = base + ch * inner + p;
+          dst[i] = src[i]! / Math.pow(a.k + (a.alpha * sum) / a.size, a.beta);
+        }
+      }
+    }
+    return y;
+  },
 };

@@ -60,4 +60,40 @@ export const maxpool: LayerKind<MaxPoolArgs> = {
   receptiveField(_inputs, _output, a) {
     return { type: 'window', kernel: a.kernel, stride: a.stride, padding: a.padding, dilation: a.dilation };
   },
+  /**
+   * Per plane and output (oh, ow): the maximum of x over the taps (oh*sh - ph + i*dh,
+   * ow*sw - pw + j*dw), i < kh, j < kw, that fall inside the input (the padding is -infinity,
+   * so taps outside are skipped). A NaN tap makes the result NaN, as in PyTorch.
+   */
+  forward([x], a, _w, ctx) {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [, hout, wout] = maxpool.outputShape([[c, h, w]], a) as [number, number, number];
+    const y = ctx.alloc([n, c, hout, wout]);
+    const [kh, kw] = a.kernel;
+    const [sh, sw] = a.stride;
+    const [ph, pw] = a.padding;
+    const [dh, dw] = a.dilation;
+    const src = x!.data;
+    for (let plane = 0; plane < n * c; plane++) {
+      const base = plane * h * w;
+      for (let oh = 0; oh < hout; oh++) {
+        for (let ow = 0; ow < wout; ow++) {
+          let m = -Infinity;
+          for (let i = 0; i < kh; i++) {
+            const r = oh * sh - ph + i * dh;
+            if (r < 0 || r >= h) continue;
+            for (let j = 0; j < kw; j++) {
+              const q = ow * sw - pw + j * dw;
+              if (q < 0 || q >= w) continue;
+              const v = src[base + r * w + q]!;
+              if (v > m || v !== v) m = v;
+              if (m !== m) break;
+            }
+          }
+          y.data[(plane * hout + oh) * wout + ow] = m;
+        }
+      }
+    }
+    return y;
+  },
 };

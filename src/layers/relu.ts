@@ -24,4 +24,15 @@ export const relu: LayerKind<Record<string, never>> = {
   receptiveField() {
     return { type: 'pointwise' };
   },
+  /** y = max(0, x) elementwise; NaN stays NaN (as torch.relu). */
+  forward([x], _a, _w, ctx) {
+    const y = ctx.alloc(x!.shape);
+    const src = x!.data;
+    const dst = y.data;
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i]!;
+      dst[i] = v < 0 ? 0 : v;
+    }
+    return y;
+  },
 };

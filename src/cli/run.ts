@@ -1,0 +1,379 @@
+/**
+ * `cnnscope run`: a real forward pass on the CPU (execute mode), with seeded or real weights,
+ * a seeded or given input, MAC accounting against the static count, and an optional profile.
+ */
+import { writeFileSync } from 'node:fs';
+import { freemem } from 'node:os';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { createContext, MAX_THREADS } from '../execute/threads.js';
+import { execute, staticMacs, type ExecuteResult } from '../execute/execute.js';
+import { estimateMemory, type MemoryEstimate } from '../execute/memory.js';
+import { encodeNpy, NpyError, readNpy } from '../execute/npy.js';
+import { fillNormal, stream } from '../execute/random.js';
+import { SafetensorsError } from '../execute/safetensors.js';
+import { firstNonFinite, numel, type Tensor } from '../execute/tensor.js';
+import { initWeights, loadWeights, WeightsError, type GraphWeights } from '../execute/weights.js';
+import type { Graph } from '../graph/graph.js';
+import { colourFor } from '../report/style.js';
+import { bytesText, decimal, grouped, shapeText } from '../report/units.js';
+import { collect } from './analyze.js';
+import { UsageError, type CliIo } from './io.js';
+import { loadModel, parseInputShape } from './load.js';
+import { parseBatch } from './options.js';
+
+export const RUN_SCHEMA = 'cnnscope.run/1';
+
+/** The run finished but its output holds NaN or infinity: reported, exit 1 (EXIT.failed). */
+export class NonFiniteOutput extends Error {}
+
+interface RunFlags {
+  weights?: string;
+  input?: string;
+  seed?: string;
+  batch?: string;
+  threads: string;
+  profile?: boolean;
+  json?: boolean;
+  save?: string;
+  top?: string;
+  inputShape?: string;
+  set: string[];
+  preset?: string;
+  maxMemory?: string;
+}
+
+export function registerRun(program: Command, io: CliIo): void {
+  program
+    .command('run')
+    .description('run a forward pass on the CPU (inference mode, float32) with seeded or real weights')
+    .argument('<model>', 'a model file, a bundled model name (see `cnnscope list`), or - for stdin')
+    .option('-w, --weights <file>', 'weights from a .safetensors file with state_dict keys (default: PyTorch\'s default initialization from --seed)')
+    .option('--input <file>', 'the input, a float32 (or float64) .npy array [N, C, H, W] or [C, H, W]; its shape sets the model input shape')
+    .option('--seed <n>', 'seed of the random input (standard normal) and of the default weights', '0')
+    .option('-b, --batch <n>', 'samples per batch (default: the --input array\'s, else 1)')
+    .option('-t, --threads <n>', `worker threads sharing each matrix multiply (1 to ${MAX_THREADS})`, '1')
+    .option('--profile', 'time every layer: a table sorted by time, with MACs and GMAC/s')
+    .option('--json', `print a JSON object (schema ${RUN_SCHEMA}) instead of text`)
+    .option('--save <file>', 'write the (first) output tensor to a float32 .npy file')
+    .option('--top <k>', 'the k largest output values of each sample, with their indices (classifiers)')
+    .option('-i, --input-shape <C,H,W>', "override the file's input shape")
+    .option('-s, --set <name=value>', 'override a parameter of the file (repeatable)', collect, [])
+    .option('-p, --preset <name>', "apply one of the file's presets")
+    .option('--max-memory <size>', 'refuse runs whose estimated peak memory exceeds this, like 2GiB or 500MB (default: half the free memory)')
+    .addHelpText(
+      'after',
+      `
+Weights: without --weights every conv/linear weight and bias is U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+and batchnorm is the identity (weight 1, bias 0, mean 0, var 1), from a documented generator
+seeded by --seed. A torchvision state_dict saved with safetensors loads as it is:
+  python3 -c 'import torchvision; from safetensors.torch import save_file;
+              save_file(torchvision.models.resnet50(weights="DEFAULT").state_dict(), "resnet50.safetensors")'
+
+Output: the model, input and output shapes, the time, and the MACs executed next to the static
+count (they are equal: every kernel counts what it multiplies). --json times differ run to run.
+A NaN or infinity in any layer's output is reported on stderr with the first layer that made one,
+and the exit code is 1. The estimated peak memory (live activations under the schedule, weights,
+scratch) is checked before anything is allocated.
+
+Examples:
+  $ cnnscope run resnet50 --seed 1 --top 5
+  $ cnnscope run resnet18 --weights resnet18.safetensors --input image.npy --top 5 --json
+  $ cnnscope run densenet121 --input-shape 3,64,64 --batch 4 --profile
+  $ cnnscope run vgg16 --threads 4 --save logits.npy`,
+    )
+    .action(async (model: string, flags: RunFlags) => {
+      await runCommand(model, flags, io);
+    });
+}
+
+async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<void> {
+  const seed = parseInteger('--seed', flags.seed ?? '0', 0, 0xffffffff);
+  const threads = parseInteger('--threads', flags.threads, 1, MAX_THREADS);
+  const top = flags.top !== undefined ? parseInteger('--top', flags.top, 1, Number.MAX_SAFE_INTEGER) : undefined;
+  const maxMemory = flags.maxMemory !== undefined ? parseSize(flags.maxMemory) : Math.floor(freemem() / 2);
+
+  // The input array, if any, decides the model's input shape and the batch.
+  let given: Tensor | undefined;
+  let sampleShape: number[] | undefined;
+  if (flags.input !== undefined) {
+    given = readInput(flags.input, io.cwd);
+    sampleShape = given.shape.length === 4 || given.shape.length === 2 ? given.shape.slice(1) : [...given.shape];
+    if (flags.inputShape !== undefined) {
+      const wanted = parseInputShape(flags.inputShape);
+      if (shapeText(wanted) !== shapeText(sampleShape)) {
+        throw new UsageError(`--input ${flags.input}: the array's sample shape ${shapeText(sampleShape)} differs from --input-shape ${shapeText(wanted)}`);
+      }
+    }
+  }
+  const inputShape = flags.inputShape ?? sampleShape?.join(',');
+  const graph = await loadModel(spec, { ...(inputShape !== undefined ? { input: inputShape } : {}), set: flags.set, ...(flags.preset ? { preset: flags.preset } : {}) }, io);
+  let batch = flags.batch !== undefined ? parseBatch(flags.batch) : 1;
+  if (given) {
+    const fileBatch = given.shape.length === 4 || given.shape.length === 2 ? given.shape[0]! : 1;
+    if (flags.batch !== undefined && batch !== fileBatch) throw new UsageError(`--batch ${batch} differs from the ${fileBatch} samples of --input ${flags.input}`);
+    batch = fileBatch;
+    if (shapeText(sampleShape!) !== shapeText(graph.inputShape)) {
+      throw new UsageError(`--input ${flags.input}: the array's sample shape ${shapeText(sampleShape!)} is not the model input ${shapeText(graph.inputShape)}`);
+    }
+  }
+
+  const estimate = estimateMemory(graph, batch, threads);
+  if (estimate.total > maxMemory) throw new UsageError(memoryMessage(estimate, batch, maxMemory, flags.maxMemory !== undefined));
+
+  const ctx = await createContext(threads);
+  try {
+    const weights = readWeights(graph, flags.weights, seed, io.cwd, ctx.allocate);
+    const inputData = ctx.allocate(batch * numel(graph.inputShape));
+    if (given) inputData.set(given.data);
+    else fillNormal(inputData, stream(seed, 'input'));
+    const input: Tensor = { shape: [batch, ...graph.inputShape], data: inputData };
+    const progress = new Progress(io, staticMacs(graph) * batch);
+    let result: ExecuteResult;
+    try {
+      result = execute(graph, { weights, input, context: ctx, onLayer: (node, done) => progress.update(node.name, done) });
+    } finally {
+      progress.done();
+    }
+    const report = runReport(graph, result, {
+      batch,
+      threads,
+      top,
+      input: given ? flags.input! : `random normal (seed ${seed})`,
+      weights: flags.weights ?? `PyTorch default init (seed ${seed})`,
+      profile: flags.profile === true,
+    });
+    if (flags.save !== undefined) saveOutput(flags.save, result, io.cwd);
+    io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, result, colourFor(io.stdout, io.env)));
+    if (result.nonFinite) {
+      const { node, index } = result.nonFinite;
+      const bad = result.outputs.reduce((n, o) => n + countNonFinite(o.tensor.data), 0);
+      io.stderr.write(
+        `cnnscope: warning: layer '${node.name}' (${node.kind}) is the first to produce a NaN or infinity (element ${index} of its output); ` +
+          `${grouped(bad)} output value${bad === 1 ? ' is' : 's are'} not finite\n`,
+      );
+      throw new NonFiniteOutput(`non-finite values from layer '${node.name}'`);
+    }
+  } finally {
+    await ctx.close();
+  }
+}
+
+function parseInteger(option: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${option} ${text}: expected an integer from ${grouped(min)} to ${grouped(max)}`);
+  }
+  return n;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  '': 1, b: 1,
+  k: 1024, kib: 1024, kb: 1e3,
+  m: 1024 ** 2, mib: 1024 ** 2, mb: 1e6,
+  g: 1024 ** 3, gib: 1024 ** 3, gb: 1e9,
+  t: 1024 ** 4, tib: 1024 ** 4, tb: 1e12,
+};
+
+/** `2GiB`, `1.5G` (binary), `500MB` (decimal), `1048576` (bytes). */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new UsageError(`--max-memory ${text}: expected a size like 2GiB, 1.5G, 500MB or a number of bytes`);
+  return Math.floor(Number(m[1]) * unit);
+}
+
+function memoryMessage(e: MemoryEstimate, batch: number, limit: number, explicit: boolean): string {
+  return (
+    `the run needs about ${bytesText(e.total)} (activations ${bytesText(e.activations)} at batch ${batch}, weights ${bytesText(e.weights)}, ` +
+    `scratch ${bytesText(e.scratch)}), more than ${explicit ? 'the --max-memory limit' : 'half the free memory'} of ${bytesText(limit)}; ` +
+    'use a smaller --batch or --input-shape, or raise --max-memory'
+  );
+}
+
+function readInput(file: string, cwd: string): Tensor {
+  try {
+    const t = readNpy(resolve(cwd, file), file);
+    if (t.shape.length < 1 || t.shape.length > 4 || t.shape.some((d) => d === 0)) {
+      throw new UsageError(`--input ${file}: shape ${shapeText(t.shape)}: expected [N, C, H, W] or [C, H, W] (or [N, F] / [F] for flat inputs), no empty axis`);
+    }
+    return t;
+  } catch (e) {
+    if (e instanceof NpyError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function readWeights(graph: Graph, file: string | undefined, seed: number, cwd: string, allocate: (n: number) => Float32Array): GraphWeights {
+  if (file === undefined) return initWeights(graph, seed, allocate);
+  try {
+    return loadWeights(graph, resolve(cwd, file), allocate);
+  } catch (e) {
+    if (e instanceof WeightsError || e instanceof SafetensorsError) throw new UsageError(e.message.split(resolve(cwd, file)).join(file));
+    throw e;
+  }
+}
+
+function saveOutput(file: string, result: ExecuteResult, cwd: string): void {
+  try {
+    writeFileSync(resolve(cwd, file), encodeNpy(result.outputs[0]!.tensor));
+  } catch (e) {
+    throw new UsageError(`--save ${file}: cannot write the file: ${(e as Error).message}`);
+  }
+}
+
+function countNonFinite(data: Float32Array): number {
+  let n = 0;
+  for (let i = firstNonFinite(data); i >= 0 && i < data.length; i++) if (data[i]! - data[i]! !== 0) n++;
+  return n;
+}
+
+// ---- the report --------------------------------------------------------------------------------
+
+export interface TopEntry {
+  readonly sample: number;
+  readonly index: number;
+  readonly value: number;
+}
+
+export interface ProfileEntry {
+  readonly name: string;
+  readonly kind: string;
+  readonly time_ms: number;
+  readonly macs: number;
+  readonly gmac_per_s: number;
+}
+
+/** The JSON object of `run --json`. Times vary run to run; everything else is deterministic. */
+export interface RunReport {
+  readonly schema: typeof RUN_SCHEMA;
+  readonly model: string;
+  readonly input: { readonly shape: readonly number[]; readonly source: string };
+  readonly weights: string;
+  readonly threads: number;
+  readonly outputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly top?: readonly TopEntry[] }[];
+  readonly macs: { readonly executed: number; readonly static: number };
+  readonly time_ms: number;
+  readonly non_finite?: { readonly layer: string; readonly kind: string };
+  readonly profile?: readonly ProfileEntry[];
+}
+
+interface ReportOptions {
+  readonly batch: number;
+  readonly threads: number;
+  readonly top: number | undefined;
+  readonly input: string;
+  readonly weights: string;
+  readonly profile: boolean;
+}
+
+function runReport(graph: Graph, r: ExecuteResult, o: ReportOptions): RunReport {
+  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  const profile = o.profile
+    ? [...r.layers]
+        .sort((a, b) => b.ms - a.ms)
+        .map((l) => ({ name: l.node.name, kind: l.node.kind, time_ms: round(l.ms), macs: l.macs, gmac_per_s: l.ms > 0 ? round(l.macs / l.ms / 1e6) : 0 }))
+    : undefined;
+  return {
+    schema: RUN_SCHEMA,
+    model: graph.name,
+    input: { shape: [o.batch, ...graph.inputShape], source: o.input },
+    weights: o.weights,
+    threads: o.threads,
+    outputs: r.outputs.map(({ node, tensor }) => ({
+      name: node.name,
+      shape: tensor.shape,
+      ...(o.top !== undefined ? { top: topK(tensor, o.top) } : {}),
+    })),
+    macs: { executed: r.macs, static: staticMacs(graph) * o.batch },
+    time_ms: round(r.ms),
+    ...(r.nonFinite ? { non_finite: { layer: r.nonFinite.node.name, kind: r.nonFinite.node.kind } } : {}),
+    ...(profile ? { profile } : {}),
+  };
+}
+
+/** The k largest values of each sample (over its flattened output), largest first; ties by index. NaN ranks last. */
+export function topK(t: Tensor, k: number): TopEntry[] {
+  const n = t.shape[0]!;
+  const per = t.data.length / n;
+  const out: TopEntry[] = [];
+  for (let s = 0; s < n; s++) {
+    const idx = Array.from({ length: per }, (_, i) => i);
+    const v = (i: number) => {
+      const x = t.data[s * per + i]!;
+      return x !== x ? -Infinity : x;
+    };
+    idx.sort((a, b) => v(b) - v(a) || a - b);
+    for (const index of idx.slice(0, Math.min(k, per))) out.push({ sample: s, index, value: t.data[s * per + index]! });
+  }
+  return out;
+}
+
+function renderText(rep: RunReport, r: ExecuteResult, colour: ReturnType<typeof colourFor>): string {
+  const lines: string[] = [];
+  lines.push(`${colour.bold(rep.model)}  input ${shapeText(rep.input.shape)} (${rep.input.source})`);
+  lines.push(`Weights: ${rep.weights}`);
+  for (const o of rep.outputs) lines.push(`Output: ${o.name} ${shapeText(o.shape)}`);
+  const seconds = rep.time_ms / 1000;
+  const equal = rep.macs.executed === rep.macs.static ? 'equal' : 'DIFFERENT';
+  lines.push(
+    `Time: ${seconds >= 1 ? `${seconds.toFixed(2)} s` : `${rep.time_ms.toFixed(1)} ms`}, ${rep.threads} thread${rep.threads === 1 ? '' : 's'}, ` +
+      `${(rep.macs.executed / Math.max(rep.time_ms, 1e-9) / 1e6).toFixed(2)} GMAC/s`,
+  );
+  lines.push(`MACs executed: ${grouped(rep.macs.executed)} (${decimal(rep.macs.executed, 'MAC')}); static: ${grouped(rep.macs.static)} (${equal})`);
+  for (const o of rep.outputs) {
+    if (!o.top) continue;
+    const samples = new Set(o.top.map((t) => t.sample)).size;
+    for (let s = 0; s < samples; s++) {
+      lines.push(`Top ${o.top.filter((t) => t.sample === s).length} of ${o.name}${samples > 1 ? `, sample ${s}` : ''}:`);
+      o.top
+        .filter((t) => t.sample === s)
+        .forEach((t, rank) => lines.push(`  ${String(rank + 1).padStart(2)}. index ${String(t.index).padStart(5)}  ${t.value.toPrecision(6)}`));
+    }
+  }
+  if (rep.profile) {
+    const table = new Table({
+      head: ['Layer', 'Kind', 'Time ms', 'Share', 'MACs', 'GMAC/s'].map((h) => colour.bold(h)),
+      colAligns: ['left', 'left', 'right', 'right', 'right', 'right'],
+      style: { head: [], border: [], compact: true },
+    });
+    const total = r.layers.reduce((t, l) => t + l.ms, 0);
+    for (const p of rep.profile) {
+      table.push([p.name, p.kind, p.time_ms.toFixed(3), `${((100 * p.time_ms) / Math.max(total, 1e-9)).toFixed(1)}%`, grouped(p.macs), p.macs ? p.gmac_per_s.toFixed(2) : '']);
+    }
+    table.push([colour.bold('Total'), '', total.toFixed(3), '100.0%', grouped(rep.macs.executed), (rep.macs.executed / Math.max(total, 1e-9) / 1e6).toFixed(2)]);
+    lines.push(table.toString());
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// ---- progress ----------------------------------------------------------------------------------
+
+/** A progress bar on stderr, only when it is a terminal and only once the run has taken a second. */
+class Progress {
+  private readonly start = performance.now();
+  private last = 0;
+  private drawn = false;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly total: number,
+  ) {}
+
+  update(layer: string, done: number): void {
+    if (!this.io.stderr.isTTY) return;
+    const now = performance.now();
+    if (now - this.start < 1000 || now - this.last < 100) return;
+    this.last = now;
+    const share = this.total > 0 ? Math.min(1, done / this.total) : 0;
+    const width = 30;
+    const full = Math.round(share * width);
+    this.io.stderr.write(`\r[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${(100 * share).toFixed(0).padStart(3)}%  ${layer.slice(0, 40).padEnd(40)}`);
+    this.drawn = true;
+  }
+
+  done(): void {
+    if (this.drawn) this.io.stderr.write('\r\x1b[K');
+  }
+}

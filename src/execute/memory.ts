@@ -1,0 +1,46 @@
+/**
+ * The memory a forward pass needs, estimated before anything is allocated, from the static
+ * analysis alone: the peak of the live activations under the schedule (every tensor is float32
+ * and lives from its layer until its last reader), the weights, and the scratch (the largest
+ * im2col matrix plus each thread's GEMM pack buffers).
+ */
+import { schedule } from '../analysis/schedule.js';
+import type { Graph } from '../graph/graph.js';
+import type { ConvArgs } from '../layers/conv.js';
+import { numel } from '../layers/kind.js';
+import { GEMM_SCRATCH_BYTES } from './gemm.js';
+import { isDirectConv } from './im2col.js';
+
+export interface MemoryEstimate {
+  /** Peak bytes of live activations (input included). */
+  readonly activations: number;
+  readonly weights: number;
+  readonly scratch: number;
+  readonly total: number;
+}
+
+export function estimateMemory(graph: Graph, batch: number, threads = 1): MemoryEstimate {
+  const plan = schedule(graph);
+  const bytes = (id: number) => numel(graph.nodes[id]!.outputShape) * batch * 4;
+  let live = 0;
+  let activations = 0;
+  plan.order.forEach((id, step) => {
+    live += bytes(id);
+    activations = Math.max(activations, live);
+    for (const freed of plan.freeAfter[step]!) live -= bytes(freed);
+  });
+  let weights = 0;
+  let im2col = 0;
+  for (const node of graph.nodes) {
+    for (const t of node.tensors) if (t.dtype === 'float') weights += numel(t.shape) * 4;
+    if (node.kind === 'conv') im2col = Math.max(im2col, im2colFloats(node.inputShapes[0]!, node.outputShape, node.args as ConvArgs) * 4);
+  }
+  const scratch = im2col + GEMM_SCRATCH_BYTES * threads;
+  return { activations, weights, scratch, total: activations + weights + scratch };
+}
+
+/** Floats of conv's im2col matrix for one sample and group (0 for a direct 1x1 convolution). */
+export function im2colFloats(input: readonly number[], output: readonly number[], a: ConvArgs): number {
+  if (isDirectConv(a.kernel, a.stride, a.padding)) return 0;
+  return (input[0]! / a.groups) * a.kernel[0] * a.kernel[1] * output[1]! * output[2]!;
+}

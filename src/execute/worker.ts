@@ -1,0 +1,37 @@
+/**
+ * A GEMM worker thread (see threads.ts): waits for the sequence number to change, takes new and
+ * released buffers from its port, computes its part of the job, counts itself done.
+ */
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { GemmScratch, type Mat } from './gemm.js';
+import { CMD, gemmPart, JOB, SYNC } from './threads.js';
+
+const { job, sync, index, port } = workerData as { job: Int32Array; sync: Int32Array; index: number; port: MessagePort };
+const buffers = new Map<number, Float32Array>();
+const scratch = new GemmScratch();
+
+function mat(at: number): Mat {
+  const data = buffers.get(job[at]!);
+  if (!data) throw new Error(`worker ${index}: unknown buffer ${job[at]}`);
+  return { data, offset: job[at + 1]!, rs: job[at + 2]!, cs: job[at + 3]! };
+}
+
+let seen = 0;
+for (;;) {
+  Atomics.wait(sync, SYNC.seq, seen);
+  seen = Atomics.load(sync, SYNC.seq);
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+    const msg = m.message as { add?: number; buffer?: SharedArrayBuffer; release?: number };
+    if (msg.add !== undefined) buffers.set(msg.add, new Float32Array(msg.buffer!));
+    if (msg.release !== undefined) buffers.delete(msg.release);
+  }
+  if (job[JOB.cmd] === CMD.exit) break;
+  try {
+    gemmPart(job[JOB.M]!, job[JOB.N]!, job[JOB.K]!, mat(JOB.A), mat(JOB.B), mat(JOB.C), job[JOB.accumulate] === 1, job[JOB.splitRows] === 1, job[JOB.parts]!, index, scratch);
+  } catch {
+    Atomics.store(sync, SYNC.failed, 1);
+  }
+  Atomics.add(sync, SYNC.done, 1);
+  Atomics.notify(sync, SYNC.done);
+}
+port.close();

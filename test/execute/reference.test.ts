@@ -1,0 +1,97 @@
+/**
+ * Execute mode against PyTorch: the tiny nets of tiny_nets.json (every layer kind, run through
+ * the whole path: model -> graph -> executor), and three full torchvision networks at 64x64 with
+ * the synthetic weights formula (full_nets.json). Made by scripts/torch_reference_nets.py.
+ *
+ * Error measure (relativeError in src/execute/tensor.ts): max|actual - expected| / max(max|expected|, 1e-6),
+ * one number per tensor; the bound is 1e-4 against PyTorch's float32 outputs.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { execute, staticMacs } from '../../src/execute/execute.js';
+import { readNpy } from '../../src/execute/npy.js';
+import { relativeError, type Tensor } from '../../src/execute/tensor.js';
+import { syntheticWeights } from '../../src/execute/weights.js';
+import { layerKinds, loadBundled } from '../../src/index.js';
+import { reference, tinyGraph, tinyNets, tinyWeights } from './helpers.js';
+
+const TOLERANCE = 1e-4;
+
+describe('the tiny reference nets (PyTorch float32 outputs)', () => {
+  for (const net of tinyNets) {
+    it(`${net.name}: ${net.description}`, () => {
+      const graph = tinyGraph(net);
+      const input: Tensor = { shape: net.input_shape, data: Float32Array.from(net.input) };
+      const r = execute(graph, { weights: tinyWeights(graph, net), input });
+      const out = r.outputs[0]!.tensor;
+      expect(out.shape).toEqual(net.output_shape);
+      expect(relativeError(out.data, net.output)).toBeLessThan(TOLERANCE);
+      // Against the float64 evaluation too: the kernels accumulate in float64.
+      expect(relativeError(out.data, net.output_float64)).toBeLessThan(TOLERANCE);
+      expect(r.macs).toBe(staticMacs(graph) * net.input_shape[0]!);
+      expect(r.nonFinite).toBeUndefined();
+    });
+  }
+
+  it('cover every registered layer kind', () => {
+    const covered = new Set(tinyNets.flatMap((net) => tinyGraph(net).nodes.map((n) => n.kind)));
+    expect(Object.keys(layerKinds).filter((k) => !covered.has(k))).toEqual([]);
+  });
+
+  it('cover the argument variants the kernels branch on', () => {
+    const args = tinyNets.flatMap((net) => tinyGraph(net).nodes.map((n) => ({ kind: n.kind, args: n.args as Record<string, unknown> })));
+    const some = (kind: string, test: (a: Record<string, any>) => boolean) => args.some((n) => n.kind === kind && test(n.args));
+    expect(some('maxpool', (a) => a.ceil && a.dilation[0] > 1 && a.padding[0] > 0)).toBe(true);
+    expect(some('avgpool', (a) => a.ceil && !a.count_include_pad)).toBe(true);
+    expect(some('avgpool', (a) => a.ceil && a.count_include_pad && a.padding[0] > 0)).toBe(true);
+    expect(some('conv', (a) => a.groups > 1 && a.groups === a.out)).toBe(true); // depthwise
+    expect(some('conv', (a) => a.groups > 1 && a.dilation[0] > 1 && a.stride[0] > 1)).toBe(true);
+    expect(some('conv', (a) => a.padding.top !== a.padding.bottom || a.padding.left !== a.padding.right)).toBe(true);
+    expect(some('conv', (a) => a.kernel[0] === 1 && a.kernel[1] === 1 && a.stride[0] === 1)).toBe(true); // direct GEMM
+    expect(some('conv', (a) => a.kernel[0] === 1 && a.kernel[1] === 1 && a.stride[0] > 1)).toBe(true);
+    expect(some('linear', (a) => !a.bias)).toBe(true);
+    expect(tinyNets.some((n) => n.input_shape[0]! > 1)).toBe(true);
+  });
+
+  it('every registered kind has a forward', () => {
+    expect(Object.values(layerKinds).filter((k) => typeof k.forward !== 'function').map((k) => k.kind)).toEqual([]);
+  });
+});
+
+interface FullNet {
+  model: string;
+  input: string;
+  seed: number;
+  files: Record<string, string>;
+  output_shape: number[];
+}
+
+describe('full torchvision networks at 64x64 with synthetic weights', () => {
+  const { nets } = JSON.parse(readFileSync(reference('full_nets.json'), 'utf8')) as { nets: FullNet[] };
+  for (const net of nets) {
+    it(`${net.model} matches PyTorch${Object.keys(net.files).length > 1 ? ', with its stage outputs' : ''}`, () => {
+      const input = readNpy(reference(net.input));
+      const graph = loadBundled(net.model, { input: input.shape.slice(1) });
+      // Stage outputs: the last layer of each tapped module (`layer1` -> `layer1.1.relu_out`).
+      const taps = new Map<string, Tensor>();
+      const lastOf = new Map<string, number>();
+      for (const node of graph.nodes) for (const tap of Object.keys(net.files)) if (node.name.startsWith(`${tap}.`)) lastOf.set(tap, node.id);
+      const r = execute(graph, {
+        weights: syntheticWeights(graph, net.seed),
+        input,
+        onLayer: (node, _macs, out) => {
+          for (const [tap, id] of lastOf) if (id === node.id) taps.set(tap, out);
+        },
+      });
+      const out = r.outputs[0]!.tensor;
+      expect(out.shape).toEqual(net.output_shape);
+      expect(relativeError(out.data, readNpy(reference(net.files['output']!)).data)).toBeLessThan(TOLERANCE);
+      for (const [tap, file] of Object.entries(net.files)) {
+        if (tap === 'output') continue;
+        const expected = readNpy(reference(file));
+        expect(taps.get(tap)?.shape, tap).toEqual(expected.shape);
+        expect(relativeError(taps.get(tap)!.data, expected.data), tap).toBeLessThan(TOLERANCE);
+      }
+    });
+  }
+});
