@@ -42,3 +42,16 @@ export { renderCsv, CSV_LAYER_COLUMNS, CSV_BLOCK_COLUMNS } from './report/csv.js
 export { graphView, type GraphView, type ViewNode, type ViewCluster, type NodeRole } from './report/graph-view.js';
 export { renderDot } from './report/dot.js';
 export { renderMermaid } from './report/mermaid.js';
+
+// Execute mode: a real forward pass on the CPU (src/execute/, `cnnscope run`).
+export { execute, staticMacs, checkWeights, ExecuteError, type ExecuteOptions, type ExecuteResult, type LayerRun } from './execute/execute.js';
+export { tensor, numel, relativeError, firstNonFinite, type Tensor } from './execute/tensor.js';
+export { LocalContext, type ExecContext } from './execute/context.js';
+export { createContext, type RunContext } from './execute/threads.js';
+export { gemm, gemmReference, GemmScratch, type Mat } from './execute/gemm.js';
+export { conv2dReference, linearReference } from './execute/reference.js';
+export { initWeights, syntheticWeights, loadWeights, weightSlots, WeightsError, type GraphWeights } from './execute/weights.js';
+export { SafetensorsFile, SafetensorsError, encodeSafetensors } from './execute/safetensors.js';
+export { readNpy, writeNpy, encodeNpy, decodeNpy, NpyError } from './execute/npy.js';
+export { estimateMemory, type MemoryEstimate } from './execute/memory.js';
+export type { LayerWeights } from './layers/kind.js';

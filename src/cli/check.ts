@@ -23,10 +23,8 @@ import { CHECK_FORMATS, githubAnnotations, renderCheck, type CheckFormat } from 
 import { colourFor } from '../report/style.js';
 import { bundledModels } from './bundled.js';
 import { resolveFormat } from './format.js';
-import { UsageError, type CliIo } from './io.js';
+import { type CliIo, Failed, UsageError } from './io.js';
 
-/** Thrown after the results are printed when an expectation failed: exit code 1. */
-export class CheckFailed extends Error {}
 
 interface CheckFlags {
   budget?: string[];
@@ -84,7 +82,7 @@ Examples:
       const run = summarize(checked, flags.strict === true);
       io.stdout.write(renderCheck(run, format, colourFor(io.stdout, io.env), { quiet: flags.quiet === true }));
       checker.finish(format);
-      if (!run.summary.ok) throw new CheckFailed(`${run.summary.failed} expectations failed`);
+      if (!run.summary.ok) throw new Failed(`${run.summary.failed} expectations failed`);
     });
 }
 

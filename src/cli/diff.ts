@@ -12,12 +12,10 @@ import { renderJson } from '../report/json.js';
 import { colourFor } from '../report/style.js';
 import { collect } from './analyze.js';
 import { REPORT_FORMATS, resolveFormat } from './format.js';
-import { UsageError, type CliIo } from './io.js';
+import { type CliIo, Failed, UsageError } from './io.js';
 import { loadModel, type ModelOptions } from './load.js';
 import { parseBatch, parseChoice, parseDepth } from './options.js';
 
-/** `--fail-on` held: the diff was printed, and the command exits with code 1 (EXIT.failed). */
-export class DiffFailed extends Error {}
 
 interface DiffFlags {
   format?: string;
@@ -111,7 +109,7 @@ Examples:
       const failed = diff.fail_on.filter((r) => r.failed);
       if (failed.length > 0) {
         io.stderr.write(`cnnscope: diff: ${failed.length} of ${diff.fail_on.length} --fail-on conditions failed: ${failed.map((r) => r.condition).join(', ')}\n`);
-        throw new DiffFailed(failed.map((r) => r.condition).join(', '));
+        throw new Failed(failed.map((r) => r.condition).join(', '));
       }
     });
 }

@@ -20,3 +20,9 @@ export const EXIT = {
 
 /** An error in how cnnscope was called or in what it was given; printed as one line, exit 2. */
 export class UsageError extends Error {}
+
+/**
+ * The command ran and printed its verdict, and the verdict is a failure: an expectation broken
+ * (`check`), a `--fail-on` condition met (`diff`), non-finite outputs (`run`). Exit 1.
+ */
+export class Failed extends Error {}

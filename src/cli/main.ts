@@ -7,12 +7,12 @@ import { Command, CommanderError } from 'commander';
 import { AnalysisError } from '../analysis/report.js';
 import { ModelError } from '../graph/diagnostics.js';
 import { registerAnalyze } from './analyze.js';
-import { CheckFailed, registerCheck } from './check.js';
-import { DiffFailed, registerDiff } from './diff.js';
+import { registerCheck } from './check.js';
+import { registerDiff } from './diff.js';
 import { registerGraph } from './graph.js';
-import { EXIT, UsageError, type CliIo } from './io.js';
+import { EXIT, Failed, UsageError, type CliIo } from './io.js';
 import { registerList } from './list.js';
-import { NonFiniteOutput, registerRun } from './run.js';
+import { registerRun } from './run.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -50,15 +50,12 @@ Set NO_COLOR to turn colour off; output to a pipe is never coloured.`,
 }
 
 function report(e: unknown, io: CliIo): number {
-  // `check`: the results are printed already; an expectation failed.
-  if (e instanceof CheckFailed) return EXIT.failed;
-  // `diff --fail-on`: the diff and the failed conditions are printed already.
-  if (e instanceof DiffFailed) return EXIT.failed;
+  // The verdict is printed already (check, diff --fail-on, run's non-finite outputs).
+  if (e instanceof Failed) return EXIT.failed;
   if (e instanceof CommanderError) {
     // Commander has printed its own message (help, version, or a usage error).
     return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
   }
-  if (e instanceof NonFiniteOutput) return EXIT.failed; // `run` has printed its warning
   if (e instanceof ModelError) {
     const n = e.diagnostics.length;
     io.stderr.write(`${e.message}\n`);

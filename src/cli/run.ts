@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { createContext, MAX_THREADS } from '../execute/threads.js';
 import { execute, staticMacs, type ExecuteResult } from '../execute/execute.js';
-import { estimateMemory, type MemoryEstimate } from '../execute/memory.js';
+import { estimateMemory, MAX_BUFFER_ELEMENTS, type MemoryEstimate } from '../execute/memory.js';
 import { encodeNpy, NpyError, readNpy } from '../execute/npy.js';
 import { fillNormal, stream } from '../execute/random.js';
 import { SafetensorsError } from '../execute/safetensors.js';
@@ -17,16 +17,14 @@ import { firstNonFinite, numel, type Tensor } from '../execute/tensor.js';
 import { initWeights, loadWeights, WeightsError, type GraphWeights } from '../execute/weights.js';
 import type { Graph } from '../graph/graph.js';
 import { colourFor } from '../report/style.js';
+import { renderJson } from '../report/json.js';
 import { bytesText, decimal, grouped, shapeText } from '../report/units.js';
-import { collect } from './analyze.js';
-import { UsageError, type CliIo } from './io.js';
+import { type CliIo, Failed, UsageError } from './io.js';
 import { loadModel, parseInputShape } from './load.js';
 import { parseBatch } from './options.js';
 
 export const RUN_SCHEMA = 'cnnscope.run/1';
 
-/** The run finished but its output holds NaN or infinity: reported, exit 1 (EXIT.failed). */
-export class NonFiniteOutput extends Error {}
 
 interface RunFlags {
   weights?: string;
@@ -121,6 +119,9 @@ async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<voi
 
   const estimate = estimateMemory(graph, batch, threads);
   if (estimate.total > maxMemory) throw new UsageError(memoryMessage(estimate, batch, maxMemory, flags.maxMemory !== undefined));
+  if (estimate.largestBuffer > MAX_BUFFER_ELEMENTS) {
+    throw new UsageError(`one tensor of this run holds ${grouped(estimate.largestBuffer)} floats, beyond the ${grouped(MAX_BUFFER_ELEMENTS)} execute mode can index; use a smaller --batch or --input-shape`);
+  }
 
   const ctx = await createContext(threads);
   try {
@@ -145,7 +146,7 @@ async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<voi
       profile: flags.profile === true,
     });
     if (flags.save !== undefined) saveOutput(flags.save, result, io.cwd);
-    io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, result, colourFor(io.stdout, io.env)));
+    io.stdout.write(flags.json ? renderJson(report) : renderText(report, result, colourFor(io.stdout, io.env)));
     if (result.nonFinite) {
       const { node, index } = result.nonFinite;
       const bad = result.outputs.reduce((n, o) => n + countNonFinite(o.tensor.data), 0);
@@ -153,11 +154,15 @@ async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<voi
         `cnnscope: warning: layer '${node.name}' (${node.kind}) is the first to produce a NaN or infinity (element ${index} of its output); ` +
           `${grouped(bad)} output value${bad === 1 ? ' is' : 's are'} not finite\n`,
       );
-      throw new NonFiniteOutput(`non-finite values from layer '${node.name}'`);
+      throw new Failed(`non-finite values from layer '${node.name}'`);
     }
   } finally {
     await ctx.close();
   }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function parseInteger(option: string, text: string, min: number, max: number): number {

@@ -17,7 +17,12 @@ export interface MemoryEstimate {
   readonly weights: number;
   readonly scratch: number;
   readonly total: number;
+  /** Elements of the largest single buffer (an activation at this batch, a weight, or im2col). */
+  readonly largestBuffer: number;
 }
+
+/** Kernels index buffers with int32 arithmetic: no buffer may reach 2^31 floats (8 GiB). */
+export const MAX_BUFFER_ELEMENTS = 2 ** 31 - 1;
 
 export function estimateMemory(graph: Graph, batch: number, threads = 1): MemoryEstimate {
   const plan = schedule(graph);
@@ -31,12 +36,19 @@ export function estimateMemory(graph: Graph, batch: number, threads = 1): Memory
   });
   let weights = 0;
   let im2col = 0;
+  let largestBuffer = 0;
   for (const node of graph.nodes) {
-    for (const t of node.tensors) if (t.dtype === 'float') weights += numel(t.shape) * 4;
+    largestBuffer = Math.max(largestBuffer, numel(node.outputShape) * batch);
+    for (const t of node.tensors) {
+      if (t.dtype !== 'float') continue;
+      weights += numel(t.shape) * 4;
+      largestBuffer = Math.max(largestBuffer, numel(t.shape));
+    }
     if (node.kind === 'conv') im2col = Math.max(im2col, im2colFloats(node.inputShapes[0]!, node.outputShape, node.args as ConvArgs) * 4);
   }
+  largestBuffer = Math.max(largestBuffer, im2col / 4);
   const scratch = im2col + GEMM_SCRATCH_BYTES * threads;
-  return { activations, weights, scratch, total: activations + weights + scratch };
+  return { activations, weights, scratch, total: activations + weights + scratch, largestBuffer };
 }
 
 /** Floats of conv's im2col matrix for one sample and group (0 for a direct 1x1 convolution). */
