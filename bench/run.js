@@ -90,3 +90,39 @@ if (!hasTorch) {
   console.log(`| python3: torchvision.models.resnet50() + count | ${fmt(peer)} |`);
   console.log(`\nratio (PyTorch / cnnscope): ${(peer / ours).toFixed(1)}x`);
 }
+
+console.log('\n## 4. Execute mode: one forward pass at 224x224, batch 1, one thread, vs PyTorch on the same core\n');
+if (!hasTorch) {
+  console.log('skipped: python3-torch and python3-torchvision are not installed');
+} else {
+  const ours = (model) => {
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      const out = execFileSync(process.execPath, ['bin/cnnscope.js', 'run', model, '--seed', '1', '--threads', '1', '--json'], { encoding: 'utf8' });
+      times.push(JSON.parse(out).time_ms);
+    }
+    return median(times);
+  };
+  const torchForward = (model) => {
+    const script = [
+      'import time, torch, torchvision',
+      'torch.set_num_threads(1)',
+      `m = torchvision.models.${model}(weights=None).eval()`,
+      'x = torch.randn(1, 3, 224, 224)',
+      'ts = []',
+      'with torch.no_grad():',
+      '    m(x)',
+      '    for _ in range(3):',
+      '        t0 = time.perf_counter(); m(x); ts.append((time.perf_counter() - t0) * 1000)',
+      'print(sorted(ts)[1])',
+    ].join('\n');
+    return Number(execFileSync(python, ['-c', script], { encoding: 'utf8' }).trim());
+  };
+  console.log('| model | cnnscope run ms | PyTorch ms | cnnscope / PyTorch |');
+  console.log('|---|---:|---:|---:|');
+  for (const model of ['resnet18', 'resnet50']) {
+    const a = ours(model);
+    const b = torchForward(model);
+    console.log(`| ${model} | ${fmt(a)} | ${fmt(b)} | ${(a / b).toFixed(1)} |`);
+  }
+}
