@@ -27,11 +27,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       'after',
       `
 Examples:
-  $ cnnscope analyze resnet50
+  $ cnnscope analyze resnet50 --depth 1
   $ cnnscope analyze architectures/vgg.yaml --json | jq .totals
+  $ cnnscope check --budget examples/ci/budget.yaml 'architectures/**/*.yaml'
+  $ cnnscope diff resnet50 resnext50_32x4d --format markdown
+  $ cnnscope graph googlenet --depth 2 | dot -Tpng -o googlenet.png
+  $ cnnscope run resnet50 --seed 1 --top 5
   $ cnnscope list
 
-Exit codes: 0 success, 1 a check failed, 2 invalid model or usage, 70 internal error.
+Exit codes: 0 success; 1 a verdict failed (check: an expectation; diff: a --fail-on condition;
+run: a NaN or infinite output); 2 invalid model, input or usage; 70 internal error.
 Set NO_COLOR to turn colour off; output to a pipe is never coloured.`,
     );
   registerAnalyze(program, io);
