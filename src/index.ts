@@ -27,7 +27,8 @@ export function loadBundled(name: string, options: Omit<BuildOptions, 'file'> = 
 }
 
 // `cnnscope check`: expectations parsed with their positions, evaluated against reports, rendered.
-export { parseBudget, parseModelExpectations, parseQuantity, TOTALS, COUNT_TOTALS, BYTE_TOTALS, type Budget, type BudgetEntry, type ExpectGroup, type Expectation, type ExpectAt, type Relation } from './graph/expect.js';
+export { parseQuantity, type Unit } from './quantity.js';
+export { parseBudget, parseModelExpectations, TOTALS, COUNT_TOTALS, BYTE_TOTALS, type Budget, type BudgetEntry, type ExpectGroup, type Expectation, type ExpectAt, type Relation } from './graph/expect.js';
 export { evaluate, expectationProblems, summarize, CHECK_SCHEMA, type CheckResult, type CheckedModel, type CheckRun, type CheckSummary } from './analysis/check.js';
 export { renderCheck, CHECK_FORMATS, type CheckFormat } from './report/check.js';
 

@@ -7,6 +7,7 @@
  * JSON output carries their outcome and the library can use them without the CLI.
  */
 import type { Report } from './report.js';
+import { parseQuantity, type CountUnit } from '../quantity.js';
 
 export const DIFF_SCHEMA = 'cnnscope.diff/1';
 
@@ -206,20 +207,14 @@ export interface Condition {
   readonly relative: boolean;
 }
 
-const UNITS: Readonly<Record<string, number>> = {
-  '': 1,
-  K: 1e3, M: 1e6, G: 1e9, T: 1e12,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
-};
-
-const CONDITION = /^([a-z_]+)(>=|<=|>|<)([+-]?)(\d+(?:\.\d+)?|\.\d+)(%|[KMGT]i?B?|B)?$/;
+const CONDITION = /^([a-z_]+)(>=|<=|>|<)([+-]?)([0-9][0-9.,_]*)(%|[A-Za-z]*)$/;
 
 /**
  * Parses `--fail-on` values: each may hold several conditions separated by commas.
- * `METRIC OP [+|-]NUMBER[%|K|M|G|T|Ki|Mi|Gi|Ti][B]`, where METRIC is one of DIFF_METRICS and OP one of
- * `>`, `>=`, `<`, `<=`. The number is compared with the change from A to B: a percentage of A's
- * value with `%`, otherwise an absolute amount (K, M, G, T are powers of 1000; Ki, Mi, Gi, Ti of
- * 1024; a trailing B is allowed for bytes). Throws DiffError on a malformed condition.
+ * `METRIC OP [+|-]AMOUNT`, where METRIC is one of DIFF_METRICS, OP one of `>`, `>=`, `<`, `<=`,
+ * and AMOUNT a percentage of A's value (`5%`) or a quantity in the metric's unit, read as budgets
+ * read it (src/quantity.ts): `1G` MACs, `10MiB` of memory. The amount is compared with the change
+ * from A to B. Throws DiffError on a malformed condition.
  */
 export function parseConditions(values: readonly string[]): Condition[] {
   const out: Condition[] = [];
@@ -227,18 +222,24 @@ export function parseConditions(values: readonly string[]): Condition[] {
     for (const part of value.split(',')) {
       const raw = part.trim();
       const text = raw.replace(/\s+/g, '');
-      const m = CONDITION.exec(text.replace(/(?<=\d)k(?=i?B?$)/, 'K'));
+      const m = CONDITION.exec(text);
       if (!m) {
-        throw new DiffError(
-          `--fail-on '${raw}': expected METRIC>+N%, METRIC<-N% or METRIC>+N[K|M|G|T], like params>+5% or macs>+1G`,
-        );
+        throw new DiffError(`--fail-on '${raw}': expected METRIC>+N%, METRIC<-N% or METRIC>+AMOUNT, like params>+5% or macs>+1G`);
       }
       const [, metric, op, sign, number, suffix = ''] = m;
       if (!(DIFF_METRICS as readonly string[]).includes(metric!)) {
         throw new DiffError(`--fail-on '${raw}': unknown metric '${metric}'; expected one of ${DIFF_METRICS.join(', ')}`);
       }
-      const unit = suffix.replace(/B$/, '');
-      const magnitude = Number(number) * (unit === '%' ? 1 : UNITS[unit]!);
+      let magnitude: number;
+      if (suffix === '%') {
+        magnitude = Number(number);
+        if (!Number.isFinite(magnitude)) throw new DiffError(`--fail-on '${raw}': '${number}' is not a number`);
+      } else {
+        const parsed = parseQuantity(`${number}${suffix}`, metric!.endsWith('_bytes') ? 'bytes' : (metric as CountUnit));
+        if (typeof parsed === 'string') throw new DiffError(`--fail-on '${raw}': ${parsed}`);
+        magnitude = parsed;
+      }
+      const unit = suffix;
       const amount = sign === '-' ? -magnitude : magnitude;
       out.push({
         text: `${metric}${op}${sign === '-' ? '-' : '+'}${number}${suffix}`,

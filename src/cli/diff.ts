@@ -63,7 +63,8 @@ export function registerDiff(program: Command, io: CliIo): void {
       `
 Layers are matched by name. A layer is changed when its kind, output shape, parameters, MACs or
 FLOPs differ. A condition METRIC>N or METRIC<N (also >=, <=) compares the change from A to B with N:
-a percentage of A with %, otherwise an amount (K M G T: powers of 1000; Ki Mi Gi Ti: of 1024).
+a percentage of A with %, otherwise an amount in the metric's unit, as budgets write it:
+counts with K M G T (powers of 1000), bytes with KiB MiB GiB TiB (powers of 1024).
 Metrics: ${DIFF_METRICS.join(', ')}.
 
 Examples:

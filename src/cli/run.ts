@@ -17,6 +17,7 @@ import { firstNonFinite, numel, type Tensor } from '../execute/tensor.js';
 import { initWeights, loadWeights, WeightsError, type GraphWeights } from '../execute/weights.js';
 import type { Graph } from '../graph/graph.js';
 import { colourFor } from '../report/style.js';
+import { parseQuantity } from '../quantity.js';
 import { renderJson } from '../report/json.js';
 import { bytesText, decimal, grouped, shapeText } from '../report/units.js';
 import { type CliIo, Failed, UsageError } from './io.js';
@@ -59,7 +60,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('-i, --input-shape <C,H,W>', "override the file's input shape")
     .option('-s, --set <name=value>', 'override a parameter of the file (repeatable)', collect, [])
     .option('-p, --preset <name>', "apply one of the file's presets")
-    .option('--max-memory <size>', 'refuse runs whose estimated peak memory exceeds this, like 2GiB or 500MB (default: half the free memory)')
+    .option('--max-memory <size>', 'refuse runs whose estimated peak memory exceeds this, like 2GiB or 512MiB (default: half the free memory)')
     .addHelpText(
       'after',
       `
@@ -90,7 +91,7 @@ async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<voi
   const seed = parseInteger('--seed', flags.seed ?? '0', 0, 0xffffffff);
   const threads = parseInteger('--threads', flags.threads, 1, MAX_THREADS);
   const top = flags.top !== undefined ? parseInteger('--top', flags.top, 1, Number.MAX_SAFE_INTEGER) : undefined;
-  const maxMemory = flags.maxMemory !== undefined ? parseSize(flags.maxMemory) : Math.floor(freemem() / 2);
+  const maxMemory = flags.maxMemory !== undefined ? parseMaxMemory(flags.maxMemory) : Math.floor(freemem() / 2);
 
   // The input array, if any, decides the model's input shape and the batch.
   let given: Tensor | undefined;
@@ -173,20 +174,11 @@ function parseInteger(option: string, text: string, min: number, max: number): n
   return n;
 }
 
-const SIZE_UNITS: Readonly<Record<string, number>> = {
-  '': 1, b: 1,
-  k: 1024, kib: 1024, kb: 1e3,
-  m: 1024 ** 2, mib: 1024 ** 2, mb: 1e6,
-  g: 1024 ** 3, gib: 1024 ** 3, gb: 1e9,
-  t: 1024 ** 4, tib: 1024 ** 4, tb: 1e12,
-};
-
-/** `2GiB`, `1.5G` (binary), `500MB` (decimal), `1048576` (bytes). */
-export function parseSize(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new UsageError(`--max-memory ${text}: expected a size like 2GiB, 1.5G, 500MB or a number of bytes`);
-  return Math.floor(Number(m[1]) * unit);
+/** `--max-memory 2GiB`: bytes, read as budgets read them (src/quantity.ts). */
+function parseMaxMemory(text: string): number {
+  const bytes = parseQuantity(text, 'bytes');
+  if (typeof bytes === 'string') throw new UsageError(`--max-memory ${text}: ${bytes}`);
+  return bytes;
 }
 
 function memoryMessage(e: MemoryEstimate, batch: number, limit: number, explicit: boolean): string {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, expectationProblems, summarize } from '../../src/analysis/check.js';
 import { analyze } from '../../src/analysis/report.js';
 import { buildGraph, ModelError } from '../../src/graph/build.js';
-import { parseBudget, parseQuantity, type ExpectGroup } from '../../src/graph/expect.js';
+import { parseBudget, type ExpectGroup } from '../../src/graph/expect.js';
+import { parseQuantity } from '../../src/quantity.js';
 import { loadBundled } from '../../src/index.js';
 
 const head = 'name: t\ninput: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernel: 3}\n  - flatten\n  - linear: {name: fc, out: 10}\n';

@@ -151,7 +151,8 @@ describe('cnnscope run', () => {
       [['--seed', '-1'], /--seed -1: expected an integer from 0 to 4,294,967,295/],
       [['--threads', '0'], /--threads 0: expected an integer from 1 to 64/],
       [['--top', '0'], /--top 0: expected an integer/],
-      [['--max-memory', 'lots'], /--max-memory lots: expected a size like 2GiB/],
+      [['--max-memory', 'lots'], /--max-memory lots: 'lots' is not a number \(bytes take B, KiB, MiB, GiB, TiB/],
+      [['--max-memory', '500MB'], /--max-memory 500MB: '500MB' is ambiguous for bytes/],
     ];
     for (const [args, message] of cases) {
       const r = await cli(['run', tinyModel, ...args]);
@@ -166,7 +167,7 @@ describe('cnnscope run', () => {
     expect(r.stderr).toMatch(
       /^cnnscope: error: the run needs about [\d.]+ MiB \(activations [\d.]+ MiB at batch 1, weights 528 MiB, scratch [\d.]+ MiB\), more than the --max-memory limit of 100 MiB; use a smaller --batch/,
     );
-    expect((await cli(['run', 'resnet18', '--input-shape', '3,32,32', '--max-memory', '0.2GB'])).code).toBe(0);
+    expect((await cli(['run', 'resnet18', '--input-shape', '3,32,32', '--max-memory', '256MiB'])).code).toBe(0);
   });
 
   it('documents the command in --help', async () => {

@@ -54,7 +54,7 @@ describe('parseConditions', () => {
       { text: 'params<-5%', metric: 'params', op: '<', amount: -5, relative: true },
       { text: 'peak_activation_bytes>=+10MiB', metric: 'peak_activation_bytes', op: '>=', amount: 10 * 2 ** 20, relative: false },
     ]);
-    expect(parseConditions(['flops<=2.5k'])[0]).toMatchObject({ text: 'flops<=+2.5K', amount: 2500 });
+    expect(parseConditions(['flops<=2.5k'])[0]).toMatchObject({ text: 'flops<=+2.5k', amount: 2500 });
     expect(parseConditions(['layers>0'])[0]).toMatchObject({ text: 'layers>+0', amount: 0 });
     expect(parseConditions(['weight_bytes<-512B'])[0]).toMatchObject({ text: 'weight_bytes<-512B', amount: -512, relative: false });
     expect(parseConditions([])).toEqual([]);
@@ -77,5 +77,12 @@ describe('parseConditions', () => {
     expect(conditionFails(gt0abs!, change(3, 4))).toBe(true);
     // 0.1 + 0.2 style rounding does not matter: 7% of 100 is exactly 7.
     expect(conditionFails(parseConditions(['params>=+7%'])[0]!, change(100, 107))).toBe(true);
+  });
+});
+
+describe('--fail-on amounts share the budget units', () => {
+  it('refuses decimal byte units as ambiguous and bytes on counts', () => {
+    expect(() => parseConditions(['weight_bytes>+10MB'])).toThrow(/'10MB' is ambiguous for bytes/);
+    expect(() => parseConditions(['params>+1MiB'])).toThrow(/params is a count, not bytes/);
   });
 });
