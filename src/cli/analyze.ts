@@ -8,7 +8,7 @@ import { colourFor } from '../report/style.js';
 import { renderTable } from '../report/table.js';
 import { DTYPES, OPTIMIZER_STATES } from '../analysis/memory.js';
 import { REPORT_FORMATS, resolveFormat } from './format.js';
-import { parseBatch, parseChoice, parseDepth } from './options.js';
+import { collect, parseBatch, parseChoice, parseDepth } from './options.js';
 import { UsageError, type CliIo } from './io.js';
 import { loadModel } from './load.js';
 
@@ -74,6 +74,3 @@ Examples:
     });
 }
 
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}

@@ -6,7 +6,7 @@
  * Exit 0 when every expectation holds, 1 when one fails, 2 when an input is invalid (a model,
  * an expectation or a budget file: every problem is reported, each at its file:line:col).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { escapePath, glob, isDynamicPattern } from 'tinyglobby';
@@ -24,6 +24,8 @@ import { colourFor } from '../report/style.js';
 import { bundledModels } from './bundled.js';
 import { resolveFormat } from './format.js';
 import { type CliIo, Failed, UsageError } from './io.js';
+import { collect } from './options.js';
+import { findBundledOrThrow, readModelFile, readStdinModel, statSafe } from './load.js';
 
 
 interface CheckFlags {
@@ -35,7 +37,6 @@ interface CheckFlags {
 }
 
 /** The largest model or budget file read, as `analyze`. */
-const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 export function registerCheck(program: Command, io: CliIo): void {
   program
@@ -86,10 +87,6 @@ Examples:
     });
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 /** A model file to check: from the command line (`explicit`), or found through a budget file. */
 interface Spec {
   /** Identity: the absolute path, or `<stdin>`. */
@@ -130,21 +127,8 @@ class Checker {
   constructor(private readonly io: CliIo) {}
 
   readBudget(path: string): Budget {
-    const text = this.readFile(path, 'budget file');
+    const text = readModelFile(path, this.io, 'budget file');
     return parseBudget(text, this.display(resolve(this.io.cwd, path)));
-  }
-
-  private readFile(spec: string, what: string): string {
-    const path = resolve(this.io.cwd, spec);
-    const stat = statSafe(path);
-    if (!stat) throw new UsageError(`${spec}: no such ${what}`);
-    if (!stat.isFile()) throw new UsageError(`${spec}: is not a file`);
-    if (stat.size > MAX_FILE_BYTES) throw new UsageError(`${spec}: the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing it`);
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new UsageError(`${spec}: cannot read the file: ${(e as Error).message}`);
-    }
   }
 
   /** Paths relative to the current directory when inside it (what CI annotations expect), absolute otherwise. */
@@ -160,30 +144,23 @@ class Checker {
     };
     for (const arg of args) {
       if (arg === '-') {
-        const text = await this.io.readStdin();
-        if (text.length > MAX_FILE_BYTES) throw new UsageError(`<stdin>: the model is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing it`);
-        add({ key: '<stdin>', file: '<stdin>', text, explicit: true });
+        add({ key: '<stdin>', file: '<stdin>', text: await readStdinModel(this.io), explicit: true });
         continue;
       }
       const path = resolve(this.io.cwd, arg);
       const stat = statSafe(path);
       if (stat?.isFile()) {
-        add({ key: path, file: this.display(path), text: this.readFile(arg, 'file'), explicit: true });
+        add({ key: path, file: this.display(path), text: readModelFile(arg, this.io), explicit: true });
         continue;
       }
       if (stat?.isDirectory() || isDynamicPattern(arg)) {
         const pattern = stat?.isDirectory() ? `${escapePath(arg.replace(/[\\/]+$/, ''))}/**/*.{yaml,yml}` : arg;
         const found = await this.glob(pattern);
         if (found.length === 0) throw new UsageError(`${arg}: no model files match`);
-        for (const p of found) add({ key: p, file: this.display(p), text: this.readFile(p, 'file'), explicit: true });
+        for (const p of found) add({ key: p, file: this.display(p), text: readModelFile(p, this.io), explicit: true });
         continue;
       }
-      const bundled = bundledModels().find((m) => m.name === arg);
-      if (!bundled) {
-        const looksLikePath = /[/\\]|\.ya?ml$/.test(arg);
-        const hint = looksLikePath ? '' : didYouMean(arg, bundledModels().map((m) => m.name));
-        throw new UsageError(`${arg}: no such file${looksLikePath ? '' : ' or bundled model'}${hint}; 'cnnscope list' shows the bundled models`);
-      }
+      const bundled = findBundledOrThrow(arg);
       add({ key: bundled.path, file: this.display(bundled.path), text: readFileSync(bundled.path, 'utf8'), explicit: true, ...(bundled.preset ? { preset: bundled.preset } : {}) });
     }
     return specs;
@@ -197,7 +174,7 @@ class Checker {
         for (const m of e.models) {
           if (!isPathPattern(m.pattern)) continue;
           for (const p of await this.globPattern(m.pattern)) {
-            if (!specs.has(p)) specs.set(p, { key: p, file: this.display(p), text: this.readFile(p, 'file'), explicit: false });
+            if (!specs.has(p)) specs.set(p, { key: p, file: this.display(p), text: readModelFile(p, this.io), explicit: false });
           }
         }
       }
@@ -397,14 +374,6 @@ class Checker {
       if (errors.length === 0) throw new AnalysisError(`${this.problems.length} model(s) could not be analyzed`);
     }
     if (errors.length > 0) throw new ModelError(errors);
-  }
-}
-
-function statSafe(path: string) {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
   }
 }
 

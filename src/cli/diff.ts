@@ -10,7 +10,7 @@ import { analyze, type AnalyzeOptions } from '../analysis/report.js';
 import { renderDiffCsv, renderDiffMarkdown, renderDiffTable } from '../report/diff.js';
 import { renderJson } from '../report/json.js';
 import { colourFor } from '../report/style.js';
-import { collect } from './analyze.js';
+import { collect } from './options.js';
 import { REPORT_FORMATS, resolveFormat } from './format.js';
 import { type CliIo, Failed, UsageError } from './io.js';
 import { loadModel, type ModelOptions } from './load.js';

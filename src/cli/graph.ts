@@ -4,7 +4,7 @@ import { analyze } from '../analysis/report.js';
 import { renderDot } from '../report/dot.js';
 import { graphView } from '../report/graph-view.js';
 import { renderMermaid } from '../report/mermaid.js';
-import { collect } from './analyze.js';
+import { collect } from './options.js';
 import { resolveFormat } from './format.js';
 import type { CliIo } from './io.js';
 import { loadModel } from './load.js';

@@ -6,7 +6,7 @@ import { buildGraph } from '../graph/build.js';
 import type { Value } from '../graph/expr.js';
 import type { Graph } from '../graph/graph.js';
 import { didYouMean } from '../graph/suggest.js';
-import { bundledModels } from './bundled.js';
+import { bundledModels, type BundledModel } from './bundled.js';
 import { UsageError, type CliIo } from './io.js';
 
 export interface ModelOptions {
@@ -16,7 +16,7 @@ export interface ModelOptions {
 }
 
 /** The largest model file read: far beyond any real architecture, and a guard against reading a disk image. */
-const MAX_FILE_BYTES = 16 * 1024 * 1024;
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 export async function loadModel(spec: string, options: ModelOptions, io: CliIo): Promise<Graph> {
   const { text, file, preset } = await readModelText(spec, io);
@@ -30,33 +30,45 @@ export async function loadModel(spec: string, options: ModelOptions, io: CliIo):
 }
 
 async function readModelText(spec: string, io: CliIo): Promise<{ text: string; file: string; preset?: string }> {
-  if (spec === '-') {
-    const text = await io.readStdin();
-    if (text.length > MAX_FILE_BYTES) throw new UsageError(`<stdin>: the model is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing it`);
-    return { text, file: '<stdin>' };
-  }
+  if (spec === '-') return { text: await readStdinModel(io), file: '<stdin>' };
   const path = resolve(io.cwd, spec);
-  const stat = statSafe(path);
-  if (stat?.isFile()) {
-    if (stat.size > MAX_FILE_BYTES) throw new UsageError(`${spec}: the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing it`);
-    try {
-      return { text: readFileSync(path, 'utf8'), file: spec };
-    } catch (e) {
-      throw new UsageError(`${spec}: cannot read the file: ${(e as Error).message}`);
-    }
-  }
-  if (stat?.isDirectory()) throw new UsageError(`${spec}: is a directory, not a model file`);
-  const bundled = bundledModels();
-  const found = bundled.find((m) => m.name === spec);
-  if (!found) {
-    const looksLikePath = /[/\\]|\.ya?ml$/.test(spec);
-    const hint = looksLikePath ? '' : didYouMean(spec, bundled.map((m) => m.name));
-    throw new UsageError(`${spec}: no such file${looksLikePath ? '' : ' or bundled model'}${hint}; 'cnnscope list' shows the bundled models`);
-  }
+  if (statSafe(path)) return { text: readModelFile(spec, io, 'file'), file: spec };
+  const found = findBundledOrThrow(spec);
   return { text: readFileSync(found.path, 'utf8'), file: found.path, ...(found.preset ? { preset: found.preset } : {}) };
 }
 
-function statSafe(path: string) {
+export async function readStdinModel(io: CliIo): Promise<string> {
+  const text = await io.readStdin();
+  if (text.length > MAX_FILE_BYTES) throw new UsageError(`<stdin>: the model is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing it`);
+  return text;
+}
+
+/** Reads a model or budget file, refusing what is not a regular file of a sane size, in one line. */
+export function readModelFile(spec: string, io: CliIo, what = 'file'): string {
+  const path = resolve(io.cwd, spec);
+  const stat = statSafe(path);
+  if (!stat) throw new UsageError(`${spec}: no such ${what}`);
+  if (stat.isDirectory()) throw new UsageError(`${spec}: is a directory, not a model file`);
+  if (!stat.isFile()) throw new UsageError(`${spec}: is not a file`);
+  if (stat.size > MAX_FILE_BYTES) throw new UsageError(`${spec}: the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing it`);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${spec}: cannot read the file: ${(e as Error).message}`);
+  }
+}
+
+/** A bundled model by name, or the one-line error that suggests close names. */
+export function findBundledOrThrow(name: string): BundledModel {
+  const bundled = bundledModels();
+  const found = bundled.find((m) => m.name === name);
+  if (found) return found;
+  const looksLikePath = /[/\\]|\.ya?ml$/.test(name);
+  const hint = looksLikePath ? '' : didYouMean(name, bundled.map((m) => m.name));
+  throw new UsageError(`${name}: no such file${looksLikePath ? '' : ' or bundled model'}${hint}; 'cnnscope list' shows the bundled models`);
+}
+
+export function statSafe(path: string) {
   try {
     return statSync(path);
   } catch {

@@ -23,3 +23,8 @@ export function parseChoice<T extends string>(option: string, value: string, cho
   if (Object.hasOwn(choices, value)) return value as T;
   throw new UsageError(`${option} ${value}: expected one of ${Object.keys(choices).join(', ')}`);
 }
+
+/** Commander's reducer for a repeatable option (`--set a=1 --set b=2`). */
+export function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

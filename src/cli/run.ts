@@ -22,7 +22,7 @@ import { renderJson } from '../report/json.js';
 import { bytesText, decimal, grouped, shapeText } from '../report/units.js';
 import { type CliIo, Failed, UsageError } from './io.js';
 import { loadModel, parseInputShape } from './load.js';
-import { parseBatch } from './options.js';
+import { collect, parseBatch } from './options.js';
 
 export const RUN_SCHEMA = 'cnnscope.run/1';
 
@@ -160,10 +160,6 @@ async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<voi
   } finally {
     await ctx.close();
   }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function parseInteger(option: string, text: string, min: number, max: number): number {
