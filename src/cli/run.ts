@@ -6,7 +6,6 @@ import { writeFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { createContext, MAX_THREADS } from '../execute/threads.js';
 import { execute, staticMacs, type ExecuteResult } from '../execute/execute.js';
 import { estimateMemory, MAX_BUFFER_ELEMENTS, type MemoryEstimate } from '../execute/memory.js';
@@ -14,17 +13,18 @@ import { encodeNpy, NpyError, readNpy } from '../execute/npy.js';
 import { fillNormal, stream } from '../execute/random.js';
 import { SafetensorsError } from '../execute/safetensors.js';
 import { firstNonFinite, numel, type Tensor } from '../execute/tensor.js';
+import { RUN_SCHEMA, runReport } from '../execute/report.js';
 import { initWeights, loadWeights, WeightsError, type GraphWeights } from '../execute/weights.js';
 import type { Graph } from '../graph/graph.js';
 import { colourFor } from '../report/style.js';
 import { parseQuantity } from '../quantity.js';
 import { renderJson } from '../report/json.js';
-import { bytesText, decimal, grouped, shapeText } from '../report/units.js';
+import { bytesText, grouped, shapeText } from '../report/units.js';
+import { renderRunText } from '../report/run.js';
 import { type CliIo, Failed, UsageError } from './io.js';
 import { loadModel, parseInputShape } from './load.js';
 import { collect, parseBatch } from './options.js';
 
-export const RUN_SCHEMA = 'cnnscope.run/1';
 
 
 interface RunFlags {
@@ -147,7 +147,7 @@ async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<voi
       profile: flags.profile === true,
     });
     if (flags.save !== undefined) saveOutput(flags.save, result, io.cwd);
-    io.stdout.write(flags.json ? renderJson(report) : renderText(report, result, colourFor(io.stdout, io.env)));
+    io.stdout.write(flags.json ? renderJson(report) : renderRunText(report, colourFor(io.stdout, io.env)));
     if (result.nonFinite) {
       const { node, index } = result.nonFinite;
       const bad = result.outputs.reduce((n, o) => n + countNonFinite(o.tensor.data), 0);
@@ -220,125 +220,6 @@ function countNonFinite(data: Float32Array): number {
   let n = 0;
   for (let i = firstNonFinite(data); i >= 0 && i < data.length; i++) if (data[i]! - data[i]! !== 0) n++;
   return n;
-}
-
-// ---- the report --------------------------------------------------------------------------------
-
-export interface TopEntry {
-  readonly sample: number;
-  readonly index: number;
-  readonly value: number;
-}
-
-export interface ProfileEntry {
-  readonly name: string;
-  readonly kind: string;
-  readonly time_ms: number;
-  readonly macs: number;
-  readonly gmac_per_s: number;
-}
-
-/** The JSON object of `run --json`. Times vary run to run; everything else is deterministic. */
-export interface RunReport {
-  readonly schema: typeof RUN_SCHEMA;
-  readonly model: string;
-  readonly input: { readonly shape: readonly number[]; readonly source: string };
-  readonly weights: string;
-  readonly threads: number;
-  readonly outputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly top?: readonly TopEntry[] }[];
-  readonly macs: { readonly executed: number; readonly static: number };
-  readonly time_ms: number;
-  readonly non_finite?: { readonly layer: string; readonly kind: string };
-  readonly profile?: readonly ProfileEntry[];
-}
-
-interface ReportOptions {
-  readonly batch: number;
-  readonly threads: number;
-  readonly top: number | undefined;
-  readonly input: string;
-  readonly weights: string;
-  readonly profile: boolean;
-}
-
-function runReport(graph: Graph, r: ExecuteResult, o: ReportOptions): RunReport {
-  const round = (ms: number) => Math.round(ms * 1000) / 1000;
-  const profile = o.profile
-    ? [...r.layers]
-        .sort((a, b) => b.ms - a.ms)
-        .map((l) => ({ name: l.node.name, kind: l.node.kind, time_ms: round(l.ms), macs: l.macs, gmac_per_s: l.ms > 0 ? round(l.macs / l.ms / 1e6) : 0 }))
-    : undefined;
-  return {
-    schema: RUN_SCHEMA,
-    model: graph.name,
-    input: { shape: [o.batch, ...graph.inputShape], source: o.input },
-    weights: o.weights,
-    threads: o.threads,
-    outputs: r.outputs.map(({ node, tensor }) => ({
-      name: node.name,
-      shape: tensor.shape,
-      ...(o.top !== undefined ? { top: topK(tensor, o.top) } : {}),
-    })),
-    macs: { executed: r.macs, static: staticMacs(graph) * o.batch },
-    time_ms: round(r.ms),
-    ...(r.nonFinite ? { non_finite: { layer: r.nonFinite.node.name, kind: r.nonFinite.node.kind } } : {}),
-    ...(profile ? { profile } : {}),
-  };
-}
-
-/** The k largest values of each sample (over its flattened output), largest first; ties by index. NaN ranks last. */
-export function topK(t: Tensor, k: number): TopEntry[] {
-  const n = t.shape[0]!;
-  const per = t.data.length / n;
-  const out: TopEntry[] = [];
-  for (let s = 0; s < n; s++) {
-    const idx = Array.from({ length: per }, (_, i) => i);
-    const v = (i: number) => {
-      const x = t.data[s * per + i]!;
-      return x !== x ? -Infinity : x;
-    };
-    idx.sort((a, b) => v(b) - v(a) || a - b);
-    for (const index of idx.slice(0, Math.min(k, per))) out.push({ sample: s, index, value: t.data[s * per + index]! });
-  }
-  return out;
-}
-
-function renderText(rep: RunReport, r: ExecuteResult, colour: ReturnType<typeof colourFor>): string {
-  const lines: string[] = [];
-  lines.push(`${colour.bold(rep.model)}  input ${shapeText(rep.input.shape)} (${rep.input.source})`);
-  lines.push(`Weights: ${rep.weights}`);
-  for (const o of rep.outputs) lines.push(`Output: ${o.name} ${shapeText(o.shape)}`);
-  const seconds = rep.time_ms / 1000;
-  const equal = rep.macs.executed === rep.macs.static ? 'equal' : 'DIFFERENT';
-  lines.push(
-    `Time: ${seconds >= 1 ? `${seconds.toFixed(2)} s` : `${rep.time_ms.toFixed(1)} ms`}, ${rep.threads} thread${rep.threads === 1 ? '' : 's'}, ` +
-      `${(rep.macs.executed / Math.max(rep.time_ms, 1e-9) / 1e6).toFixed(2)} GMAC/s`,
-  );
-  lines.push(`MACs executed: ${grouped(rep.macs.executed)} (${decimal(rep.macs.executed, 'MAC')}); static: ${grouped(rep.macs.static)} (${equal})`);
-  for (const o of rep.outputs) {
-    if (!o.top) continue;
-    const samples = new Set(o.top.map((t) => t.sample)).size;
-    for (let s = 0; s < samples; s++) {
-      lines.push(`Top ${o.top.filter((t) => t.sample === s).length} of ${o.name}${samples > 1 ? `, sample ${s}` : ''}:`);
-      o.top
-        .filter((t) => t.sample === s)
-        .forEach((t, rank) => lines.push(`  ${String(rank + 1).padStart(2)}. index ${String(t.index).padStart(5)}  ${t.value.toPrecision(6)}`));
-    }
-  }
-  if (rep.profile) {
-    const table = new Table({
-      head: ['Layer', 'Kind', 'Time ms', 'Share', 'MACs', 'GMAC/s'].map((h) => colour.bold(h)),
-      colAligns: ['left', 'left', 'right', 'right', 'right', 'right'],
-      style: { head: [], border: [], compact: true },
-    });
-    const total = r.layers.reduce((t, l) => t + l.ms, 0);
-    for (const p of rep.profile) {
-      table.push([p.name, p.kind, p.time_ms.toFixed(3), `${((100 * p.time_ms) / Math.max(total, 1e-9)).toFixed(1)}%`, grouped(p.macs), p.macs ? p.gmac_per_s.toFixed(2) : '']);
-    }
-    table.push([colour.bold('Total'), '', total.toFixed(3), '100.0%', grouped(rep.macs.executed), (rep.macs.executed / Math.max(total, 1e-9) / 1e6).toFixed(2)]);
-    lines.push(table.toString());
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 // ---- progress ----------------------------------------------------------------------------------
