@@ -59,12 +59,10 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
     if (id === 0) {
       live[0] = input;
     } else {
-      const forward = node.layer.forward;
-      if (!forward) throw new Error(`layer '${node.name}': kind '${node.kind}' has no forward`);
       const inputs = node.inputs.map((i) => live[i]!);
       const macs0 = ctx.macs;
       const t0 = performance.now();
-      const out = forward.call(node.layer, inputs, node.args, weights.get(id) ?? {}, ctx);
+      const out = node.layer.forward(inputs, node.args, weights.get(id) ?? {}, ctx);
       const ms = performance.now() - t0;
       const expected = [batch, ...node.outputShape];
       if (!sameShape(out.shape, expected)) {

@@ -52,6 +52,10 @@ const modelInput: LayerKind<{ shape: Shape }> = {
   tensors: () => [],
   cost: () => ({ macs: 0, flops: 0 }),
   receptiveField: () => ({ type: 'pointwise' }),
+  forward: () => {
+    // Execute mode is given the input tensor; nothing computes it.
+    throw new Error('the model input is not computed');
+  },
 };
 
 /** Node id of a layer that failed: readers of it are skipped without further errors. */

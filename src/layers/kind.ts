@@ -68,9 +68,8 @@ export interface LayerKind<Args = unknown> {
    * src/execute/tensor.ts). `inputs` have shapes [N, ...inputs[i]]; the result has shape
    * [N, ...outputShape] and is a new tensor from `ctx.alloc` (inputs are never modified or
    * aliased). Convolution and linear add their multiply-accumulates to `ctx.macs`.
-   * Every registered kind has one (test/execute checks it); only the graph's input node has none.
    */
-  forward?(inputs: readonly Tensor[], args: Args, weights: LayerWeights, ctx: ExecContext): Tensor;
+  forward(inputs: readonly Tensor[], args: Args, weights: LayerWeights, ctx: ExecContext): Tensor;
 }
 
 /** A layer's float tensors in execute mode, by TensorSpec name (`weight`, `running_var`, ...), in C order. */
