@@ -3,8 +3,8 @@
  * Input [C, H, W], output [C, Hout, Wout]; no tensors.
  */
 import { bool, optionalPair, pair, symmetricPadding } from './args.js';
-import { LayerError, numel, requireFeatureMap, type LayerKind } from './kind.js';
-import { checkedWindowOutputSize } from './window.js';
+import { numel, requireFeatureMap, type LayerKind } from './kind.js';
+import { checkPoolingPadding, poolingOutputShape } from './window.js';
 
 export interface AvgPoolArgs {
   readonly kernel: readonly [number, number];
@@ -23,33 +23,17 @@ export const avgpool: LayerKind<AvgPoolArgs> = {
     stride: optionalPair({ doc: 'stride; the kernel size when left out (as in PyTorch)' }),
     padding: symmetricPadding({ default: [0, 0], doc: 'implicit zero padding on both sides; at most half the kernel' }),
     ceil: bool({ default: false, doc: "round the output size up (PyTorch's ceil_mode)" }),
-    // Changes only the divisor at the borders, so nothing computed here depends on it;
-    // it is accepted so that a description can mirror the PyTorch module.
+    // Changes only the divisor at the borders: the forward kernel reads it; shapes and counts do not.
     count_include_pad: bool({ default: true, doc: 'count the zero padding in the divisor' }),
   },
   resolve(raw, inputs) {
     requireFeatureMap('avgpool', inputs[0]!);
     const a = raw as Omit<AvgPoolArgs, 'stride'> & { stride: readonly [number, number] | null };
-    // PyTorch checks kernel/2 >= padding (integer division).
-    for (const [axis, i] of [['height', 0], ['width', 1]] as const) {
-      if (a.padding[i] > Math.floor(a.kernel[i] / 2)) {
-        throw new LayerError(
-          `padding ${a.padding[i]} is more than half the kernel ${a.kernel[i]} along the ${axis}: PyTorch requires padding <= kernel/2`,
-          'padding',
-        );
-      }
-    }
+    checkPoolingPadding(a.kernel, a.padding);
     return { ...a, stride: a.stride ?? a.kernel };
   },
   outputShape(inputs, a) {
-    const [c, h, w] = inputs[0]!;
-    const hout = checkedWindowOutputSize('height', {
-      size: h!, padBefore: a.padding[0], padAfter: a.padding[0], kernel: a.kernel[0], stride: a.stride[0], dilation: 1, ceil: a.ceil,
-    });
-    const wout = checkedWindowOutputSize('width', {
-      size: w!, padBefore: a.padding[1], padAfter: a.padding[1], kernel: a.kernel[1], stride: a.stride[1], dilation: 1, ceil: a.ceil,
-    });
-    return [c!, hout, wout];
+    return poolingOutputShape(inputs[0]!, { ...a, dilation: [1, 1] });
   },
   tensors() {
     return [];

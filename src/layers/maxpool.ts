@@ -3,8 +3,8 @@
  * Input [C, H, W], output [C, Hout, Wout]; no tensors.
  */
 import { bool, optionalPair, pair, symmetricPadding } from './args.js';
-import { LayerError, numel, requireFeatureMap, type LayerKind } from './kind.js';
-import { checkedWindowOutputSize } from './window.js';
+import { numel, requireFeatureMap, type LayerKind } from './kind.js';
+import { checkPoolingPadding, poolingOutputShape } from './window.js';
 
 export interface MaxPoolArgs {
   readonly kernel: readonly [number, number];
@@ -28,26 +28,11 @@ export const maxpool: LayerKind<MaxPoolArgs> = {
   resolve(raw, inputs) {
     requireFeatureMap('maxpool', inputs[0]!);
     const a = raw as Omit<MaxPoolArgs, 'stride'> & { stride: readonly [number, number] | null };
-    // PyTorch checks kernel/2 >= padding (integer division), whatever the dilation.
-    for (const [axis, i] of [['height', 0], ['width', 1]] as const) {
-      if (a.padding[i] > Math.floor(a.kernel[i] / 2)) {
-        throw new LayerError(
-          `padding ${a.padding[i]} is more than half the kernel ${a.kernel[i]} along the ${axis}: PyTorch requires padding <= kernel/2`,
-          'padding',
-        );
-      }
-    }
+    checkPoolingPadding(a.kernel, a.padding);
     return { ...a, stride: a.stride ?? a.kernel };
   },
   outputShape(inputs, a) {
-    const [c, h, w] = inputs[0]!;
-    const hout = checkedWindowOutputSize('height', {
-      size: h!, padBefore: a.padding[0], padAfter: a.padding[0], kernel: a.kernel[0], stride: a.stride[0], dilation: a.dilation[0], ceil: a.ceil,
-    });
-    const wout = checkedWindowOutputSize('width', {
-      size: w!, padBefore: a.padding[1], padAfter: a.padding[1], kernel: a.kernel[1], stride: a.stride[1], dilation: a.dilation[1], ceil: a.ceil,
-    });
-    return [c!, hout, wout];
+    return poolingOutputShape(inputs[0]!, { ...a, dilation: a.dilation });
   },
   tensors() {
     return [];

@@ -6,7 +6,7 @@
  * In ceil mode the division rounds up, and, as in PyTorch, the last window must start inside
  * the input or the leading padding: if (out-1)*stride >= in + pad_before, one window is dropped.
  */
-import { LayerError } from './kind.js';
+import { LayerError, type Shape } from './kind.js';
 
 export interface WindowAxis {
   readonly size: number;
@@ -41,4 +41,33 @@ export function checkedWindowOutputSize(axisName: 'height' | 'width', a: WindowA
     );
   }
   return out;
+}
+
+/** A pooling window: symmetric padding, per axis [h, w]. */
+export interface PoolingWindow {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly ceil: boolean;
+}
+
+/** PyTorch's pooling rule, whatever the dilation: padding at most half the kernel (integer division). */
+export function checkPoolingPadding(kernel: readonly [number, number], padding: readonly [number, number]): void {
+  for (const [axis, i] of [['height', 0], ['width', 1]] as const) {
+    if (padding[i] > Math.floor(kernel[i] / 2)) {
+      throw new LayerError(
+        `padding ${padding[i]} is more than half the kernel ${kernel[i]} along the ${axis}: PyTorch requires padding <= kernel/2`,
+        'padding',
+      );
+    }
+  }
+}
+
+/** [C, Hout, Wout] of a pooling layer on [C, H, W]. */
+export function poolingOutputShape(input: Shape, p: PoolingWindow): Shape {
+  const [c, h, w] = input as [number, number, number];
+  const axis = (name: 'height' | 'width', size: number, i: 0 | 1) =>
+    checkedWindowOutputSize(name, { size, padBefore: p.padding[i], padAfter: p.padding[i], kernel: p.kernel[i], stride: p.stride[i], dilation: p.dilation[i], ceil: p.ceil });
+  return [c, axis('height', h, 0), axis('width', w, 1)];
 }
