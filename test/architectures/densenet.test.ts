@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled, ModelError, type Graph } from '../../src/index.js';
-import { blockOutput, expectBlockShapes, expectMatchesTorchvision, layersByName, loadFixture, macs, TORCH_KINDS } from './torchvision.js';
+import { blockOutput, describeFamily, layersByName, macs } from './torchvision.js';
 
 /** torchvision's published parameter counts (the `num_params` of each model's weights). */
 const PUBLISHED: Readonly<Record<string, number>> = {
@@ -17,43 +17,9 @@ const PUBLISHED: Readonly<Record<string, number>> = {
  */
 const EXTRA = /^(features\.denseblock\d+\.denselayer\d+\.concat|relu|avgpool|flatten)$/;
 
-/** Every torchvision leaf module is a layer of ours of the matching kind; our other layers are only EXTRA. */
-function expectSameLayers(graph: Graph, model: string): void {
-  const fixture = loadFixture(model);
-  const layers = layersByName(graph);
-  const theirs = fixture.modules.map(([name, type]) => [name, TORCH_KINDS[type] ?? `(torch ${type})`]);
-  expect(theirs.map(([name]) => [name, layers.get(name!)?.kind])).toEqual(theirs);
-  const names = new Set(fixture.modules.map(([name]) => name));
-  expect([...layers.keys()].filter((n) => !names.has(n) && !EXTRA.test(n))).toEqual([]);
-}
-
 const scopeShapes = (graph: Graph, names: string[]) => Object.fromEntries(names.map((n) => [n, blockOutput(graph, `features.${n}`)?.outputShape]));
 
-describe('densenet.yaml against torchvision 0.14', () => {
-  for (const [model, params] of Object.entries(PUBLISHED)) {
-    describe(model, () => {
-      const fixture = loadFixture(model);
-      const graph = loadBundled(model);
-
-      it(`has the published ${params.toLocaleString('en-US')} parameters and a [1, 1000] output`, () => {
-        expect(fixture.published_num_params).toBe(params);
-        const report = analyze(graph);
-        expect(report.model).toBe(model);
-        expect(report.totals.params).toBe(params);
-        expect(report.totals.trainable_params).toBe(params);
-        expect(report.totals.buffers).toBe(fixture.buffers);
-        expect(report.outputs).toEqual([{ name: 'classifier', shape: [1, 1000] }]);
-      });
-
-      it('matches the state_dict, every module and block shape, and the MACs', () => {
-        expectMatchesTorchvision(graph, fixture);
-        expectBlockShapes(graph, fixture);
-        expectSameLayers(graph, model);
-        expect(macs(graph)).toBe(fixture.macs);
-      });
-    });
-  }
-});
+describeFamily('densenet.yaml against torchvision 0.14', { published: PUBLISHED, output: 'classifier', extra: EXTRA });
 
 describe('densenet121', () => {
   const graph = loadBundled('densenet121');

@@ -7,9 +7,10 @@
  * Shared by every architecture family's tests: keep the exported signatures stable.
  */
 import { readFileSync } from 'node:fs';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Graph, LayerNode } from '../../src/graph/graph.js';
 import { numel } from '../../src/layers/kind.js';
+import { analyze, loadBundled } from '../../src/index.js';
 
 /** `[name, type, shape]`; shape without the batch, `null` when the module did not run in eval mode. */
 export type FixtureModule = readonly [name: string, type: string, shape: readonly number[] | null];
@@ -215,4 +216,56 @@ export function expectSameModules(graph: Graph, fixture: TorchvisionFixture, ext
   const theirs = fixture.modules.map(([name, type]) => [name, TORCH_KINDS[type] ?? `(torch ${type})`]);
   expect(ours, `${graph.name} vs torchvision ${fixture.model}: layers`).toEqual(theirs);
   for (const name of extra) expect(layersByName(graph).has(name), `${graph.name}: extra layer ${name}`).toBe(true);
+}
+
+export interface FamilyCheck {
+  /** torchvision's published parameter count per model (the `num_params` of its weights). */
+  readonly published: Readonly<Record<string, number>>;
+  /** The name of the classifier layer, the first output. */
+  readonly output: string;
+  /** Our layers torchvision has no module for (residual sums, functional ops in forward). */
+  readonly extra: RegExp;
+  /** torchvision module types mapped to our kinds where the family differs from TORCH_KINDS. */
+  readonly kinds?: Readonly<Record<string, string>>;
+}
+
+/**
+ * For each model of a family: the published parameter count, buffers and output; the state_dict,
+ * every module and block shape, and the MACs, against the fixture; and the same layers both ways:
+ * every torchvision leaf module is a layer of ours of the matching kind, ours beyond them are only `extra`.
+ */
+export function describeFamily(title: string, family: FamilyCheck): void {
+  const kinds: Readonly<Record<string, string>> = { ...TORCH_KINDS, ...family.kinds };
+  describe(title, () => {
+    for (const [model, params] of Object.entries(family.published)) {
+      describe(model, () => {
+        const fixture = loadFixture(model);
+        const graph = loadBundled(model);
+
+        it(`has the published ${params.toLocaleString('en-US')} parameters and a [1, 1000] output`, () => {
+          expect(fixture.published_num_params).toBe(params);
+          const report = analyze(graph);
+          expect(report.model).toBe(model);
+          expect(report.totals.params).toBe(params);
+          expect(report.totals.trainable_params).toBe(params);
+          expect(report.totals.buffers).toBe(fixture.buffers);
+          expect(report.outputs).toEqual([{ name: family.output, shape: [1, 1000] }]);
+        });
+
+        it('matches the state_dict, every module and block shape, and the MACs', () => {
+          expectMatchesTorchvision(graph, fixture);
+          expectBlockShapes(graph, fixture);
+          expect(macs(graph)).toBe(fixture.macs);
+        });
+
+        it('has the same layers as torchvision, and only the documented extras', () => {
+          const layers = layersByName(graph);
+          const theirs = fixture.modules.map(([name, type]) => [name, kinds[type] ?? `(torch ${type})`]);
+          expect(theirs.map(([name]) => [name, layers.get(name!)?.kind])).toEqual(theirs);
+          const names = new Set(fixture.modules.map(([name]) => name));
+          expect([...layers.keys()].filter((n) => !names.has(n) && !family.extra.test(n))).toEqual([]);
+        });
+      });
+    }
+  });
 }
