@@ -10,10 +10,3 @@ export function layerOps(node: LayerNode, batch: number): OpCount {
   return { macs: c.macs * batch, flops: c.flops * batch };
 }
 
-export interface KindBreakdown {
-  readonly kind: string;
-  readonly layers: number;
-  readonly params: number;
-  readonly macs: number;
-  readonly flops: number;
-}

@@ -24,14 +24,3 @@ export function layerParams(node: LayerNode): ParamCount {
   return { params, trainable: params, buffers };
 }
 
-export function sumParams(counts: Iterable<ParamCount>): ParamCount {
-  let params = 0;
-  let trainable = 0;
-  let buffers = 0;
-  for (const c of counts) {
-    params += c.params;
-    trainable += c.trainable;
-    buffers += c.buffers;
-  }
-  return { params, trainable, buffers };
-}

@@ -8,6 +8,7 @@ import type { Graph, LayerNode } from '../graph/graph.js';
 import { LocalContext, type ExecContext } from './context.js';
 import { firstNonFinite, sameShape, type Tensor } from './tensor.js';
 import type { GraphWeights } from './weights.js';
+import { layerOps } from '../analysis/compute.js';
 
 export interface ExecuteOptions {
   readonly weights: GraphWeights;
@@ -95,7 +96,7 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
 /** The static multiply-accumulates per sample: the sum of every layer's cost().macs. */
 export function staticMacs(graph: Graph): number {
   let macs = 0;
-  for (const node of graph.nodes) if (node.id !== 0) macs += node.layer.cost(node.inputShapes, node.outputShape, node.args).macs;
+  for (const node of graph.nodes) if (node.id !== 0) macs += layerOps(node, 1).macs;
   return macs;
 }
 

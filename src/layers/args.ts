@@ -143,10 +143,3 @@ export function symmetricPadding(options: SpecOptions<readonly [number, number]>
   return pair({ ...options, min: 0 });
 }
 
-export function oneOf<T extends string>(values: readonly T[], options: SpecOptions<T>): ArgSpec<T> {
-  const type = values.map((v) => JSON.stringify(v)).join(' or ');
-  return spec(type, options, (v) => {
-    if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
-    throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
-  });
-}
