@@ -4,7 +4,7 @@
  * and lives from its layer until its last reader), the weights, and the scratch (the largest
  * im2col matrix plus each thread's GEMM pack buffers).
  */
-import { schedule } from '../analysis/schedule.js';
+import { outputBytes, peakActivationBytes } from '../analysis/memory.js';
 import type { Graph } from '../graph/graph.js';
 import type { ConvArgs } from '../layers/conv.js';
 import { numel } from '../layers/kind.js';
@@ -25,15 +25,8 @@ export interface MemoryEstimate {
 export const MAX_BUFFER_ELEMENTS = 2 ** 31 - 1;
 
 export function estimateMemory(graph: Graph, batch: number, threads = 1): MemoryEstimate {
-  const plan = schedule(graph);
-  const bytes = (id: number) => numel(graph.nodes[id]!.outputShape) * batch * 4;
-  let live = 0;
-  let activations = 0;
-  plan.order.forEach((id, step) => {
-    live += bytes(id);
-    activations = Math.max(activations, live);
-    for (const freed of plan.freeAfter[step]!) live -= bytes(freed);
-  });
+  // The static analysis's peak: execute mode runs the same schedule, with float32 tensors.
+  const activations = peakActivationBytes(graph, outputBytes(graph, batch, 'fp32')).peak;
   let weights = 0;
   let im2col = 0;
   let largestBuffer = 0;
