@@ -2,8 +2,9 @@
  * What a kernel gets besides its inputs, arguments and weights: where to put its output, scratch
  * memory, the GEMM, and the multiply-accumulate counter.
  */
-import { gemm, GemmScratch, type Mat } from './gemm.js';
+import { gemm, GemmScratch, MR, NR, type Mat } from './gemm.js';
 import { numel, type Tensor } from './tensor.js';
+import { WasmGemm, wasmSimdSupported } from './wasm/gemm-kernel.js';
 
 export interface ExecContext {
   /**
@@ -26,15 +27,49 @@ export type Allocator = (n: number) => Float32Array;
 
 export const plainAllocator: Allocator = (n) => new Float32Array(n);
 
+/**
+ * The matrix multiply of one thread, with its scratch memory: gemm.ts's contract
+ * (C = A·B or C += A·B on strided views). Not thread-safe: one per thread.
+ */
+export interface GemmEngine {
+  /** 'wasm-simd' (wasm/gemm-kernel.ts) or 'js' (gemm.ts). */
+  readonly name: string;
+  /** Register tile: threads split C at multiples of these rows and columns. */
+  readonly mr: number;
+  readonly nr: number;
+  gemm(M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean): void;
+}
+
+/** The plain JavaScript GEMM (float64 arithmetic): the fallback, and what CNNSCOPE_NO_WASM=1 selects. */
+export class JsGemm implements GemmEngine {
+  readonly name = 'js';
+  readonly mr = MR;
+  readonly nr = NR;
+  private readonly scratch = new GemmScratch();
+  gemm(M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean): void {
+    gemm(M, N, K, A, B, C, accumulate, this.scratch);
+  }
+}
+
+/** The WebAssembly SIMD GEMM when the engine validates SIMD128, unless CNNSCOPE_NO_WASM is set (to anything but 0). */
+export function wasmGemmEnabled(): boolean {
+  const off = process.env['CNNSCOPE_NO_WASM'];
+  return (off === undefined || off === '' || off === '0') && wasmSimdSupported();
+}
+
+export function createGemmEngine(wasm = wasmGemmEnabled()): GemmEngine {
+  return wasm ? new WasmGemm() : new JsGemm();
+}
+
 /** The single-threaded context: fresh buffers, one growing scratch, the blocked GEMM. */
 export class LocalContext implements ExecContext {
   macs = 0;
   private scratchBuf: Float32Array;
-  private readonly gemmScratch = new GemmScratch();
 
   constructor(
     readonly allocate: Allocator = plainAllocator,
     scratchFloats = 0,
+    readonly engine: GemmEngine = createGemmEngine(),
   ) {
     this.scratchBuf = allocate(scratchFloats);
   }
@@ -55,6 +90,6 @@ export class LocalContext implements ExecContext {
 
   gemm(M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean): void {
     this.macs += M * N * K;
-    gemm(M, N, K, A, B, C, accumulate, this.gemmScratch);
+    this.engine.gemm(M, N, K, A, B, C, accumulate);
   }
 }

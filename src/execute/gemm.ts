@@ -1,6 +1,9 @@
 /**
- * The one matrix multiply of execute mode: C[M,N] (+)= A[M,K] · B[K,N] in float32 storage,
- * float64 arithmetic. Convolutions (after im2col, or directly for 1x1) and linear layers call it.
+ * The matrix multiply of execute mode in plain JavaScript: C[M,N] (+)= A[M,K] · B[K,N] in float32
+ * storage, float64 arithmetic. Convolutions (after im2col, or directly for 1x1) and linear layers
+ * call it through their context (context.ts), which runs the WebAssembly SIMD version of the same
+ * blocking (wasm/gemm-kernel.ts) when the engine has SIMD128, and this one otherwise or with
+ * CNNSCOPE_NO_WASM=1. gemmReference, below, is the textbook loop both are tested against.
  *
  * Blocking, after Goto and van de Geijn ("Anatomy of high-performance matrix multiplication",
  * 2008), as plain JavaScript can run it (no SIMD: every MAC is one scalar multiply and add):
@@ -71,7 +74,7 @@ export function gemm(M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, ac
   }
   // Zero C first unless accumulating, so every K slice below adds: the micro-kernel has one
   // store path (V8 optimizes it once, with no branch it has not seen yet).
-  if (!accumulate) zero(M, N, C);
+  if (!accumulate) zeroMat(M, N, C);
   const Ap = scratch.a;
   const Bp = scratch.b;
   // Offsets and strides as int32 (callers may compute them with divisions, which V8 can hand
@@ -103,7 +106,8 @@ export function gemm(M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, ac
   }
 }
 
-function zero(M: number, N: number, C: Mat): void {
+/** C[0:M, 0:N] = 0. */
+export function zeroMat(M: number, N: number, C: Mat): void {
   const { data, offset, rs, cs } = C;
   for (let i = 0; i < M; i++) {
     if (cs === 1) data.fill(0, offset + i * rs, offset + i * rs + N);
@@ -192,7 +196,7 @@ function microEdge(
 }
 
 /** N == 1: c[i] (+)= sum_k A[i,k] * b[k], four rows of A at a time so each b[k] is loaded once per four. */
-function gemv(M: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean): void {
+export function gemv(M: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean): void {
   const { data: a, rs: ars, cs: acs } = A;
   const { data: b, rs: brs } = B;
   let i = 0;

@@ -9,12 +9,15 @@
  * done counter. New buffers reach the workers through a MessagePort they drain synchronously
  * (receiveMessageOnPort) before each job, and are forgotten when the executor frees them.
  * Small products (under SPLIT_MACS) and non-shared buffers run on the main thread alone.
+ * Every thread has its own GEMM engine of the main thread's kind (context.ts: wasm SIMD, with its
+ * own instance and memory, or JS); neither's per-element sums depend on the split, so results are
+ * identical to one thread.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { LocalContext, type Allocator, type ExecContext } from './context.js';
-import { gemm, GemmScratch, MR, NR, type Mat } from './gemm.js';
+import { createGemmEngine, LocalContext, type Allocator, type ExecContext, type GemmEngine } from './context.js';
+import type { Mat } from './gemm.js';
 import type { Tensor } from './tensor.js';
 
 export const MAX_THREADS = 64;
@@ -41,6 +44,8 @@ export function partRange(total: number, parts: number, p: number, unit: number)
 
 export interface RunContext extends ExecContext {
   readonly threads: number;
+  /** The GEMM every thread runs (each thread its own instance). */
+  readonly engine: GemmEngine;
   /** Allocates the run's buffers (shared memory when threads > 1). */
   readonly allocate: Allocator;
   /** Tells the context a tensor is no longer used (workers drop their reference). */
@@ -73,7 +78,6 @@ function workerUrl(): URL {
 class PoolContext extends LocalContext implements RunContext {
   private readonly ids = new WeakMap<ArrayBufferLike, number>();
   private nextId = 1;
-  private readonly localScratch = new GemmScratch();
 
   private constructor(
     readonly threads: number,
@@ -82,12 +86,16 @@ class PoolContext extends LocalContext implements RunContext {
     /** The job and sync blocks the workers were given. */
     private readonly job: Int32Array,
     private readonly sync: Int32Array,
+    engine: GemmEngine,
   ) {
-    super(sharedAllocator);
+    super(sharedAllocator, 0, engine);
   }
 
   static async start(threads: number): Promise<PoolContext> {
     const url = workerUrl();
+    // Every thread runs the same GEMM (each its own instance), so the split cannot change a sum.
+    const engine = createGemmEngine();
+    const wasm = engine.name === 'wasm-simd';
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];
     const job = new Int32Array(new SharedArrayBuffer(JOB.size * 4));
@@ -95,7 +103,7 @@ class PoolContext extends LocalContext implements RunContext {
     const online: Promise<void>[] = [];
     for (let i = 0; i < threads - 1; i++) {
       const { port1, port2 } = new MessageChannel();
-      const w = new Worker(url, { workerData: { job, sync, index: i, port: port2 }, transferList: [port2] });
+      const w = new Worker(url, { workerData: { job, sync, index: i, port: port2, wasm }, transferList: [port2] });
       online.push(
         new Promise((resolveOnline, reject) => {
           w.once('online', () => resolveOnline());
@@ -111,17 +119,20 @@ class PoolContext extends LocalContext implements RunContext {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
     }
-    return new PoolContext(threads, workers, ports, job, sync);
+    return new PoolContext(threads, workers, ports, job, sync, engine);
   }
 
   override gemm(M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean): void {
     this.macs += M * N * K;
     const parts = this.threads;
-    const splitRows = M >= 2 * MR * parts;
+    const { mr, nr } = this.engine;
+    // Each part packs all of B when split by rows, all of A when split by columns: split the
+    // larger of the two, so the copy every thread repeats is the smaller one.
+    const splitRows = M >= 2 * mr * parts && (M >= N || N < 2 * nr * parts);
     // Offsets travel as int32: buffers beyond 2^31 floats (8 GiB) stay on the main thread.
     const shared = [A, B, C].every((m) => m.data.buffer instanceof SharedArrayBuffer && m.data.buffer.byteLength < 2 ** 33);
-    if (M * N * K < SPLIT_MACS || !shared || (!splitRows && N < 2 * NR * parts)) {
-      gemm(M, N, K, A, B, C, accumulate, this.localScratch);
+    if (M * N * K < SPLIT_MACS || !shared || (!splitRows && N < 2 * nr * parts)) {
+      this.engine.gemm(M, N, K, A, B, C, accumulate);
       return;
     }
     const job = this.job;
@@ -139,7 +150,7 @@ class PoolContext extends LocalContext implements RunContext {
     Atomics.add(this.sync, SYNC.seq, 1);
     Atomics.notify(this.sync, SYNC.seq);
     // The main thread takes the last part.
-    gemmPart(M, N, K, A, B, C, accumulate, splitRows, parts, parts - 1, this.localScratch);
+    gemmPart(M, N, K, A, B, C, accumulate, splitRows, parts, parts - 1, this.engine);
     const workers = this.workers.length;
     for (let done = Atomics.load(this.sync, SYNC.done); done < workers; done = Atomics.load(this.sync, SYNC.done)) {
       Atomics.wait(this.sync, SYNC.done, done);
@@ -183,15 +194,15 @@ class PoolContext extends LocalContext implements RunContext {
 /** Part `p` of `parts` of C = A·B: a block of rows (splitRows) or of columns, as a smaller GEMM. */
 export function gemmPart(
   M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean,
-  splitRows: boolean, parts: number, p: number, scratch: GemmScratch,
+  splitRows: boolean, parts: number, p: number, engine: GemmEngine,
 ): void {
   if (splitRows) {
-    const [r0, r1] = partRange(M, parts, p, MR);
+    const [r0, r1] = partRange(M, parts, p, engine.mr);
     if (r1 <= r0) return;
-    gemm(r1 - r0, N, K, { ...A, offset: A.offset + r0 * A.rs }, B, { ...C, offset: C.offset + r0 * C.rs }, accumulate, scratch);
+    engine.gemm(r1 - r0, N, K, { ...A, offset: A.offset + r0 * A.rs }, B, { ...C, offset: C.offset + r0 * C.rs }, accumulate);
   } else {
-    const [c0, c1] = partRange(N, parts, p, NR);
+    const [c0, c1] = partRange(N, parts, p, engine.nr);
     if (c1 <= c0) return;
-    gemm(M, c1 - c0, K, A, { ...B, offset: B.offset + c0 * B.cs }, { ...C, offset: C.offset + c0 * C.cs }, accumulate, scratch);
+    engine.gemm(M, c1 - c0, K, A, { ...B, offset: B.offset + c0 * B.cs }, { ...C, offset: C.offset + c0 * C.cs }, accumulate);
   }
 }

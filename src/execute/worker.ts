@@ -3,12 +3,14 @@
  * released buffers from its port, computes its part of the job, counts itself done.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { GemmScratch, type Mat } from './gemm.js';
+import { createGemmEngine } from './context.js';
+import type { Mat } from './gemm.js';
 import { CMD, gemmPart, JOB, SYNC } from './threads.js';
 
-const { job, sync, index, port } = workerData as { job: Int32Array; sync: Int32Array; index: number; port: MessagePort };
+const { job, sync, index, port, wasm } = workerData as { job: Int32Array; sync: Int32Array; index: number; port: MessagePort; wasm: boolean };
 const buffers = new Map<number, Float32Array>();
-const scratch = new GemmScratch();
+/** The main thread's choice of GEMM, with this thread's own instance (and wasm memory). */
+const engine = createGemmEngine(wasm);
 
 function mat(at: number): Mat {
   const data = buffers.get(job[at]!);
@@ -27,7 +29,7 @@ for (;;) {
   }
   if (job[JOB.cmd] === CMD.exit) break;
   try {
-    gemmPart(job[JOB.M]!, job[JOB.N]!, job[JOB.K]!, mat(JOB.A), mat(JOB.B), mat(JOB.C), job[JOB.accumulate] === 1, job[JOB.splitRows] === 1, job[JOB.parts]!, index, scratch);
+    gemmPart(job[JOB.M]!, job[JOB.N]!, job[JOB.K]!, mat(JOB.A), mat(JOB.B), mat(JOB.C), job[JOB.accumulate] === 1, job[JOB.splitRows] === 1, job[JOB.parts]!, index, engine);
   } catch {
     Atomics.store(sync, SYNC.failed, 1);
   }

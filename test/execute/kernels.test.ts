@@ -1,16 +1,19 @@
 /**
  * The fast kernels against the plain references: GEMM on random shapes and strides, conv on
  * random geometries (groups, depthwise, dilation, stride, asymmetric padding, 1x1 direct),
- * linear, and the MAC counts the kernels report. Bound: relativeError < 1e-5 (both sum in float64).
+ * linear, and the MAC counts the kernels report. Bound: relativeError < 1e-5. The GEMM tests here
+ * are gemm.ts's (float64 sums); conv and linear run through LocalContext, so through the wasm SIMD
+ * GEMM (float32 sums) when available: its own tests are in wasm.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { LocalContext } from '../../src/execute/context.js';
+import { JsGemm, LocalContext } from '../../src/execute/context.js';
 import { gemm, gemmReference, GemmScratch, KC, NC, rowMajor, type Mat } from '../../src/execute/gemm.js';
 import { conv2dReference, linearReference } from '../../src/execute/reference.js';
 import { relativeError, tensor } from '../../src/execute/tensor.js';
 import { gemmPart, partRange } from '../../src/execute/threads.js';
 import { conv, type ConvArgs } from '../../src/layers/conv.js';
 import { linear } from '../../src/layers/linear.js';
+import { WasmGemm, wasmSimdSupported } from '../../src/execute/wasm/gemm-kernel.js';
 import { randomArray, rng } from './helpers.js';
 
 const next = rng(42);
@@ -52,19 +55,24 @@ describe('gemm', () => {
     });
   });
 
-  it('split into parts (threads) gives the same result, by rows or by columns', () => {
-    const [M, N, K] = [37, 53, 29];
-    const A = randomArray(M * K, next);
-    const B = randomArray(K * N, next);
-    const whole = new Float32Array(M * N);
-    gemm(M, N, K, rowMajor(A, 0, K), rowMajor(B, 0, N), rowMajor(whole, 0, N), false, new GemmScratch());
-    for (const splitRows of [true, false]) {
-      for (const parts of [2, 3, 8]) {
-        const C = new Float32Array(M * N);
-        for (let p = 0; p < parts; p++) gemmPart(M, N, K, rowMajor(A, 0, K), rowMajor(B, 0, N), rowMajor(C, 0, N), false, splitRows, parts, p, new GemmScratch());
-        expect(C).toEqual(whole);
+  for (const engine of [new JsGemm(), ...(wasmSimdSupported() ? [new WasmGemm()] : [])]) {
+    it(`split into parts (threads) gives the same result, by rows or by columns (${engine.name})`, () => {
+      const [M, N, K] = [37, 53, 29];
+      const A = randomArray(M * K, next);
+      const B = randomArray(K * N, next);
+      const whole = new Float32Array(M * N);
+      engine.gemm(M, N, K, rowMajor(A, 0, K), rowMajor(B, 0, N), rowMajor(whole, 0, N), false);
+      for (const splitRows of [true, false]) {
+        for (const parts of [2, 3, 8]) {
+          const C = new Float32Array(M * N);
+          for (let p = 0; p < parts; p++) gemmPart(M, N, K, rowMajor(A, 0, K), rowMajor(B, 0, N), rowMajor(C, 0, N), false, splitRows, parts, p, engine);
+          expect(C).toEqual(whole);
+        }
       }
-    }
+    });
+  }
+
+  it('partRange splits at multiples of the unit', () => {
     expect(partRange(10, 3, 2, 4)).toEqual([8, 10]);
     expect(partRange(3, 4, 3, 4)).toEqual([3, 3]);
   });

@@ -26,7 +26,7 @@ describe('the tiny reference nets (PyTorch float32 outputs)', () => {
       const out = r.outputs[0]!.tensor;
       expect(out.shape).toEqual(net.output_shape);
       expect(relativeError(out.data, net.output)).toBeLessThan(TOLERANCE);
-      // Against the float64 evaluation too: the kernels accumulate in float64.
+      // Against the float64 evaluation too (the GEMM sums in float32 with wasm SIMD, float64 in JS).
       expect(relativeError(out.data, net.output_float64)).toBeLessThan(TOLERANCE);
       expect(r.macs).toBe(staticMacs(graph) * net.input_shape[0]!);
       expect(r.nonFinite).toBeUndefined();

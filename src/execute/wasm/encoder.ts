@@ -1,0 +1,183 @@
+/**
+ * A tiny WebAssembly binary encoder: just enough of the format (core spec 1.0 plus SIMD128) to
+ * write the GEMM kernel of gemm-kernel.ts from TypeScript at runtime, with no toolchain.
+ *
+ * A module is bytes:  "\0asm" 01 00 00 00  then sections, each  id  size(LEB128)  contents:
+ *   1 type      the function signatures           (0x60 params results)
+ *   3 function  each function's signature index
+ *   5 memory    limits in 64 KiB pages            (0x01 min max)
+ *   7 export    name, kind (0 function, 2 memory), index
+ *  10 code      each body: size, local declarations, instructions, 0x0b
+ * Integers are LEB128 (7 bits a byte, low first, high bit = more follows); i32.const takes the
+ * signed variant. Instructions are a stack machine: operands are pushed, an opcode pops them.
+ * SIMD instructions are the prefix 0xfd followed by their number as unsigned LEB128.
+ * Memory instructions carry a memarg: log2 of the alignment, then a constant byte offset.
+ */
+
+/** Value types. */
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+export type ValType = typeof I32 | typeof V128;
+
+/** One-byte opcodes (the names of the WebAssembly text format), the ones the kernel uses. */
+export const OP = {
+  loop: 0x03,
+  end: 0x0b,
+  br_if: 0x0d,
+  local_get: 0x20,
+  local_set: 0x21,
+  local_tee: 0x22,
+  i32_const: 0x41,
+  i32_lt_u: 0x49,
+  i32_add: 0x6a,
+  i32_sub: 0x6b,
+  i32_mul: 0x6c,
+} as const;
+
+/** SIMD128 opcodes, each written after the prefix 0xfd. */
+export const SIMD_PREFIX = 0xfd;
+export const SIMD = {
+  v128_load: 0x00,
+  v128_load32_splat: 0x09,
+  v128_store: 0x0b,
+  v128_const: 0x0c,
+  f32x4_add: 0xe4,
+  f32x4_mul: 0xe6,
+} as const;
+
+/** Block type of a loop that leaves nothing on the stack. */
+const EMPTY_BLOCK = 0x40;
+
+/** Unsigned LEB128. */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 of an int32. */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  n |= 0;
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    // Done when the rest is all sign bits and the sign bit of this byte agrees.
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const utf8 = (s: string) => [...uleb(Buffer.byteLength(s)), ...Buffer.from(s, 'utf8')];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const section = (id: number, contents: number[]) => [id, ...uleb(contents.length), ...contents];
+
+/**
+ * The instructions of one function body, written by chained calls named after the text format:
+ * `code.localGet(a).i32Const(16).i32Add().localSet(a)` is `a = a + 16`.
+ */
+export class Code {
+  readonly bytes: number[] = [];
+
+  private op(...b: number[]): this {
+    for (const x of b) this.bytes.push(x);
+    return this;
+  }
+  private simd(op: number, ...imm: number[]): this {
+    return this.op(SIMD_PREFIX, ...uleb(op), ...imm);
+  }
+  /** memarg: alignment (log2 bytes) and constant offset. */
+  private static memarg(alignLog2: number, offset: number): number[] {
+    return [...uleb(alignLog2), ...uleb(offset)];
+  }
+
+  // Control: `loop ... br_if 0 ... end` jumps back to the loop's start while the condition
+  // (popped by br_if) is nonzero; depth 0 is the innermost enclosing loop.
+  loop(): this { return this.op(OP.loop, EMPTY_BLOCK); }
+  end(): this { return this.op(OP.end); }
+  brIf(depth: number): this { return this.op(OP.br_if, ...uleb(depth)); }
+
+  // Locals (parameters first, then declared locals).
+  localGet(i: number): this { return this.op(OP.local_get, ...uleb(i)); }
+  localSet(i: number): this { return this.op(OP.local_set, ...uleb(i)); }
+  localTee(i: number): this { return this.op(OP.local_tee, ...uleb(i)); }
+
+  // i32 arithmetic.
+  i32Const(v: number): this { return this.op(OP.i32_const, ...sleb(v)); }
+  i32Add(): this { return this.op(OP.i32_add); }
+  i32Sub(): this { return this.op(OP.i32_sub); }
+  i32Mul(): this { return this.op(OP.i32_mul); }
+  i32LtU(): this { return this.op(OP.i32_lt_u); }
+
+  // SIMD128: a v128 holds four f32 lanes.
+  v128Load(offset = 0): this { return this.simd(SIMD.v128_load, ...Code.memarg(4, offset)); }
+  /** One f32 at address+offset, copied into all four lanes. */
+  v128Load32Splat(offset = 0): this { return this.simd(SIMD.v128_load32_splat, ...Code.memarg(2, offset)); }
+  v128Store(offset = 0): this { return this.simd(SIMD.v128_store, ...Code.memarg(4, offset)); }
+  /** The all-zero vector. */
+  v128Zero(): this { return this.simd(SIMD.v128_const, ...new Array<number>(16).fill(0)); }
+  f32x4Add(): this { return this.simd(SIMD.f32x4_add); }
+  f32x4Mul(): this { return this.simd(SIMD.f32x4_mul); }
+}
+
+export interface FuncDef {
+  /** Export name. */
+  readonly name: string;
+  readonly params: readonly ValType[];
+  readonly results: readonly ValType[];
+  /** Declared locals, numbered after the parameters. */
+  readonly locals: readonly ValType[];
+  readonly code: Code;
+}
+
+export interface ModuleDef {
+  readonly functions: readonly FuncDef[];
+  /** A memory of exactly this many 64 KiB pages, exported as "memory". */
+  readonly memoryPages?: number;
+}
+
+/** The binary module: every function exported under its name. */
+export function encodeModule(def: ModuleDef): Uint8Array<ArrayBuffer> {
+  const sigs: string[] = [];
+  const types: number[][] = [];
+  const typeOf = def.functions.map((f) => {
+    const t = [0x60, ...vec(f.params.map((p) => [p])), ...vec(f.results.map((r) => [r]))];
+    const key = t.join(',');
+    if (!sigs.includes(key)) {
+      sigs.push(key);
+      types.push(t);
+    }
+    return sigs.indexOf(key);
+  });
+  const exports = def.functions.map((f, i) => [...utf8(f.name), 0x00, ...uleb(i)]);
+  const bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  bytes.push(...section(1, vec(types)));
+  bytes.push(...section(3, vec(typeOf.map((t) => uleb(t)))));
+  if (def.memoryPages !== undefined) {
+    bytes.push(...section(5, vec([[0x01, ...uleb(def.memoryPages), ...uleb(def.memoryPages)]])));
+    exports.push([...utf8('memory'), 0x02, ...uleb(0)]);
+  }
+  bytes.push(...section(7, vec(exports)));
+  const bodies = def.functions.map((f) => {
+    // Locals are declared as runs of (count, type).
+    const runs: number[][] = [];
+    for (let i = 0; i < f.locals.length; ) {
+      let j = i;
+      while (j < f.locals.length && f.locals[j] === f.locals[i]) j++;
+      runs.push([...uleb(j - i), f.locals[i]!]);
+      i = j;
+    }
+    const body = [...vec(runs), ...f.code.bytes, OP.end];
+    return [...uleb(body.length), ...body];
+  });
+  bytes.push(...section(10, vec(bodies)));
+  return new Uint8Array(bytes);
+}
