@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled, ModelError } from '../../src/index.js';
+import { thrown } from '../thrown.js';
 import { expectBlockShapes, expectMatchesTorchvision, expectSameModules, layersByName, loadFixture, macs, stateDict, totals } from './torchvision.js';
-
-/** The thrown error of `f`, which must throw. */
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-}
 
 describe('alexnet (torchvision)', () => {
   const fixture = loadFixture('alexnet');

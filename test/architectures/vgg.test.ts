@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled, ModelError } from '../../src/index.js';
+import { thrown } from '../thrown.js';
 import { expectBlockShapes, expectMatchesTorchvision, expectSameModules, layersByName, loadFixture, macs, stateDict, totals } from './torchvision.js';
 
 /** torchvision's published `num_params`, written out (docs of torchvision.models). */
@@ -21,15 +22,6 @@ const CONVS: Readonly<Record<string, readonly number[]>> = {
   vgg16: [2, 2, 3, 3, 3],
   vgg19: [2, 2, 4, 4, 4],
 };
-
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
-}
 
 describe.each(Object.keys(PUBLISHED))('%s (torchvision)', (model) => {
   const fixture = loadFixture(model);

@@ -65,13 +65,4 @@ export function param(name: string, shape: readonly number[]): TensorSpec {
   return { name, shape, role: 'parameter', dtype: 'float' };
 }
 
-/** Runs `fn` and returns the error it throws; fails the test if it does not throw. */
-export function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Error) return e;
-    throw new Error(`threw a non-Error: ${String(e)}`);
-  }
-  throw new Error('expected an error, none was thrown');
-}
+export { thrown } from '../thrown.js';
