@@ -187,4 +187,16 @@ describe('evaluation', () => {
     expect(summarize(passing).summary.ok).toBe(true);
     expect(summarize(passing, true).summary).toMatchObject({ ok: false, models_failed: 1 });
   });
+
+  it('gives the JSON document its shape: counts per model, results without their conditions as written', () => {
+    const results = evaluate(analyze(graph), group, { name: 't', file: 'm.yaml' });
+    const doc = checkDocument(summarize([{ model: 't', file: 'm.yaml', results }, { model: 'u', file: 'u.yaml', results: [] }]));
+    expect(Object.keys(doc)).toEqual(['schema', 'ok', 'summary', 'models', 'results']);
+    expect(doc.summary).toEqual({ models: 2, expectations: 6, passed: 4, failed: 2, models_failed: 1, models_without_expectations: 1, strict: false });
+    expect(doc.models).toEqual([
+      { model: 't', file: 'm.yaml', expectations: 6, failed: 2 },
+      { model: 'u', file: 'u.yaml', expectations: 0, failed: 0 },
+    ]);
+    expect(Object.keys(doc.results[0]!)).toEqual(['model', 'model_file', 'metric', 'relation', 'expected', 'expected_value', 'actual', 'ok', 'file', 'line', 'col', 'input', 'batch', 'dtype', 'optimizer']);
+  });
 });
