@@ -63,7 +63,7 @@ Examples:
       if (models.length === 0 && budgetFiles.length === 0) {
         throw new UsageError('nothing to check: give model files, globs or bundled names, or --budget FILE (see cnnscope check --help)');
       }
-      const { run, errors, warnings } = await check({ models, budgets: budgetFiles, strict: flags.strict === true }, io);
+      const { run, errors, warnings } = await checkOnDisk({ models, budgets: budgetFiles, strict: flags.strict === true }, io);
       io.stdout.write(renderCheck(run, format, colourFor(io.stdout, io.env), { quiet: flags.quiet === true }));
       // After the results: warnings, then every invalid input, which makes the exit code 2.
       if (format === 'github') io.stdout.write(githubAnnotations(errors, 'error') + githubAnnotations(warnings, 'warning'));
@@ -74,7 +74,7 @@ Examples:
 }
 
 /** The library's check on the file system; an argument naming nothing is a usage error. */
-async function check(request: CheckRequest, io: CliIo): Promise<CheckOutcome> {
+async function checkOnDisk(request: CheckRequest, io: CliIo): Promise<CheckOutcome> {
   const files: CheckIo = {
     cwd: io.cwd,
     readFile: (path, what) => readModelFile(path, io, what),
