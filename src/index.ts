@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { buildGraph, type BuildOptions } from './graph/build.js';
 import type { Graph } from './graph/graph.js';
-import { findBundled } from './cli/bundled.js';
+import { findBundled } from './bundled.js';
 
-export { buildGraph, MAX_LAYERS, MAX_TENSOR_ELEMENTS, type BuildOptions } from './graph/build.js';
+export { buildGraph, buildModel, MAX_LAYERS, MAX_TENSOR_ELEMENTS, type BuildOptions } from './graph/build.js';
+export { readModelHeader, type ModelHeader } from './graph/header.js';
 export { ModelError, formatDiagnostic, type Diagnostic, type SourcePos } from './graph/diagnostics.js';
 export { consumers, type Graph, type LayerNode } from './graph/graph.js';
 export { layerKinds } from './layers/index.js';
@@ -16,7 +17,9 @@ export { analyze, AnalysisError, REPORT_SCHEMA, type Report, type LayerReport, t
 export { layerParams, type ParamCount } from './analysis/params.js';
 export { renderJson } from './report/json.js';
 export { renderTable } from './report/table.js';
-export { bundledModels, findBundled, ARCHITECTURES_DIR, type BundledModel } from './cli/bundled.js';
+export { bundledModels, findBundled, unknownModelMessage, ARCHITECTURES_DIR, type BundledModel } from './bundled.js';
+// The words several stages share: dtypes, optimizers, the names of totals, the largest batch.
+export { DTYPES, OPTIMIZER_STATES, TOTALS, COUNT_TOTALS, BYTE_TOTALS, MAX_BATCH, type Dtype, type Optimizer, type TotalName } from './vocabulary.js';
 
 /** Builds a bundled model by name (`resnet50`, `vgg16_bn`, `lecture/bottleneck`). */
 export function loadBundled(name: string, options: Omit<BuildOptions, 'file'> = {}): Graph {
@@ -26,10 +29,15 @@ export function loadBundled(name: string, options: Omit<BuildOptions, 'file'> = 
   return buildGraph(readFileSync(found.path, 'utf8'), { ...options, file: found.path, ...(preset !== undefined ? { preset } : {}) });
 }
 
-// `cnnscope check`: expectations parsed with their positions, evaluated against reports, rendered.
+// `cnnscope check`: expectations parsed with their positions, models planned, built and checked, results rendered.
 export { parseQuantity, type Unit } from './quantity.js';
-export { parseBudget, parseModelExpectations, TOTALS, COUNT_TOTALS, BYTE_TOTALS, type Budget, type BudgetEntry, type ExpectGroup, type Expectation, type ExpectAt, type Relation } from './graph/expect.js';
-export { evaluate, expectationProblems, summarize, CHECK_SCHEMA, type CheckResult, type CheckedModel, type CheckRun, type CheckSummary } from './analysis/check.js';
+export { parseBudget, parseModelExpectations, type Budget, type BudgetEntry, type ExpectGroup, type Expectation, type ExpectAt, type Relation } from './graph/expect.js';
+export { checkModels, CheckInputError, type CheckIo, type CheckRequest, type CheckOutcome } from './check/plan.js';
+export { isPathPattern, namePattern } from './check/patterns.js';
+export {
+  evaluate, expectationProblems, summarize, checkDocument, CHECK_SCHEMA,
+  type CheckResult, type CheckedModel, type CheckRun, type CheckSummary, type CheckDocument,
+} from './check/evaluate.js';
 export { renderCheck, CHECK_FORMATS, type CheckFormat } from './report/check.js';
 
 // `cnnscope diff`, the Markdown and CSV reports, and `cnnscope graph` (DOT, Mermaid).

@@ -9,14 +9,8 @@
  */
 import type { Graph } from '../graph/graph.js';
 import { numel } from '../layers/kind.js';
+import { DTYPES, OPTIMIZER_STATES, type Dtype, type Optimizer } from '../vocabulary.js';
 import { schedule } from './schedule.js';
-
-export const DTYPES = { fp32: 4, fp16: 2, bf16: 2, int8: 1 } as const;
-export type Dtype = keyof typeof DTYPES;
-
-/** Extra floats per parameter kept by the optimizer: SGD none, momentum a velocity, Adam two moments. */
-export const OPTIMIZER_STATES = { sgd: 0, momentum: 1, adam: 2 } as const;
-export type Optimizer = keyof typeof OPTIMIZER_STATES;
 
 const INT64_BYTES = 8;
 

@@ -5,7 +5,8 @@
 import type { Graph } from '../graph/graph.js';
 import { layerOps } from './compute.js';
 import { foldByDepth } from './hierarchy.js';
-import { DTYPES, outputBytes, peakActivationBytes, trainingBytes, weightBytes, type Dtype, type Optimizer } from './memory.js';
+import { DTYPES, type Dtype, type Optimizer } from '../vocabulary.js';
+import { outputBytes, peakActivationBytes, trainingBytes, weightBytes } from './memory.js';
 import { layerParams } from './params.js';
 import { lastSpatialField, receptiveFields, type Field, type FieldOrGlobal, type FieldWarning } from './receptive-field.js';
 

@@ -6,7 +6,7 @@ import { renderJson } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { colourFor } from '../report/style.js';
 import { renderTable } from '../report/table.js';
-import { DTYPES, OPTIMIZER_STATES } from '../analysis/memory.js';
+import { DTYPES, OPTIMIZER_STATES } from '../vocabulary.js';
 import { REPORT_FORMATS, resolveFormat } from './format.js';
 import { collect, parseBatch, parseChoice, parseDepth } from './options.js';
 import { UsageError, type CliIo } from './io.js';

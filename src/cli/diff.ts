@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { DIFF_METRICS, DiffError, diffReports, parseConditions, type Condition, type Diff } from '../analysis/diff.js';
-import { DTYPES, OPTIMIZER_STATES } from '../analysis/memory.js';
+import { DTYPES, OPTIMIZER_STATES } from '../vocabulary.js';
 import { analyze, type AnalyzeOptions } from '../analysis/report.js';
 import { renderDiffCsv, renderDiffMarkdown, renderDiffTable } from '../report/diff.js';
 import { renderJson } from '../report/json.js';

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { analyze } from '../analysis/report.js';
+import { bundledModels } from '../bundled.js';
 import { buildGraph } from '../graph/build.js';
 import { colourFor } from '../report/style.js';
 import { decimal, grouped } from '../report/units.js';
-import { bundledModels } from './bundled.js';
 import type { CliIo } from './io.js';
 
 export function registerList(program: Command, io: CliIo): void {

@@ -5,8 +5,7 @@ import { parse as parseYamlValue } from 'yaml';
 import { buildGraph } from '../graph/build.js';
 import type { Value } from '../graph/expr.js';
 import type { Graph } from '../graph/graph.js';
-import { didYouMean } from '../graph/suggest.js';
-import { bundledModels, type BundledModel } from './bundled.js';
+import { findBundled, unknownModelMessage, type BundledModel } from '../bundled.js';
 import { UsageError, type CliIo } from './io.js';
 
 export interface ModelOptions {
@@ -60,12 +59,9 @@ export function readModelFile(spec: string, io: CliIo, what = 'file'): string {
 
 /** A bundled model by name, or the one-line error that suggests close names. */
 export function findBundledOrThrow(name: string): BundledModel {
-  const bundled = bundledModels();
-  const found = bundled.find((m) => m.name === name);
+  const found = findBundled(name);
   if (found) return found;
-  const looksLikePath = /[/\\]|\.ya?ml$/.test(name);
-  const hint = looksLikePath ? '' : didYouMean(name, bundled.map((m) => m.name));
-  throw new UsageError(`${name}: no such file${looksLikePath ? '' : ' or bundled model'}${hint}; 'cnnscope list' shows the bundled models`);
+  throw new UsageError(unknownModelMessage(name));
 }
 
 export function statSafe(path: string) {

@@ -1,8 +1,6 @@
 /** Option values shared by commands. */
+import { MAX_BATCH } from '../vocabulary.js';
 import { UsageError } from './io.js';
-
-/** The largest batch accepted: counts stay exact integers well beyond it for real models. */
-export const MAX_BATCH = 1 << 20;
 
 export function parseBatch(text: string): number {
   const n = Number(text);

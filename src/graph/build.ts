@@ -822,3 +822,9 @@ function shapeValue(shape: Shape): Value {
 }
 
 export { ModelError };
+
+/** The graph and the file's expectations (its `expect` section), apart. */
+export function buildModel(text: string, options: BuildOptions): { graph: Graph; expectations: readonly import('./expect.js').ExpectGroup[] | undefined } {
+  const graph = buildGraph(text, options);
+  return { graph, expectations: graph.expectations };
+}

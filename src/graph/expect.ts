@@ -3,25 +3,18 @@
  * shapes and its receptive field, at a given input, batch, dtype and optimizer. They are parsed
  * here, in the front end, from the located tree of a model's `expect` section or of a budget file,
  * so every expectation keeps the line and column it was written at and nothing after the front end
- * reads YAML again. Nothing here analyzes a model: src/analysis/check.ts evaluates expectations
+ * reads YAML again. Nothing here analyzes a model: src/check/evaluate.ts evaluates expectations
  * against a report.
  *
  * Invalid expectations (an unknown total, a bad unit, min above max) are model errors: one line
  * with file:line:col, exit 2.
  */
-import { DTYPES, OPTIMIZER_STATES, type Dtype, type Optimizer } from '../analysis/memory.js';
 import { DiagnosticBag, type SourcePos } from './diagnostics.js';
 import type { Value } from './expr.js';
 import { entry, parseYaml, plain, type Located, type MapEntry } from './source.js';
 import { didYouMean } from './suggest.js';
 import { EXAMPLE, parseQuantity, type Unit } from '../quantity.js';
-
-/** Totals counted in elements or operations: bounds take decimal units (25M, 4.1G). */
-export const COUNT_TOTALS = ['params', 'trainable_params', 'buffers', 'macs', 'flops'] as const;
-/** Totals in bytes: bounds take binary units (512MiB). */
-export const BYTE_TOTALS = ['weight_bytes', 'activation_bytes', 'peak_activation_bytes', 'training_bytes'] as const;
-export const TOTALS = [...COUNT_TOTALS, ...BYTE_TOTALS] as const;
-export type TotalName = (typeof TOTALS)[number];
+import { COUNT_TOTALS, DTYPES, MAX_BATCH, OPTIMIZER_STATES, TOTALS, type Dtype, type Optimizer, type TotalName } from '../vocabulary.js';
 
 /** Keys that say where the expectations hold: the input size, batch, dtype and optimizer. */
 const AT_KEYS = ['input', 'batch', 'dtype', 'optimizer'] as const;
@@ -30,9 +23,6 @@ const VARIANT_KEYS = ['preset', 'set'] as const;
 const EXPECTATION_KEYS = [...TOTALS, 'output', 'outputs', 'receptive_field'] as const;
 const GROUP_KEYS = [...VARIANT_KEYS, ...AT_KEYS, ...EXPECTATION_KEYS] as const;
 const BUDGET_ENTRY_KEYS = ['models', ...VARIANT_KEYS, ...AT_KEYS, 'expect'] as const;
-
-/** The largest batch an expectation may name (as `--batch`). */
-const MAX_BATCH = 1 << 20;
 
 /** `max`: actual <= value; `min`: actual >= value; `equal`: actual == value. */
 export type Relation = 'min' | 'max' | 'equal';
@@ -87,6 +77,8 @@ export interface ExpectGroup {
   /** Parameter overrides, as `--set`; each with the position of its key. */
   readonly set?: readonly { readonly name: string; readonly value: Value; readonly pos: SourcePos }[];
   readonly at: ExpectAt;
+  /** Where each of `at`'s keys was written (in the group, or in its budget entry), for errors about the conditions. */
+  readonly atPos?: { readonly [K in keyof ExpectAt]?: SourcePos };
   readonly items: readonly Expectation[];
 }
 
@@ -169,6 +161,7 @@ interface GroupDefaults {
   readonly preset?: ExpectGroup['preset'];
   readonly set?: ExpectGroup['set'];
   readonly at?: ExpectAt;
+  readonly atPos?: ExpectGroup['atPos'];
 }
 
 class ExpectParser {
@@ -267,12 +260,14 @@ class ExpectParser {
     if (!ok || !own) return undefined;
     const preset = own.preset ?? defaults.preset;
     const set = mergeSets(defaults.set, own.set);
+    const atPos = { ...defaults.atPos, ...own.atPos };
     return {
       file: this.file,
       pos: node.pos,
       ...(preset ? { preset } : {}),
       ...(set ? { set } : {}),
       at: { ...defaults.at, ...own.at },
+      ...(Object.keys(atPos).length > 0 ? { atPos } : {}),
       items,
     };
   }
@@ -280,9 +275,15 @@ class ExpectParser {
   /** The preset, `set` and where-keys of a map; undefined when one of them is invalid. */
   private defaults(node: LocatedMap): GroupDefaults | undefined {
     let ok = true;
-    const out: { preset?: ExpectGroup['preset']; set?: ExpectGroup['set']; at: { -readonly [K in keyof ExpectAt]: ExpectAt[K] } } = { at: {} };
+    const out: {
+      preset?: ExpectGroup['preset'];
+      set?: ExpectGroup['set'];
+      at: { -readonly [K in keyof ExpectAt]: ExpectAt[K] };
+      atPos: { -readonly [K in keyof ExpectAt]?: SourcePos };
+    } = { at: {}, atPos: {} };
     for (const e of node.entries) {
       const v = e.value;
+      if ((AT_KEYS as readonly string[]).includes(e.key)) out.atPos[e.key as keyof ExpectAt] = e.keyPos;
       switch (e.key) {
         case 'preset':
           if (v.type === 'scalar' && typeof v.value === 'string' && v.value !== '') out.preset = { name: v.value, pos: v.pos };

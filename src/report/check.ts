@@ -1,15 +1,15 @@
 /**
  * Renderers for `cnnscope check` results (docs/check.md): lines for people (`table`), JSON,
- * Markdown, CSV, GitHub workflow commands and JUnit XML. They format what src/analysis/check.ts
- * computed and decide nothing: a result's pass or fail, its numbers and its position are given.
+ * Markdown, CSV, GitHub workflow commands and JUnit XML. They format what src/check/ computed
+ * and decide nothing: a result's pass or fail, its numbers and its position are given.
  *
  * Formats for people (table, markdown, github) put failures first; formats for machines
  * (json, csv, junit) keep the order models and expectations were given in.
  */
 import type { ChalkInstance } from 'chalk';
-import { CHECK_SCHEMA, type CheckedModel, type CheckResult, type CheckRun, type CheckSummary } from '../analysis/check.js';
+import { checkDocument, type CheckedModel, type CheckResult, type CheckRun, type CheckSummary } from '../check/evaluate.js';
 import type { Diagnostic } from '../graph/diagnostics.js';
-import { BYTE_TOTALS } from '../graph/expect.js';
+import { BYTE_TOTALS } from '../vocabulary.js';
 import { renderJson } from './json.js';
 import { bytesText, decimal, grouped, shapeText } from './units.js';
 
@@ -126,38 +126,7 @@ function renderLines(run: CheckRun, colour: ChalkInstance, quiet: boolean): stri
 // ---- JSON -----------------------------------------------------------------------------------
 
 function renderCheckJson(run: CheckRun): string {
-  const result = (r: CheckResult) => ({
-    model: r.model,
-    model_file: r.model_file,
-    metric: r.metric,
-    relation: r.relation,
-    expected: r.expected,
-    expected_value: r.expected_value,
-    actual: r.actual,
-    ok: r.ok,
-    file: r.file,
-    line: r.line,
-    col: r.col,
-    input: r.input,
-    batch: r.batch,
-    dtype: r.dtype,
-    optimizer: r.optimizer,
-  });
-  return renderJson({
-    schema: CHECK_SCHEMA,
-    ok: run.summary.ok,
-    summary: {
-      models: run.summary.models,
-      expectations: run.summary.expectations,
-      passed: run.summary.passed,
-      failed: run.summary.failed,
-      models_failed: run.summary.models_failed,
-      models_without_expectations: run.summary.models_without_expectations,
-      strict: run.summary.strict,
-    },
-    models: run.models.map((m) => ({ model: m.model, file: m.file, expectations: m.results.length, failed: m.results.filter((r) => !r.ok).length })),
-    results: run.models.flatMap((m) => m.results).map(result),
-  });
+  return renderJson(checkDocument(run));
 }
 
 // ---- Markdown -------------------------------------------------------------------------------

@@ -1,13 +1,13 @@
 /**
  * `cnnscope check`: expectations (src/graph/expect.ts) against a report. Pure functions: a
- * report and a group of expectations in, one result per expectation out; the renderers
- * (src/report/check.ts) format results and compute nothing.
+ * report and a group of expectations in, one result per expectation out, and the counts and the
+ * JSON document of a run; the renderers (src/report/check.ts) format them and compute nothing.
  */
+import type { Report } from '../analysis/report.js';
 import type { Diagnostic } from '../graph/diagnostics.js';
 import type { ExpectAt, ExpectGroup, ExpectedShape, Expectation, Relation } from '../graph/expect.js';
 import { didYouMean } from '../graph/suggest.js';
-import type { Dtype, Optimizer } from './memory.js';
-import type { Report } from './report.js';
+import type { Dtype, Optimizer } from '../vocabulary.js';
 
 export const CHECK_SCHEMA = 'cnnscope.check/1';
 
@@ -142,5 +142,51 @@ export function summarize(models: readonly CheckedModel[], strict = false): Chec
       models_without_expectations: without,
       strict,
     },
+  };
+}
+
+/** The JSON output (docs/check.md, schema/): the summary, a line per model with its counts, every result. */
+export interface CheckDocument {
+  readonly schema: typeof CHECK_SCHEMA;
+  readonly ok: boolean;
+  readonly summary: Omit<CheckSummary, 'ok'>;
+  readonly models: readonly { readonly model: string; readonly file: string; readonly expectations: number; readonly failed: number }[];
+  readonly results: readonly Omit<CheckResult, 'at'>[];
+}
+
+/** The run as the JSON output documents it; the keys in the order they are printed. */
+export function checkDocument(run: CheckRun): CheckDocument {
+  const s = run.summary;
+  const result = (r: CheckResult): Omit<CheckResult, 'at'> => ({
+    model: r.model,
+    model_file: r.model_file,
+    metric: r.metric,
+    relation: r.relation,
+    expected: r.expected,
+    expected_value: r.expected_value,
+    actual: r.actual,
+    ok: r.ok,
+    file: r.file,
+    line: r.line,
+    col: r.col,
+    input: r.input,
+    batch: r.batch,
+    dtype: r.dtype,
+    optimizer: r.optimizer,
+  });
+  return {
+    schema: CHECK_SCHEMA,
+    ok: s.ok,
+    summary: {
+      models: s.models,
+      expectations: s.expectations,
+      passed: s.passed,
+      failed: s.failed,
+      models_failed: s.models_failed,
+      models_without_expectations: s.models_without_expectations,
+      strict: s.strict,
+    },
+    models: run.models.map((m) => ({ model: m.model, file: m.file, expectations: m.results.length, failed: m.results.filter((r) => !r.ok).length })),
+    results: run.models.flatMap((m) => m.results).map(result),
   };
 }

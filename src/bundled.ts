@@ -5,9 +5,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { readModelHeader } from './graph/header.js';
+import { didYouMean } from './graph/suggest.js';
 
-export const ARCHITECTURES_DIR = fileURLToPath(new URL('../../architectures', import.meta.url));
+export const ARCHITECTURES_DIR = fileURLToPath(new URL('../architectures', import.meta.url));
 
 export interface BundledModel {
   /** What `cnnscope analyze` accepts: a preset name, or the file's path without `.yaml`. */
@@ -42,16 +43,12 @@ function readBundled(dir: string): BundledModel[] {
   const out: BundledModel[] = [];
   for (const path of yamlFiles(dir)) {
     const stem = relative(dir, path).replace(/\.ya?ml$/, '').split(sep).join('/');
-    let doc: Record<string, unknown> = {};
-    try {
-      doc = (parse(readFileSync(path, 'utf8')) as Record<string, unknown>) ?? {};
-    } catch {
-      // A broken bundled file still lists under its file name; analyzing it reports the error.
-    }
-    const family = typeof doc['family'] === 'string' ? doc['family'] : undefined;
-    const source = typeof doc['source'] === 'string' ? doc['source'] : undefined;
+    // A broken bundled file still lists under its file name; analyzing it reports the error.
+    const header = readModelHeader(readFileSync(path, 'utf8'));
+    const family = header?.family;
+    const source = header?.source;
     const meta = { ...(family ? { family } : {}), ...(source ? { source } : {}) };
-    const presets = doc['presets'] && typeof doc['presets'] === 'object' ? Object.keys(doc['presets']) : [];
+    const presets = header?.presets ?? [];
     if (presets.length === 0 || !presets.includes(stem)) out.push({ name: stem, path, ...meta });
     for (const preset of presets) out.push({ name: preset, path, preset, ...meta });
   }
@@ -60,4 +57,11 @@ function readBundled(dir: string): BundledModel[] {
 
 export function findBundled(name: string, dir = ARCHITECTURES_DIR): BundledModel | undefined {
   return bundledModels(dir).find((m) => m.name === name);
+}
+
+/** Why `name` is no file and no bundled model, suggesting close names (one line). */
+export function unknownModelMessage(name: string, models: readonly BundledModel[] = bundledModels()): string {
+  const looksLikePath = /[/\\]|\.ya?ml$/.test(name);
+  const hint = looksLikePath ? '' : didYouMean(name, models.map((m) => m.name));
+  return `${name}: no such file${looksLikePath ? '' : ' or bundled model'}${hint}; 'cnnscope list' shows the bundled models`;
 }
