@@ -9,13 +9,16 @@
  *   2. Every bundled model, built and analyzed.
  *   3. If Debian's python3-torch is installed: `cnnscope analyze resnet50 --json` as a process,
  *      against a Python process that builds torchvision's resnet50 and counts its parameters.
+ *   4. If it is: one forward pass of resnet18 and resnet50, against PyTorch on the same core.
+ *   5. Renderers on long chains (10k, 40k layers): `graph` as DOT and as Mermaid, and a diff
+ *      against a 4-layer chain (every layer but 4 removed). Time per layer should stay flat.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
-import { analyze, buildGraph, bundledModels } from '../dist/index.js';
+import { analyze, buildGraph, bundledModels, diffReports, graphView, renderDiffMarkdown, renderDot, renderMermaid } from '../dist/index.js';
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -124,5 +127,22 @@ if (!hasTorch) {
     const a = ours(model);
     const b = torchForward(model);
     console.log(`| ${model} | ${fmt(a)} | ${fmt(b)} | ${(a / b).toFixed(1)} |`);
+  }
+}
+
+console.log('\n## 5. Renderers on long chains: graph as DOT and Mermaid, diff of every layer but 4 removed\n');
+console.log('| layers | graph DOT ms | graph Mermaid ms | diff ms | diff Markdown ms | µs per layer, DOT / Mermaid / diff |');
+console.log('|---:|---:|---:|---:|---:|---|');
+{
+  const tiny = analyze(buildGraph(residualChain(4), { file: 'tiny.yaml' }));
+  for (const n of [10_000, 40_000]) {
+    const graph = buildGraph(residualChain(n), { file: 'chain.yaml' });
+    const report = analyze(graph);
+    const dot = time(() => renderDot(graphView(graph, report)), 3);
+    const mermaid = time(() => renderMermaid(graphView(graph, report)), 3);
+    const diff = time(() => diffReports(report, tiny), 3);
+    const markdown = time(() => renderDiffMarkdown(diffReports(report, tiny)), 3);
+    const perLayer = (ms) => ((ms * 1000) / n).toFixed(1);
+    console.log(`| ${n.toLocaleString('en-US')} | ${fmt(dot)} | ${fmt(mermaid)} | ${fmt(diff)} | ${fmt(markdown)} | ${perLayer(dot)} / ${perLayer(mermaid)} / ${perLayer(diff)} |`);
   }
 }

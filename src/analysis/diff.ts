@@ -166,8 +166,14 @@ function matchRows(namesA: readonly string[], rowsA: readonly RowFigures[], name
   const removedAfter = new Map<string, number[]>();
   let anchor = '';
   namesA.forEach((name, i) => {
-    if (inB.has(name)) anchor = name;
-    else removedAfter.set(anchor, [...(removedAfter.get(anchor) ?? []), i]);
+    if (inB.has(name)) {
+      anchor = name;
+      return;
+    }
+    // Appended in place: copying the list per removed row would be quadratic.
+    const list = removedAfter.get(anchor);
+    if (list) list.push(i);
+    else removedAfter.set(anchor, [i]);
   });
   const rows: RowDiff[] = [];
   let unchanged = 0;

@@ -18,7 +18,25 @@ export interface Fold {
   readonly output: number;
 }
 
-export function foldByDepth(graph: Graph, depth: number): Fold[] {
+/** Foldings made, by graph and depth: the report's blocks and the graph's nodes are one folding. */
+const foldings = new WeakMap<Graph, Map<number, readonly Fold[]>>();
+
+/** The rows of `graph` folded `depth` name levels deep, in the order of their first layers. Computed once per graph and depth. */
+export function foldByDepth(graph: Graph, depth: number): readonly Fold[] {
+  let byDepth = foldings.get(graph);
+  if (!byDepth) {
+    byDepth = new Map();
+    foldings.set(graph, byDepth);
+  }
+  let folds = byDepth.get(depth);
+  if (!folds) {
+    folds = Object.freeze(fold(graph, depth));
+    byDepth.set(depth, folds);
+  }
+  return folds;
+}
+
+function fold(graph: Graph, depth: number): Fold[] {
   const scopes = new Map(graph.scopes.map((s) => [s.name, s]));
   const rows: { name: string; members: number[]; block: boolean }[] = [];
   const byName = new Map<string, (typeof rows)[number]>();

@@ -72,6 +72,45 @@ export function runReport(graph: Graph, r: ExecuteResult, o: RunReportOptions): 
   };
 }
 
+/**
+ * What the text of `cnnscope run` shows beyond the JSON object, derived from it here so the text
+ * only formats. Not part of the JSON (whose shape schema/run.schema.json fixes).
+ */
+export interface RunFigures {
+  /** Executed MACs per second of the run's time, in units of 10^9 (GMAC/s). */
+  readonly gmac_per_s: number;
+  /** The top K of each output, one entry per sample, in output then sample order. */
+  readonly top: readonly { readonly output: string; readonly sample: number; readonly samples: number; readonly entries: readonly TopEntry[] }[];
+  /** With the profile: each profile entry's share of the profile's total time, in percent, in profile order. */
+  readonly profile_shares?: readonly number[];
+  /** With the profile: executed MACs per second of the profile's total time (GMAC/s). */
+  readonly profile_gmac_per_s?: number;
+}
+
+export function runFigures(rep: RunReport): RunFigures {
+  // A time of 0 (a trivial model on a fast clock) gives a large rate rather than a division by zero.
+  const perMs = (ms: number) => Math.max(ms, 1e-9);
+  const top: RunFigures['top'][number][] = [];
+  for (const o of rep.outputs) {
+    if (!o.top) continue;
+    const bySample = new Map<number, TopEntry[]>();
+    for (const t of o.top) {
+      const list = bySample.get(t.sample);
+      if (list) list.push(t);
+      else bySample.set(t.sample, [t]);
+    }
+    for (let sample = 0; sample < bySample.size; sample++) top.push({ output: o.name, sample, samples: bySample.size, entries: bySample.get(sample) ?? [] });
+  }
+  const total = rep.profile_total_ms ?? 0;
+  return {
+    gmac_per_s: rep.macs.executed / perMs(rep.time_ms) / 1e6,
+    top,
+    ...(rep.profile
+      ? { profile_shares: rep.profile.map((p) => (100 * p.time_ms) / perMs(total)), profile_gmac_per_s: rep.macs.executed / perMs(total) / 1e6 }
+      : {}),
+  };
+}
+
 /** The k largest values of each sample (over its flattened output), largest first; ties by index. NaN ranks last. */
 export function topK(t: Tensor, k: number): TopEntry[] {
   const n = t.shape[0]!;

@@ -46,6 +46,7 @@ const modelInput: LayerKind<{ shape: Shape }> = {
   kind: 'input',
   summary: 'the model input',
   arity: { min: 0, max: 0 },
+  display: { category: 'input' },
   args: {},
   resolve: (raw) => raw as { shape: Shape },
   outputShape: (_inputs, a) => a.shape,

@@ -23,6 +23,7 @@ export const adaptive_avgpool: LayerKind<AdaptiveAvgPoolArgs> = {
   kind: 'adaptive_avgpool',
   summary: 'average pooling to a fixed output size (nn.AdaptiveAvgPool2d)',
   arity: { min: 1, max: 1 },
+  display: { category: 'pool' },
   args: {
     size: pair({ doc: 'output size' }),
   },

@@ -8,6 +8,7 @@ export const add: LayerKind<Record<string, never>> = {
   kind: 'add',
   summary: 'elementwise sum of inputs of equal shape (residual connections)',
   arity: { min: 2, max: Infinity },
+  display: { category: 'arithmetic' },
   args: {},
   resolve(_raw, inputs) {
     const first = inputs[0]!;

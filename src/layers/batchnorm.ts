@@ -15,6 +15,7 @@ export const batchnorm: LayerKind<BatchNormArgs> = {
   kind: 'batchnorm',
   summary: 'batch normalization (nn.BatchNorm2d, or nn.BatchNorm1d on flat features)',
   arity: { min: 1, max: 1 },
+  display: { category: 'norm' },
   args: {
     eps: number({ default: 1e-5, min: 0, exclusiveMin: true, doc: 'added to the variance for numerical stability' }),
     momentum: number({ default: 0.1, min: 0, max: 1, doc: 'weight of the new batch in the running statistics' }),

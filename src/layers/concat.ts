@@ -8,6 +8,7 @@ export const concat: LayerKind<Record<string, never>> = {
   kind: 'concat',
   summary: 'joins inputs along the channels (torch.cat on dim 1)',
   arity: { min: 2, max: Infinity },
+  display: { category: 'concat' },
   args: {},
   resolve(_raw, inputs) {
     const first = inputs[0]!;

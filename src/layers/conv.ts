@@ -6,7 +6,7 @@ import { rowMajor, type Mat } from '../execute/gemm.js';
 import { im2col, isDirectConv } from '../execute/im2col.js';
 import { bool, int, pair, padding, type Padding4 } from './args.js';
 import { LayerError, numel, requireFeatureMap, type LayerKind, type Shape, type TensorSpec } from './kind.js';
-import { checkedWindowOutputSize } from './window.js';
+import { checkedWindowOutputSize, windowDetail } from './window.js';
 
 export interface ConvArgs {
   readonly out: number;
@@ -22,6 +22,7 @@ export const conv: LayerKind<ConvArgs> = {
   kind: 'conv',
   summary: '2-D convolution (nn.Conv2d)',
   arity: { min: 1, max: 1 },
+  display: { category: 'conv', detail: windowDetail },
   args: {
     out: int({ doc: 'output channels' }),
     kernel: pair({ doc: 'kernel size' }),

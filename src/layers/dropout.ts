@@ -12,6 +12,7 @@ export const dropout: LayerKind<DropoutArgs> = {
   kind: 'dropout',
   summary: 'random zeroing during training, identity at inference (nn.Dropout)',
   arity: { min: 1, max: 1 },
+  display: { category: 'regularization' },
   args: {
     // p = 1 would zero everything: no use in a description, so it is refused.
     p: number({ default: 0.5, min: 0, max: 1, exclusiveMax: true, doc: 'probability of zeroing an element' }),

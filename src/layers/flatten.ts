@@ -7,6 +7,7 @@ export const flatten: LayerKind<Record<string, never>> = {
   kind: 'flatten',
   summary: 'flatten to one axis of features (nn.Flatten)',
   arity: { min: 1, max: 1 },
+  display: { category: 'reshape' },
   args: {},
   resolve() {
     return {};

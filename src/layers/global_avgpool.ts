@@ -8,6 +8,7 @@ export const global_avgpool: LayerKind<Record<string, never>> = {
   kind: 'global_avgpool',
   summary: 'average over all positions of each channel (nn.AdaptiveAvgPool2d(1))',
   arity: { min: 1, max: 1 },
+  display: { category: 'pool' },
   args: {},
   resolve(_raw, inputs) {
     requireFeatureMap('global_avgpool', inputs[0]!);

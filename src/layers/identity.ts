@@ -7,6 +7,7 @@ export const identity: LayerKind<Record<string, never>> = {
   kind: 'identity',
   summary: 'passes the input through (nn.Identity)',
   arity: { min: 1, max: 1 },
+  display: { category: 'reshape' },
   args: {},
   resolve() {
     return {};

@@ -39,12 +39,48 @@ export interface Arity {
   readonly max: number;
 }
 
+/**
+ * What a layer does, in a word. Renderers colour by it (src/report/style.ts), so kinds that do the
+ * same thing look the same in every output, and a new kind picks the category it belongs to.
+ */
+export type LayerCategory =
+  /** The model input (the front end's own kind). */
+  | 'input'
+  /** Convolutions, plain or transposed. */
+  | 'conv'
+  /** Fully connected layers. */
+  | 'linear'
+  /** Windowed, adaptive and global pooling. */
+  | 'pool'
+  /** Normalization: batchnorm, lrn, layernorm, groupnorm. */
+  | 'norm'
+  /** Element-wise nonlinearities, and softmax: relu, sigmoid, hardswish, gelu. */
+  | 'activation'
+  /** Element-wise arithmetic between inputs: add, mul. */
+  | 'arithmetic'
+  /** Joining inputs along the channels. */
+  | 'concat'
+  /** Moving or passing elements on with no arithmetic: flatten, identity, channel_shuffle. */
+  | 'reshape'
+  /** Changing the spatial size by interpolation: upsample. */
+  | 'resample'
+  /** Active in training only: dropout. */
+  | 'regularization';
+
+/** How renderers show a layer of the kind. */
+export interface LayerDisplay<Args = unknown> {
+  readonly category: LayerCategory;
+  /** The arguments worth seeing at a glance in the graph (`3×3 /2 g32`); '' or absent for none. */
+  detail?(args: Args): string;
+}
+
 export interface LayerKind<Args = unknown> {
   /** The key used in YAML: `conv`, `maxpool`, ... */
   readonly kind: string;
   /** One line for `--help` and `docs/format.md`. */
   readonly summary: string;
   readonly arity: Arity;
+  readonly display: LayerDisplay<Args>;
   /** Argument specifications, in the order they are documented. `name`, `inputs`, `if`, `repeat`, `output` are common to all kinds and not listed. */
   readonly args: Readonly<Record<string, ArgSpec<unknown>>>;
   /**

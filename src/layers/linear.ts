@@ -14,6 +14,7 @@ export const linear: LayerKind<LinearArgs> = {
   kind: 'linear',
   summary: 'fully connected layer (nn.Linear)',
   arity: { min: 1, max: 1 },
+  display: { category: 'linear' },
   args: {
     out: int({ doc: 'output features' }),
     bias: bool({ default: true, doc: 'learn an additive bias per output feature' }),

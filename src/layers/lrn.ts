@@ -18,6 +18,7 @@ export const lrn: LayerKind<LrnArgs> = {
   kind: 'lrn',
   summary: 'local response normalization across channels (nn.LocalResponseNorm)',
   arity: { min: 1, max: 1 },
+  display: { category: 'norm' },
   args: {
     size: int({ doc: 'number of neighbouring channels in the sum' }),
     alpha: number({ default: 1e-4, doc: 'scale of the sum of squares' }),

@@ -4,7 +4,7 @@
  */
 import { bool, optionalPair, pair, symmetricPadding } from './args.js';
 import { numel, requireFeatureMap, type LayerKind } from './kind.js';
-import { checkPoolingPadding, poolingOutputShape } from './window.js';
+import { checkPoolingPadding, poolingOutputShape, windowDetail } from './window.js';
 
 export interface MaxPoolArgs {
   readonly kernel: readonly [number, number];
@@ -18,6 +18,7 @@ export const maxpool: LayerKind<MaxPoolArgs> = {
   kind: 'maxpool',
   summary: '2-D max pooling (nn.MaxPool2d)',
   arity: { min: 1, max: 1 },
+  display: { category: 'pool', detail: windowDetail },
   args: {
     kernel: pair({ doc: 'window size' }),
     stride: optionalPair({ doc: 'stride; the kernel size when left out (as in PyTorch)' }),

@@ -7,6 +7,7 @@ export const relu: LayerKind<Record<string, never>> = {
   kind: 'relu',
   summary: 'rectified linear unit, max(0, x) (nn.ReLU)',
   arity: { min: 1, max: 1 },
+  display: { category: 'activation' },
   args: {},
   resolve() {
     return {};

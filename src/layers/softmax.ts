@@ -8,6 +8,7 @@ export const softmax: LayerKind<Record<string, never>> = {
   kind: 'softmax',
   summary: 'softmax over features, or over channels at each position (nn.Softmax(dim=1))',
   arity: { min: 1, max: 1 },
+  display: { category: 'activation' },
   args: {},
   resolve() {
     return {};

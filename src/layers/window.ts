@@ -43,6 +43,21 @@ export function checkedWindowOutputSize(axisName: 'height' | 'width', a: WindowA
   return out;
 }
 
+/** The graph's detail of a sliding window: `7×7 /2`, `3×3 d2`, `3×3 g32` for a grouped conv, `1×1`; strides and dilations of 1 left out. */
+export function windowDetail(a: {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly dilation?: readonly [number, number];
+  readonly groups?: number;
+}): string {
+  const pair = (p: readonly number[]) => (p[0] === p[1] ? String(p[0]) : `${p[0]}×${p[1]}`);
+  const ones = (p: readonly number[] | undefined) => !p || (p[0] === 1 && p[1] === 1);
+  const stride = ones(a.stride) ? '' : ` /${pair(a.stride)}`;
+  const dilation = ones(a.dilation) ? '' : ` d${pair(a.dilation!)}`;
+  const groups = a.groups !== undefined && a.groups > 1 ? ` g${a.groups}` : '';
+  return `${a.kernel[0]}×${a.kernel[1]}${stride}${dilation}${groups}`;
+}
+
 /** A pooling window: symmetric padding, per axis [h, w]. */
 export interface PoolingWindow {
   readonly kernel: readonly [number, number];

@@ -7,6 +7,7 @@
  * six rf_ columns.
  */
 import type { ReceptiveField, Report } from '../analysis/report.js';
+import { csvLines, shapeCsv } from './markup.js';
 
 export const CSV_LAYER_COLUMNS = [
   'name', 'kind', 'inputs', 'output_shape', 'params', 'trainable_params', 'buffers', 'macs', 'flops', 'activation_bytes',
@@ -35,22 +36,7 @@ export function renderCsv(report: Report): string {
   ]);
 }
 
-export function shapeCsv(shape: readonly number[]): string {
-  return shape.join('x');
-}
-
 function fieldCsv(f: ReceptiveField): (string | number)[] {
   if (f === 'global') return Array<string>(6).fill('global');
   return [f.size[0], f.size[1], f.stride[0], f.stride[1], f.padding[0], f.padding[1]];
-}
-
-/** RFC 4180: quote a field holding a comma, a double quote, CR or LF; double the quotes inside. */
-export function csvField(value: string | number): string {
-  const s = String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Rows as RFC 4180 lines, each ending with CRLF. */
-export function csvLines(rows: readonly (readonly (string | number)[])[]): string {
-  return rows.map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
 }

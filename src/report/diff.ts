@@ -5,9 +5,8 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Change, ConditionResult, Diff, DiffMetric, RowDiff, RowFigures } from '../analysis/diff.js';
-import { csvLines, shapeCsv } from './csv.js';
-import { code, mdTable, mdText } from './markdown.js';
-import { bytesText, decimal, grouped, shapeText } from './units.js';
+import { code, csvLines, mdTable, mdText, shapeCsv, type Align } from './markup.js';
+import { bytesText, compactNumber, grouped, opsText, shapeText } from './units.js';
 
 /** How each total is named and written for people. */
 const METRIC_LABELS: Readonly<Record<DiffMetric, string>> = {
@@ -24,8 +23,8 @@ const METRIC_LABELS: Readonly<Record<DiffMetric, string>> = {
 };
 
 function metricValue(metric: DiffMetric, n: number): string {
-  if (metric === 'macs') return n === 0 ? '0' : decimal(n, 'MAC');
-  if (metric === 'flops') return n === 0 ? '0' : decimal(n, 'FLOP');
+  if (metric === 'macs') return opsText(n, 'MAC');
+  if (metric === 'flops') return opsText(n, 'FLOP');
   if (metric.endsWith('_bytes')) return bytesText(n);
   return grouped(n);
 }
@@ -55,11 +54,6 @@ function conditionValue(diff: Diff, r: ConditionResult): string {
 
 const STATUS_MARK = { added: '+', removed: '-', changed: '~' } as const;
 
-/** Compact numbers for the layer rows: 12845056 -> `12.8M`. */
-function compact(n: number): string {
-  return n === 0 ? '0' : decimal(n, '').replace(' ', '');
-}
-
 /** One cell of a row: the value of a field on the row's sides, `a → b (+d)` when it changed. */
 function rowCells(r: RowDiff, flops: boolean) {
   const { a, b } = r;
@@ -73,8 +67,8 @@ function rowCells(r: RowDiff, flops: boolean) {
     one((x) => x.kind),
     one((x) => shapeText(x.output_shape)),
     count((x) => x.params, grouped, r.delta.params),
-    count((x) => x.macs, compact, r.delta.macs),
-    ...(flops ? [count((x) => x.flops, compact, r.delta.flops)] : []),
+    count((x) => x.macs, compactNumber, r.delta.macs),
+    ...(flops ? [count((x) => x.flops, compactNumber, r.delta.flops)] : []),
   ];
 }
 
@@ -158,7 +152,7 @@ export function renderDiffMarkdown(diff: Diff, options: DiffMarkdownOptions = {}
     const flops = needsFlops(diff);
     const table = mdTable(
       ['', diff.rows === 'blocks' ? 'Block' : 'Layer', 'Kind', 'Output shape', 'Params', 'MACs', ...(flops ? ['FLOPs'] : [])],
-      ['left', 'left', 'left', 'left', 'right', 'right', 'right'].slice(0, flops ? 7 : 6) as ('left' | 'right')[],
+      ['left', 'left', 'left', 'left', 'right', 'right', 'right'].slice(0, flops ? 7 : 6) as Align[],
       diff.layers.map((r) => [r.status, code(r.name), ...rowCells(r, flops).map((c, i) => (i === 0 ? mdText(c) : c))]),
     );
     const foldAfter = options.foldAfter ?? 20;

@@ -1,25 +1,13 @@
 /**
  * The layer graph as Graphviz DOT (`cnnscope graph --format dot | dot -Tpng -o model.png`).
  * Top to bottom; one box per layer (or per folded block) labelled with its name, kind, output
- * shape and parameters; merge points drawn apart (add as an ellipse, concat as an inverted
- * trapezium); blocks as 3-D boxes; scopes (block instances, stages, branches) as nested clusters.
+ * shape and parameters, filled by its category (src/report/style.ts); merge points drawn apart
+ * (add as an ellipse, concat as an inverted trapezium); blocks as 3-D boxes; scopes (block
+ * instances, stages, branches) as nested clusters.
  * The output is deterministic: the same model gives the same text.
  */
-import { labelLines, type GraphView, type ViewCluster, type ViewNode } from './graph-view.js';
-
-/** Fill colours by what a layer does; the rest are white. */
-const FILL: Readonly<Record<string, string>> = {
-  conv: '#dceaf7',
-  linear: '#fde3c8',
-  maxpool: '#dff0d8',
-  avgpool: '#dff0d8',
-  adaptive_avgpool: '#dff0d8',
-  global_avgpool: '#dff0d8',
-  batchnorm: '#f2f2f2',
-  lrn: '#f2f2f2',
-  add: '#ffe8a3',
-  concat: '#f7d4ec',
-};
+import { labelLines, viewTree, type GraphView, type ViewNode } from './graph-view.js';
+import { BLOCK_STYLE, CATEGORY_STYLES } from './style.js';
 
 export function renderDot(view: GraphView): string {
   const out: string[] = [];
@@ -30,11 +18,7 @@ export function renderDot(view: GraphView): string {
     '  edge [color="#666666", arrowsize=0.6, penwidth=1];',
   );
 
-  const children = new Map<string | undefined, ViewCluster[]>();
-  for (const c of view.clusters) children.set(c.parent, [...(children.get(c.parent) ?? []), c]);
-  const members = new Map<string | undefined, ViewNode[]>();
-  for (const n of view.nodes) members.set(n.cluster, [...(members.get(n.cluster) ?? []), n]);
-  const index = new Map(view.clusters.map((c, i) => [c.name, i]));
+  const { children, members, index } = viewTree(view);
 
   const emit = (cluster: string | undefined, indent: string, depth: number) => {
     for (const n of members.get(cluster) ?? []) out.push(`${indent}${n.id} [${nodeAttrs(n)}];`);
@@ -59,10 +43,11 @@ export function renderDot(view: GraphView): string {
 
 function nodeAttrs(n: ViewNode): string {
   const attrs: string[] = [`label=${quote(labelLines(n).join('\n'))}`];
-  if (n.role === 'input') attrs.push('shape=invhouse', 'fillcolor="#e6e6e6"');
-  else if (n.role === 'block') attrs.push('shape=box3d', 'style=filled', `fillcolor=${quote('#e7e3f6')}`, 'margin="0.12,0.08"');
-  else if (n.role === 'merge') attrs.push(n.kind === 'concat' ? 'shape=invtrapezium' : 'shape=ellipse', 'style=filled', `fillcolor=${quote(FILL[n.kind] ?? '#ffe8a3')}`);
-  else if (FILL[n.kind]) attrs.push(`fillcolor=${quote(FILL[n.kind]!)}`);
+  const fill = n.category !== undefined ? CATEGORY_STYLES[n.category]?.fill : undefined;
+  if (n.role === 'input') attrs.push('shape=invhouse', `fillcolor=${quote(CATEGORY_STYLES.input.fill)}`);
+  else if (n.role === 'block') attrs.push('shape=box3d', 'style=filled', `fillcolor=${quote(BLOCK_STYLE.fill)}`, 'margin="0.12,0.08"');
+  else if (n.role === 'merge') attrs.push(n.category === 'concat' ? 'shape=invtrapezium' : 'shape=ellipse', 'style=filled', `fillcolor=${quote(fill ?? CATEGORY_STYLES.arithmetic.fill)}`);
+  else if (fill) attrs.push(`fillcolor=${quote(fill)}`);
   if (n.branch) attrs.push('penwidth=2');
   if (n.output) attrs.push('peripheries=2');
   return attrs.join(', ');

@@ -7,6 +7,8 @@
 import { foldByDepth } from '../analysis/hierarchy.js';
 import type { Report } from '../analysis/report.js';
 import type { Graph, LayerNode } from '../graph/graph.js';
+import type { LayerCategory } from '../layers/kind.js';
+import { compactNumber, shapeLabel } from './units.js';
 
 export type NodeRole = 'input' | 'layer' | 'merge' | 'block';
 
@@ -19,6 +21,8 @@ export interface ViewNode {
   readonly label: string;
   /** The layer kind, or the block kind of a folded row. */
   readonly kind: string;
+  /** What the layer does (its kind's display category); absent for a folded block. */
+  readonly category?: LayerCategory;
   /** `merge`: a layer joining several inputs (add, concat); `block`: a folded row of several layers. */
   readonly role: NodeRole;
   /** Layers folded into the node (1 for a layer). */
@@ -27,7 +31,7 @@ export interface ViewNode {
   readonly shape: readonly number[];
   readonly params: number;
   readonly macs: number;
-  /** Window arguments of conv and pooling (`3x3 /2`), group count of a grouped conv; '' otherwise. */
+  /** The kind's argument detail (`3×3 /2` for a window, `g32` for groups); '' for none. */
   readonly detail: string;
   /** A model output. */
   readonly output: boolean;
@@ -64,7 +68,7 @@ export function graphView(graph: Graph, report: Report, depth?: number): GraphVi
   const outputs = new Set(graph.outputs);
   const rowOf = new Map<number, number>(); // node id -> view node index
   const raw: Omit<ViewNode, 'label' | 'branch' | 'cluster'>[] = [];
-  raw.push({ id: 'n0', name: 'input', kind: 'input', role: 'input', layers: 1, shape: [...graph.inputShape], params: 0, macs: 0, detail: '', output: false });
+  raw.push({ id: 'n0', name: 'input', kind: 'input', category: 'input', role: 'input', layers: 1, shape: [...graph.inputShape], params: 0, macs: 0, detail: '', output: false });
   rowOf.set(0, 0);
 
   if (depth === undefined) {
@@ -76,6 +80,7 @@ export function graphView(graph: Graph, report: Report, depth?: number): GraphVi
         id: `n${raw.length}`,
         name: node.name,
         kind: node.kind,
+        category: node.layer.display.category,
         role: node.inputs.length > 1 ? 'merge' : 'layer',
         layers: 1,
         shape: r.output_shape.slice(1),
@@ -97,6 +102,7 @@ export function graphView(graph: Graph, report: Report, depth?: number): GraphVi
         id: `n${index}`,
         name: fold.name,
         kind: fold.kind,
+        ...(single ? { category: single.layer.display.category } : {}),
         role: fold.block ? 'block' : single!.inputs.length > 1 ? 'merge' : 'layer',
         layers: b.layers,
         shape: b.output_shape.slice(1),
@@ -152,6 +158,31 @@ export function graphView(graph: Graph, report: Report, depth?: number): GraphVi
   return { model: report.model, nodes, edges, clusters };
 }
 
+/** The view as a tree, for renderers that nest clusters. The key `undefined` is the top level. */
+export interface ViewTree {
+  /** The clusters directly inside each cluster, in view order. */
+  readonly children: ReadonlyMap<string | undefined, readonly ViewCluster[]>;
+  /** The nodes directly inside each cluster, in view order. */
+  readonly members: ReadonlyMap<string | undefined, readonly ViewNode[]>;
+  /** A cluster's position in `view.clusters`, a stable identifier. */
+  readonly index: ReadonlyMap<string, number>;
+}
+
+export function viewTree(view: GraphView): ViewTree {
+  const children = new Map<string | undefined, ViewCluster[]>();
+  for (const c of view.clusters) pushTo(children, c.parent, c);
+  const members = new Map<string | undefined, ViewNode[]>();
+  for (const n of view.nodes) pushTo(members, n.cluster, n);
+  return { children, members, index: new Map(view.clusters.map((c, i) => [c.name, i])) };
+}
+
+/** Appends to the list under `key`, in place (copying the list on each append is quadratic). */
+function pushTo<K, V>(lists: Map<K, V[]>, key: K, value: V): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}
+
 /** The scopes whose names are proper prefixes of `name`, outermost first. */
 function enclosing(name: string, scopes: ReadonlyMap<string, string>): string[] {
   const parts = name.split('.');
@@ -163,36 +194,9 @@ function enclosing(name: string, scopes: ReadonlyMap<string, string>): string[] 
   return out;
 }
 
-/** `7×7 /2` for a window, `3×3 g32` for a grouped conv, `1×1` for a plain 1x1 conv. */
+/** What the kind shows of its arguments (src/layers/: each kind's display). */
 function argsDetail(node: LayerNode): string {
-  if (!['conv', 'maxpool', 'avgpool'].includes(node.kind)) return '';
-  const a = node.args as { kernel?: readonly number[]; stride?: readonly number[]; groups?: number; dilation?: readonly number[] };
-  if (!a.kernel || !a.stride) return '';
-  const pair = (p: readonly number[]) => (p[0] === p[1] ? String(p[0]) : `${p[0]}×${p[1]}`);
-  const ones = (p: readonly number[] | undefined) => !p || (p[0] === 1 && p[1] === 1);
-  const kernel = a.kernel[0] === a.kernel[1] ? `${a.kernel[0]}×${a.kernel[0]}` : `${a.kernel[0]}×${a.kernel[1]}`;
-  const stride = ones(a.stride) ? '' : ` /${pair(a.stride)}`;
-  const dilation = ones(a.dilation) ? '' : ` d${pair(a.dilation!)}`;
-  const groups = a.groups !== undefined && a.groups > 1 ? ` g${a.groups}` : '';
-  return `${kernel}${stride}${dilation}${groups}`;
-}
-
-/** Per-sample shapes as labels show them: `64×56×56`. */
-export function shapeLabel(shape: readonly number[]): string {
-  return shape.join('×');
-}
-
-/** `9.41K`, `25.6M`, `128`. */
-export function compactCount(n: number): string {
-  if (Math.abs(n) < 1000) return String(n);
-  const prefixes = ['', 'K', 'M', 'G', 'T', 'P'];
-  let i = 0;
-  let v = n;
-  while (Math.abs(v) >= 999.5 && i < prefixes.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toPrecision(3)}${prefixes[i]}`;
+  return node.layer.display.detail?.(node.args) ?? '';
 }
 
 /** The lines of a node's label, shared by DOT and Mermaid. */
@@ -200,12 +204,12 @@ export function labelLines(n: ViewNode): string[] {
   const shape = shapeLabel(n.shape);
   if (n.role === 'input') return ['input', shape];
   if (n.role === 'block') {
-    return [n.label, `${n.kind} · ${n.layers} ${n.layers === 1 ? 'layer' : 'layers'}`, shape, `${compactCount(n.params)} params · ${compactCount(n.macs)} MACs`];
+    return [n.label, `${n.kind} · ${n.layers} ${n.layers === 1 ? 'layer' : 'layers'}`, shape, `${compactNumber(n.params)} params · ${compactNumber(n.macs)} MACs`];
   }
   // Merge points stay on one line: their shapes (ellipse, trapezium) grow fast with more.
   if (n.role === 'merge') return [[n.label, n.kind !== n.label ? n.kind : '', shape].filter(Boolean).join(' · ')];
   const what = [n.kind !== n.label ? n.kind : '', n.detail].filter(Boolean).join(' ');
   const lines = n.kind === n.label && !n.detail ? [`${n.label} · ${shape}`] : [n.label, what ? `${what} · ${shape}` : shape];
-  if (n.params > 0) lines.push(`${compactCount(n.params)} params`);
+  if (n.params > 0) lines.push(`${compactNumber(n.params)} params`);
   return lines;
 }

@@ -3,7 +3,8 @@
  * totals table, and a layers table (the folded rows when the report was made with a depth).
  */
 import type { BlockReport, LayerReport, Report } from '../analysis/report.js';
-import { bytesText, decimal, fieldText, grouped, shapeText } from './units.js';
+import { code, mdTable, mdText } from './markup.js';
+import { bytesText, decimal, fieldText, grouped, opsText, shapeText } from './units.js';
 
 export interface MarkdownOptions {
   /** Add the breakdown by layer kind. */
@@ -56,7 +57,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
           String(r.layers),
           shapeText(r.output_shape),
           grouped(r.params),
-          macsText(r.macs),
+          opsText(r.macs, 'MAC'),
           bytesText(r.activation_bytes),
           fieldText(r.receptive_field),
         ]),
@@ -74,7 +75,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
           mdText(r.kind),
           shapeText(r.output_shape),
           grouped(r.params),
-          macsText(r.macs),
+          opsText(r.macs, 'MAC'),
           bytesText(r.activation_bytes),
           fieldText(r.receptive_field),
         ]),
@@ -89,7 +90,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
       ...mdTable(
         ['Kind', 'Layers', 'Params', 'MACs', 'FLOPs'],
         ['left', 'right', 'right', 'right', 'right'],
-        report.by_kind.map((k) => [mdText(k.kind), String(k.layers), grouped(k.params), macsText(k.macs), decimal(k.flops, 'FLOP')]),
+        report.by_kind.map((k) => [mdText(k.kind), String(k.layers), grouped(k.params), opsText(k.macs, 'MAC'), decimal(k.flops, 'FLOP')]),
       ),
       '',
     );
@@ -101,32 +102,4 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;
-}
-
-function macsText(n: number): string {
-  return n === 0 ? '0' : decimal(n, 'MAC');
-}
-
-export type Align = 'left' | 'right';
-
-/** A GFM table: a header row, the alignment row, one row per entry. Cells are escaped for `|` and newlines. */
-export function mdTable(head: readonly string[], align: readonly Align[], rows: readonly (readonly string[])[]): string[] {
-  const line = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`;
-  return [line(head), `|${align.map((a) => (a === 'right' ? '---:' : ':---')).join('|')}|`, ...rows.map(line)];
-}
-
-function cell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
-}
-
-/** Text with Markdown's punctuation escaped, so a name like `my_model*` shows as written (`|` is escaped by mdTable). */
-export function mdText(text: string): string {
-  return text.replace(/[\\`*_{}[\]<>#!~]/g, (c) => `\\${c}`);
-}
-
-/** A code span; names are shown this way (dots, underscores and digits stay literal). */
-export function code(text: string): string {
-  const ticks = text.includes('`') ? '``' : '`';
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${ticks}${pad}${text}${pad}${ticks}`;
 }

@@ -2,7 +2,7 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Report } from '../analysis/report.js';
-import { bytesText, decimal, fieldText, grouped, shapeText } from './units.js';
+import { bytesText, decimal, fieldText, grouped, opsText, shapeText } from './units.js';
 
 export interface TableOptions {
   /** Add the breakdown by layer kind below the totals. */
@@ -24,7 +24,7 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
       colour.dim(r.kind),
       shapeText(r.output_shape),
       dimZero(r.params, grouped(r.params)),
-      dimZero(r.macs, r.macs === 0 ? '0' : decimal(r.macs, 'MAC')),
+      dimZero(r.macs, opsText(r.macs, 'MAC')),
       bytesText(r.activation_bytes),
       fieldText(r.receptive_field),
     ]);

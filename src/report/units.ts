@@ -1,4 +1,7 @@
-/** Number formats for people. JSON never uses these: it prints exact integers. */
+/**
+ * Numbers and shapes for people, shared by every renderer. JSON never uses these: it prints exact
+ * integers.
+ */
 import type { ReceptiveField } from '../analysis/report.js';
 
 /** 25557032 -> "25,557,032". */
@@ -11,28 +14,49 @@ export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** Powers of 1000 with three significant digits: 4089184256 MAC -> "4.09 GMAC". */
-export function decimal(n: number, unit: string): string {
-  const prefixes = ['', 'K', 'M', 'G', 'T', 'P', 'E'];
-  let i = 0;
-  let v = n;
-  while (Math.abs(v) >= 999.5 && i < prefixes.length - 1) {
-    v /= 1000;
-    i++;
+/** A per-sample shape as graph labels show it: `64×56×56`. */
+export function shapeLabel(shape: readonly number[]): string {
+  return shape.join('×');
+}
+
+const DECIMAL_PREFIXES = ['', 'K', 'M', 'G', 'T', 'P', 'E'] as const;
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
+
+/**
+ * `n` divided by `base` until it stays below `base` at three significant digits (999.5 would round
+ * to 1000), at most `limit` times: the value and the power of `base` it was divided by.
+ */
+function scaled(n: number, base: number, limit: number): { value: number; power: number } {
+  let power = 0;
+  let value = n;
+  while (Math.abs(value) >= base - 0.5 && power < limit) {
+    value /= base;
+    power++;
   }
-  return `${i === 0 ? String(v) : v.toPrecision(3)} ${prefixes[i]}${unit}`;
+  return { value, power };
+}
+
+/** Powers of 1000 with three significant digits: 4089184256 MAC -> "4.09 GMAC"; below 1000 as it is. */
+export function decimal(n: number, unit: string): string {
+  const { value, power } = scaled(n, 1000, DECIMAL_PREFIXES.length - 1);
+  return `${power === 0 ? String(value) : value.toPrecision(3)} ${DECIMAL_PREFIXES[power]}${unit}`;
+}
+
+/** Operations of a row, `57.8 MMAC` or `1.20 KFLOP`, and a bare `0` for none (a relu has no MACs). */
+export function opsText(n: number, unit: 'MAC' | 'FLOP'): string {
+  return n === 0 ? '0' : decimal(n, unit);
+}
+
+/** A count in little room (graph labels, diff rows): `9.41K`, `25.6M`, `128`, `-3.21M`. */
+export function compactNumber(n: number): string {
+  const { value, power } = scaled(n, 1000, DECIMAL_PREFIXES.length - 1);
+  return power === 0 ? String(value) : `${value.toPrecision(3)}${DECIMAL_PREFIXES[power]}`;
 }
 
 /** Powers of 1024 (KiB, MiB, GiB), three significant digits: 102760448 -> "98.0 MiB". */
 export function bytesText(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-  let i = 0;
-  let v = n;
-  while (Math.abs(v) >= 1023.5 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toPrecision(3)} ${units[i]}`;
+  const { value, power } = scaled(n, 1024, BINARY_UNITS.length - 1);
+  return power === 0 ? `${value} B` : `${value.toPrecision(3)} ${BINARY_UNITS[power]}`;
 }
 
 /** "427 /32" for a square field of stride 32, "7x5 /2x1" otherwise, or "global". */

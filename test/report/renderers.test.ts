@@ -2,12 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { diffReports } from '../../src/analysis/diff.js';
 import { analyze, buildGraph, loadBundled } from '../../src/index.js';
-import { csvField, renderCsv } from '../../src/report/csv.js';
+import { renderCsv } from '../../src/report/csv.js';
 import { percentText, renderDiffCsv, renderDiffMarkdown } from '../../src/report/diff.js';
 import { quote, renderDot } from '../../src/report/dot.js';
-import { compactCount, graphView } from '../../src/report/graph-view.js';
-import { code, mdTable, mdText, renderMarkdown } from '../../src/report/markdown.js';
+import { graphView } from '../../src/report/graph-view.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { code, csvField, mdTable, mdText } from '../../src/report/markup.js';
 import { renderMermaid, text as mermaidText } from '../../src/report/mermaid.js';
+import { compactNumber } from '../../src/report/units.js';
 
 describe('CSV', () => {
   it('quotes by RFC 4180', () => {
@@ -129,6 +131,6 @@ describe('graph view, DOT and Mermaid', () => {
   });
 
   it('writes compact counts', () => {
-    expect([0, 999, 1000, 9408, 25_557_032, 4_089_184_256].map(compactCount)).toEqual(['0', '999', '1.00K', '9.41K', '25.6M', '4.09G']);
+    expect([0, 999, 1000, 9408, 25_557_032, 4_089_184_256].map(compactNumber)).toEqual(['0', '999', '1.00K', '9.41K', '25.6M', '4.09G']);
   });
 });
