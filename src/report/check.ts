@@ -11,6 +11,7 @@ import { checkDocument, type CheckedModel, type CheckResult, type CheckRun, type
 import type { Diagnostic } from '../graph/diagnostics.js';
 import { BYTE_TOTALS } from '../vocabulary.js';
 import { renderJson } from './json.js';
+import { csvLines, mdCellText, shapeCsv } from './markup.js';
 import { bytesText, decimal, grouped, shapeText } from './units.js';
 
 export const CHECK_FORMATS = ['table', 'json', 'markdown', 'csv', 'github', 'junit'] as const;
@@ -132,11 +133,10 @@ function renderCheckJson(run: CheckRun): string {
 // ---- Markdown -------------------------------------------------------------------------------
 
 function renderMarkdown(run: CheckRun, quiet: boolean): string {
-  const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
   const rows = ['| | Model | Expectation | Actual | Where |', '|---|---|---|---|---|'];
-  const none = unexpected(run).map((m) => `| ${run.summary.strict ? '✗' : '–'} | ${cell(m.model)} | no expectations | | ${cell(m.file)} |`);
+  const none = unexpected(run).map((m) => `| ${run.summary.strict ? '✗' : '–'} | ${mdCellText(m.model)} | no expectations | | ${mdCellText(m.file)} |`);
   const results = failuresFirst(run);
-  const row = (r: CheckResult) => `| ${r.ok ? '✓' : '✗'} | ${cell(label(r))} | ${cell(expectationText(r))} | ${cell(actualText(r))} | ${cell(where(r))} |`;
+  const row = (r: CheckResult) => `| ${r.ok ? '✓' : '✗'} | ${mdCellText(label(r))} | ${mdCellText(expectationText(r))} | ${mdCellText(actualText(r))} | ${mdCellText(where(r))} |`;
   const failed = results.filter((r) => !r.ok);
   rows.push(...failed.map(row));
   if (run.summary.strict) rows.push(...none);
@@ -153,20 +153,15 @@ function renderMarkdown(run: CheckRun, quiet: boolean): string {
 const CSV_HEADER = ['status', 'model', 'model_file', 'metric', 'relation', 'expected', 'actual', 'file', 'line', 'col', 'input', 'batch', 'dtype', 'optimizer'];
 
 function renderCsv(run: CheckRun): string {
-  const field = (v: string | number) => {
-    const s = String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const rows = [CSV_HEADER.join(',')];
+  const rows: (string | number)[][] = [CSV_HEADER];
   for (const m of run.models) {
-    if (m.results.length === 0) rows.push([run.summary.strict ? 'fail' : 'none', m.model, m.file, '', '', '', '', '', '', '', '', '', '', ''].map(field).join(','));
+    if (m.results.length === 0) rows.push([run.summary.strict ? 'fail' : 'none', m.model, m.file, '', '', '', '', '', '', '', '', '', '', '']);
     for (const r of m.results) {
-      const actual = typeof r.actual === 'number' || r.actual === 'none' ? r.actual : r.actual.join('x');
-      const values = [r.ok ? 'pass' : 'fail', r.model, r.model_file, r.metric, r.relation, r.expected, actual, r.file, r.line, r.col, r.input.join('x'), r.batch, r.dtype, r.optimizer];
-      rows.push(values.map(field).join(','));
+      const actual = typeof r.actual === 'number' || r.actual === 'none' ? r.actual : shapeCsv(r.actual);
+      rows.push([r.ok ? 'pass' : 'fail', r.model, r.model_file, r.metric, r.relation, r.expected, actual, r.file, r.line, r.col, shapeCsv(r.input), r.batch, r.dtype, r.optimizer]);
     }
   }
-  return `${rows.join('\r\n')}\r\n`;
+  return csvLines(rows);
 }
 
 // ---- GitHub workflow commands ---------------------------------------------------------------
