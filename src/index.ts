@@ -46,10 +46,12 @@ export { renderMermaid } from './report/mermaid.js';
 
 // Execute mode: a real forward pass on the CPU (src/execute/, `cnnscope run`).
 export { execute, staticMacs, checkWeights, ExecuteError, type ExecuteOptions, type ExecuteResult, type LayerRun } from './execute/execute.js';
-export { tensor, numel, relativeError, firstNonFinite, type Tensor } from './execute/tensor.js';
-export { LocalContext, type ExecContext } from './execute/context.js';
+export { tensor, numel, relativeError, firstNonFinite, type Tensor } from './kernels/tensor.js';
+export type { ExecContext } from './kernels/context.js';
+export { LocalContext } from './execute/context.js';
 export { createContext, type RunContext } from './execute/threads.js';
-export { gemm, gemmReference, GemmScratch, type Mat } from './execute/gemm.js';
+export { gemm, gemmReference, GemmScratch } from './kernels/gemm.js';
+export type { Mat } from './kernels/mat.js';
 export { conv2dReference, linearReference } from './execute/reference.js';
 export { initWeights, syntheticWeights, loadWeights, weightSlots, WeightsError, type GraphWeights } from './execute/weights.js';
 export { SafetensorsFile, SafetensorsError, encodeSafetensors } from './execute/safetensors.js';

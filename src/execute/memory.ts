@@ -7,9 +7,9 @@
 import { outputBytes, peakActivationBytes } from '../analysis/memory.js';
 import type { Graph } from '../graph/graph.js';
 import type { ConvArgs } from '../layers/conv.js';
-import { numel } from '../layers/kind.js';
-import { GEMM_SCRATCH_BYTES } from './gemm.js';
-import { isDirectConv } from './im2col.js';
+import { GEMM_SCRATCH_BYTES } from '../kernels/gemm.js';
+import { isDirectConv } from '../kernels/im2col.js';
+import { numel } from '../kernels/tensor.js';
 
 export interface MemoryEstimate {
   /** Peak bytes of live activations (input included). */

@@ -9,7 +9,7 @@ import type { LayerWeights, TensorSpec } from '../layers/kind.js';
 import { plainAllocator, type Allocator } from './context.js';
 import { fillUniform, stream } from './random.js';
 import { FLOAT_DTYPES, SafetensorsFile } from './safetensors.js';
-import { numel } from './tensor.js';
+import { numel } from '../kernels/tensor.js';
 
 /** Weights that do not fit the model: one error listing every problem, one per line after the first. */
 export class WeightsError extends Error {}

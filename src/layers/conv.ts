@@ -2,8 +2,8 @@
  * conv: a 2-D convolution (PyTorch's nn.Conv2d).
  * Input [Cin, H, W], weight [Cout, Cin/groups, kh, kw], output [Cout, Hout, Wout].
  */
-import { rowMajor, type Mat } from '../execute/gemm.js';
-import { im2col, isDirectConv } from '../execute/im2col.js';
+import { im2col, isDirectConv } from '../kernels/im2col.js';
+import { rowMajor, type Mat } from '../kernels/mat.js';
 import { bool, int, pair, padding, type Padding4 } from './args.js';
 import { LayerError, numel, requireFeatureMap, type LayerKind, type Shape, type TensorSpec } from './kind.js';
 import { checkedWindowOutputSize } from './window.js';

@@ -2,8 +2,8 @@
  * The contract every layer kind fulfils. One kind lives in one file of `src/layers/`,
  * holds everything about it, and is listed once in `src/layers/index.ts`.
  */
-import type { ExecContext } from '../execute/context.js';
-import type { Tensor } from '../execute/tensor.js';
+import type { ExecContext } from '../kernels/context.js';
+import type { Tensor } from '../kernels/tensor.js';
 import type { ArgSpec } from './args.js';
 
 /** A per-sample tensor shape: [C, H, W] for feature maps, [F] for flat features. The batch is never part of it. */
@@ -65,7 +65,7 @@ export interface LayerKind<Args = unknown> {
   receptiveField(inputs: readonly Shape[], output: Shape, args: Args): FieldStep;
   /**
    * Execute mode: computes the output for a batch, in inference mode (float32, NCHW; see
-   * src/execute/tensor.ts). `inputs` have shapes [N, ...inputs[i]]; the result has shape
+   * src/kernels/tensor.ts). `inputs` have shapes [N, ...inputs[i]]; the result has shape
    * [N, ...outputShape] and is a new tensor from `ctx.alloc` (inputs are never modified or
    * aliased). Convolution and linear add their multiply-accumulates to `ctx.macs`.
    */
@@ -102,12 +102,8 @@ export type FieldStep =
   | { readonly type: 'pointwise' }
   | { readonly type: 'global' };
 
-/** Product of a shape's dimensions. */
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+/** Product of a shape's dimensions (one definition, shared with the kernels). */
+export { numel } from '../kernels/tensor.js';
 
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execute, staticMacs } from '../../src/execute/execute.js';
-import { tensor } from '../../src/execute/tensor.js';
+import { tensor } from '../../src/kernels/tensor.js';
 import { analyze, bundledModels, loadBundled } from '../../src/index.js';
 import { zeroWeights } from './helpers.js';
 

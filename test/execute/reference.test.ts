@@ -3,14 +3,14 @@
  * the whole path: model -> graph -> executor), and three full torchvision networks at 64x64 with
  * the synthetic weights formula (full_nets.json). Made by scripts/torch_reference_nets.py.
  *
- * Error measure (relativeError in src/execute/tensor.ts): max|actual - expected| / max(max|expected|, 1e-6),
+ * Error measure (relativeError in src/kernels/tensor.ts): max|actual - expected| / max(max|expected|, 1e-6),
  * one number per tensor; the bound is 1e-4 against PyTorch's float32 outputs.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { execute, staticMacs } from '../../src/execute/execute.js';
 import { readNpy } from '../../src/execute/npy.js';
-import { relativeError, type Tensor } from '../../src/execute/tensor.js';
+import { relativeError, type Tensor } from '../../src/kernels/tensor.js';
 import { syntheticWeights } from '../../src/execute/weights.js';
 import { layerKinds, loadBundled } from '../../src/index.js';
 import { reference, tinyGraph, tinyNets, tinyWeights } from './helpers.js';

@@ -9,8 +9,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGemmEngine, JsGemm, LocalContext, wasmGemmEnabled } from '../../src/execute/context.js';
 import { execute } from '../../src/execute/execute.js';
-import { gemmReference, GEMM_SCRATCH_BYTES, rowMajor, type Mat } from '../../src/execute/gemm.js';
-import { relativeError, tensor } from '../../src/execute/tensor.js';
+import { gemmReference, GEMM_SCRATCH_BYTES } from '../../src/kernels/gemm.js';
+import { rowMajor, type Mat } from '../../src/kernels/mat.js';
+import { relativeError, tensor } from '../../src/kernels/tensor.js';
 import { createContext } from '../../src/execute/threads.js';
 import { Code, encodeModule, I32, sleb, uleb } from '../../src/execute/wasm/encoder.js';
 import { gemmModuleBytes, KC, MB, MR, NC, NR, simdModuleBytes, WASM_GEMM_BYTES, WasmGemm, wasmSimdSupported } from '../../src/execute/wasm/gemm-kernel.js';
