@@ -44,4 +44,8 @@ export const add: LayerKind<Record<string, never>> = {
     }
     return y;
   },
+  docs: {
+    shapes: 'two or more inputs of equal shape, summed (`a + b`)',
+    flops: '`(n − 1)·E` for n inputs',
+  },
 };

@@ -83,4 +83,8 @@ export const avgpool: LayerKind<AvgPoolArgs> = {
     }
     return y;
   },
+  docs: {
+    shapes: 'a feature map `[C, H, W]`',
+    flops: '`E·kh·kw`: `kh·kw − 1` adds and 1 divide per output, full window',
+  },
 };

@@ -64,4 +64,8 @@ export const concat: LayerKind<Record<string, never>> = {
     }
     return y;
   },
+  docs: {
+    shapes: 'two or more inputs, joined along channels (`torch.cat(dim=1)`); spatial sizes must match',
+    flops: '0: a copy',
+  },
 };

@@ -3,6 +3,7 @@
  * Input [F], weight [out, F], output [out].
  */
 import { bool, int } from './args.js';
+import { fanInInit } from './init.js';
 import { LayerError, formatShape, type LayerKind, type TensorSpec } from './kind.js';
 
 export interface LinearArgs {
@@ -62,5 +63,12 @@ export const linear: LayerKind<LinearArgs> = {
       bias !== undefined,
     );
     return y;
+  },
+  init: fanInInit,
+  docs: {
+    shapes: 'input must be flat `[F]`',
+    params: '`F·out` weights `+ out` biases',
+    macs: '`F · out`',
+    flops: '`2·MACs + out` with a bias',
   },
 };

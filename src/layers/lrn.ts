@@ -78,4 +78,8 @@ export const lrn: LayerKind<LrnArgs> = {
     }
     return y;
   },
+  docs: {
+    shapes: 'a feature map `[C, H, W]`',
+    flops: '`E·(size + 4)`: one square per element (shared between windows), `size − 1` adds, and per output a multiply by α/size, an add of k, a power and a divide',
+  },
 };

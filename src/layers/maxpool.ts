@@ -81,4 +81,8 @@ export const maxpool: LayerKind<MaxPoolArgs> = {
     }
     return y;
   },
+  docs: {
+    shapes: 'a feature map `[C, H, W]`',
+    flops: '`E·(kh·kw − 1)` comparisons, over the full window even where it overlaps padding',
+  },
 };
