@@ -1,5 +1,5 @@
 /** Shared pieces of the execute-mode tests: the fixtures and small builders. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { buildGraph, type Graph } from '../../src/index.js';
 import type { LayerWeights } from '../../src/layers/kind.js';
 import type { GraphWeights } from '../../src/execute/weights.js';
@@ -19,7 +19,20 @@ export interface TinyNet {
   readonly output_float64: number[];
 }
 
-export const tinyNets: readonly TinyNet[] = (JSON.parse(readFileSync(reference('tiny_nets.json'), 'utf8')) as { nets: TinyNet[] }).nets;
+/** A kind's reference fixture, test/fixtures/reference/kinds/<kind>.json (scripts/torch_reference_nets.py --kind <kind>). */
+export interface KindFixture {
+  readonly file: string;
+  readonly kind: string;
+  readonly nets: readonly TinyNet[];
+}
+
+export const kindFixtures: readonly KindFixture[] = readdirSync(new URL('kinds/', REFERENCE_DIR))
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((file) => ({ file, ...(JSON.parse(readFileSync(reference(`kinds/${file}`), 'utf8')) as { kind: string; nets: TinyNet[] }) }));
+
+/** Every tiny net of every kind's fixture. */
+export const tinyNets: readonly TinyNet[] = kindFixtures.flatMap((f) => f.nets);
 
 export function tinyNet(name: string): TinyNet {
   const net = tinyNets.find((n) => n.name === name);
