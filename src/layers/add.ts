@@ -45,7 +45,7 @@ export const add: LayerKind<Record<string, never>> = {
     return y;
   },
   docs: {
-    shapes: 'two or more inputs of equal shape, summed (`a + b`)',
+    shapes: 'two or more inputs of one shape (no broadcasting), the same shape out',
     flops: '`(n − 1)·E` for n inputs',
   },
 };

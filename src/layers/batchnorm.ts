@@ -92,7 +92,7 @@ export const batchnorm: LayerKind<BatchNormArgs> = {
     },
   },
   docs: {
-    shapes: 'a feature map `[C, H, W]` (`nn.BatchNorm2d`) or flat features `[F]` (`nn.BatchNorm1d`)',
+    shapes: '`[C, H, W]` (`nn.BatchNorm2d`) or `[F]` (`nn.BatchNorm1d`), the same shape out',
     params: '`2C` (scale and shift) when `affine`',
     flops: '`2·E`: at inference the statistics fold into one scale and one shift per element',
   },

@@ -120,7 +120,7 @@ export const conv: LayerKind<ConvArgs> = {
   },
   init: fanInInit,
   docs: {
-    shapes: 'a feature map `[C, H, W]`',
+    shapes: '`[Cin, H, W]` to `[out, Hout, Wout]`',
     params: '`Cout·(Cin/groups)·kh·kw` weights `+ Cout` biases',
     macs: '`Cout·Hout·Wout · (Cin/groups)·kh·kw`',
     flops: '`2·MACs + E` with a bias (one add per output), `2·MACs` without',

@@ -109,7 +109,7 @@ export interface WeightInit {
  * output elements per sample.
  */
 export interface KindDocs {
-  /** The inputs it takes and the output it gives, unless that is one input of any shape and the same shape out. */
+  /** The input shapes it takes and the output it gives; absent: one input of any shape, the same shape out. */
   readonly shapes?: string;
   /** Its parameters per layer, when it can have any. */
   readonly params?: string;

@@ -66,7 +66,7 @@ export const linear: LayerKind<LinearArgs> = {
   },
   init: fanInInit,
   docs: {
-    shapes: 'input must be flat `[F]`',
+    shapes: '`[F]` to `[out]` (a feature map needs a `flatten` first)',
     params: '`F·out` weights `+ out` biases',
     macs: '`F · out`',
     flops: '`2·MACs + out` with a bias',

@@ -79,7 +79,7 @@ export const lrn: LayerKind<LrnArgs> = {
     return y;
   },
   docs: {
-    shapes: 'a feature map `[C, H, W]`',
+    shapes: '`[C, H, W]`, the same shape out',
     flops: '`E·(size + 4)`: one square per element (shared between windows), `size − 1` adds, and per output a multiply by α/size, an add of k, a power and a divide',
   },
 };

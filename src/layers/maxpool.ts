@@ -82,7 +82,7 @@ export const maxpool: LayerKind<MaxPoolArgs> = {
     return y;
   },
   docs: {
-    shapes: 'a feature map `[C, H, W]`',
+    shapes: '`[C, H, W]` to `[C, Hout, Wout]`',
     flops: '`E·(kh·kw − 1)` comparisons, over the full window even where it overlaps padding',
   },
 };

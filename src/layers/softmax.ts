@@ -52,7 +52,7 @@ export const softmax: LayerKind<Record<string, never>> = {
     return y;
   },
   docs: {
-    shapes: 'over the features of `[F]`, or over the channels of `[C, H, W]` at each position',
+    shapes: '`[F]` or `[C, H, W]`, the same shape out',
     flops: '`3·E`: an exponential, an add into the sum, a divide (the max subtracted for stability is not counted)',
   },
 };
