@@ -148,7 +148,8 @@ describe('CNNSCOPE_NO_WASM', () => {
   // One thread against three (the built worker, dist/execute/worker.js: `npm test` builds first),
   // for each GEMM: identical bits, and the two GEMMs within float32 rounding of each other.
   it('runs a whole network either way, with identical results on 1 and 3 threads', async () => {
-    const graph = loadBundled('resnet18', { input: [3, 64, 64] });
+    // 32x32 keeps every stage's GEMMs above the threads' split threshold (SPLIT_MACS).
+    const graph = loadBundled('resnet18', { input: [3, 32, 32] });
     const outputs: Float32Array[] = [];
     for (const noWasm of [false, true]) {
       setting(noWasm);
@@ -157,7 +158,7 @@ describe('CNNSCOPE_NO_WASM', () => {
         const ctx = await createContext(threads);
         try {
           expect(ctx.engine.name).toBe(noWasm ? 'js' : 'wasm-simd');
-          const input = tensor([2, 3, 64, 64], ctx.allocate(2 * 3 * 64 * 64));
+          const input = tensor([2, 3, 32, 32], ctx.allocate(2 * 3 * 32 * 32));
           input.data.set(randomArray(input.data.length, rng(3)));
           const r = execute(graph, { weights: syntheticWeights(graph, 1, ctx.allocate), input, context: ctx });
           perThreads.push(r.outputs[0]!.tensor.data.slice());
