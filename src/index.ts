@@ -11,7 +11,7 @@ export { buildGraph, MAX_LAYERS, MAX_TENSOR_ELEMENTS, type BuildOptions } from '
 export { ModelError, formatDiagnostic, type Diagnostic, type SourcePos } from './graph/diagnostics.js';
 export { consumers, type Graph, type LayerNode } from './graph/graph.js';
 export { layerKinds } from './layers/index.js';
-export type { LayerKind, Shape, TensorSpec, OpCount, FieldStep } from './layers/kind.js';
+export type { LayerKind, Shape, TensorSpec, OpCount, FieldStep, KindDocs, WeightInit, TensorFill } from './layers/kind.js';
 export { analyze, AnalysisError, REPORT_SCHEMA, type Report, type LayerReport, type AnalyzeOptions } from './analysis/report.js';
 export { layerParams, type ParamCount } from './analysis/params.js';
 export { renderJson } from './report/json.js';
