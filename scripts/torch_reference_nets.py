@@ -4,12 +4,16 @@
 Usage (from the repository root; needs PyTorch, e.g. Debian's python3-torch, and
 torchvision for the full networks):
 
-    /usr/bin/python3 scripts/torch_reference_nets.py            # everything
-    /usr/bin/python3 scripts/torch_reference_nets.py --tiny     # tiny_nets.json only
+    /usr/bin/python3 scripts/torch_reference_nets.py               # everything
+    /usr/bin/python3 scripts/torch_reference_nets.py --tiny        # kinds/*.json and the safetensors files
+    /usr/bin/python3 scripts/torch_reference_nets.py --kind relu6  # kinds/relu6.json only (repeatable)
 
 Writes, in test/fixtures/reference/:
 
-- tiny_nets.json: small nets covering every layer kind (below);
+- kinds/<kind>.json: the small nets of one layer kind (KIND_NETS below); all of them
+  together cover every kind.  A new kind adds its nets under its name in KIND_NETS
+  (and, if torch computes it with a plain function, one entry in FUNCTIONS), and
+  `--kind <kind>` writes its file without touching any other;
 - tiny_inception.safetensors (F32, with the I64 num_batches_tracked counters) and
   tiny_inception_half.safetensors (F16 and BF16): the state_dict of the net
   "inception_branches" written in the safetensors format, by the small writer
@@ -35,9 +39,9 @@ Layer description format (one plain dict per layer, executed in order):
     {"name": str, "kind": str, "inputs": [str, ...], "args": {...}}
 "inputs" names earlier layers ("input" is the network input).  Layers with
 parameters find them in "params" under "<name>.<weight|bias|...>".
-Kinds: conv, relu, maxpool, avgpool, batchnorm, add, adaptive_avgpool,
-flatten, linear, softmax, lrn, concat, dropout, global_avgpool, identity
-(softmax, add and concat act on dim 1; add takes two or more inputs).  A conv's "padding" is either [ph, pw]
+Kinds: conv, batchnorm, linear, lrn, dropout (torch modules, make_module) and
+those of FUNCTIONS (softmax, add and concat act on dim 1; add takes two or more
+inputs).  A conv's "padding" is either [ph, pw]
 (symmetric, as nn.Conv2d) or {"top", "bottom", "left", "right"} (explicit
 asymmetric zero padding, i.e. F.pad(x, [left, right, top, bottom]) followed by
 a conv with padding 0).
@@ -56,7 +60,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "test", "fixtures", "reference", "tiny_nets.json")
+OUTDIR = os.path.join(ROOT, "test", "fixtures", "reference")
+KINDS_DIR = os.path.join(OUTDIR, "kinds")
 
 
 def flat(t):
@@ -264,6 +269,31 @@ def make_module(layer):
     return None
 
 
+# The kinds torch computes with a plain function of the inputs xs and the layer's arguments a.
+FUNCTIONS = {
+    "relu": lambda xs, a: F.relu(xs[0]),
+    "relu6": lambda xs, a: F.relu6(xs[0]),
+    "maxpool": lambda xs, a: F.max_pool2d(xs[0], a["kernel_size"], a["stride"], a["padding"], a["dilation"],
+                                          ceil_mode=a["ceil_mode"]),
+    "avgpool": lambda xs, a: F.avg_pool2d(xs[0], a["kernel_size"], a["stride"], a["padding"], ceil_mode=a["ceil_mode"],
+                                          count_include_pad=a["count_include_pad"]),
+    "adaptive_avgpool": lambda xs, a: F.adaptive_avg_pool2d(xs[0], a["output_size"]),
+    "global_avgpool": lambda xs, a: F.adaptive_avg_pool2d(xs[0], 1),
+    "flatten": lambda xs, a: torch.flatten(xs[0], 1),
+    "softmax": lambda xs, a: F.softmax(xs[0], dim=1),
+    "add": lambda xs, a: sum_all(xs),
+    "concat": lambda xs, a: torch.cat(xs, dim=1),
+    "identity": lambda xs, a: xs[0],
+}
+
+
+def sum_all(xs):
+    y = xs[0]
+    for t in xs[1:]:
+        y = y + t
+    return y
+
+
 class Interpreted(nn.Module):
     """Runs a layer list with torch's own modules and functions."""
 
@@ -290,29 +320,8 @@ class Interpreted(nn.Module):
                 y = m(y)
             elif k in ("batchnorm", "linear", "lrn", "dropout"):
                 y = m(xs[0])
-            elif k == "relu":
-                y = F.relu(xs[0])
-            elif k == "maxpool":
-                y = F.max_pool2d(xs[0], a["kernel_size"], a["stride"], a["padding"], a["dilation"], ceil_mode=a["ceil_mode"])
-            elif k == "avgpool":
-                y = F.avg_pool2d(xs[0], a["kernel_size"], a["stride"], a["padding"], ceil_mode=a["ceil_mode"],
-                                 count_include_pad=a["count_include_pad"])
-            elif k == "adaptive_avgpool":
-                y = F.adaptive_avg_pool2d(xs[0], a["output_size"])
-            elif k == "global_avgpool":
-                y = F.adaptive_avg_pool2d(xs[0], 1)
-            elif k == "flatten":
-                y = torch.flatten(xs[0], 1)
-            elif k == "softmax":
-                y = F.softmax(xs[0], dim=1)
-            elif k == "add":
-                y = xs[0]
-                for t in xs[1:]:
-                    y = y + t
-            elif k == "concat":
-                y = torch.cat(xs, dim=1)
-            elif k == "identity":
-                y = xs[0]
+            elif k in FUNCTIONS:
+                y = FUNCTIONS[k](xs, a)
             else:
                 raise ValueError(k)
             values[layer["name"]] = y
@@ -345,13 +354,15 @@ def pool_layer(name, kind, inputs, k, stride, padding=0, dilation=1, ceil=False,
     return L(name, kind, inputs, **args)
 
 
-def interpreted(key, desc, layers, shape, bn_offsets=()):
+def interpreted(key, desc, layers, shape, bn_offsets=(), scale=None):
     def make():
         torch.manual_seed(0)
         net = Interpreted(layers)
         for i, name in enumerate(bn_offsets):
             set_bn_stats(getattr(net, name), 0.1 * (i + 1))
         x = torch.randn(*shape)
+        if scale is not None:
+            x = x * scale
         return key, desc, net, layers, x
     make.__name__ = "net_" + key
     return make
@@ -430,10 +441,30 @@ net_merge_channels_softmax = interpreted(
      L("soft", "softmax", "pool", dim=1)],
     (1, 3, 4, 6))
 
-NETS = [net_conv_relu_maxpool, net_grouped_bn_avgpool, net_residual,
-        net_adaptive_linear_softmax, net_lrn, net_lrn_strong, net_dilated_asym_pad,
-        net_maxpool_dilated_ceil, net_avgpool_variants, net_depthwise_separable,
-        net_grouped_dilated_same, net_inception_branches, net_merge_channels_softmax]
+net_relu6 = interpreted(
+    "relu6_clips",
+    "ReLU6 on a feature map and then on flat features, batch 2, input scaled by 4 so values fall below 0, "
+    "inside [0, 6] and above 6",
+    [L("clip", "relu6", "input"),
+     L("flatten", "flatten", "clip", start_dim=1, end_dim=-1),
+     L("clip_flat", "relu6", "flatten")],
+    (2, 3, 5, 5), scale=4.0)
+
+# Each kind's nets, written to kinds/<kind>.json. A net is filed under the kind it was made to
+# test and may use others; together they cover every kind (test/execute/reference.test.ts).
+KIND_NETS = {
+    "add": [net_residual],
+    "avgpool": [net_avgpool_variants],
+    "batchnorm": [net_grouped_bn_avgpool],
+    "concat": [net_inception_branches],
+    "conv": [net_dilated_asym_pad, net_depthwise_separable, net_grouped_dilated_same],
+    "identity": [net_merge_channels_softmax],
+    "linear": [net_adaptive_linear_softmax],
+    "lrn": [net_lrn, net_lrn_strong],
+    "maxpool": [net_maxpool_dilated_ceil],
+    "relu": [net_conv_relu_maxpool],
+    "relu6": [net_relu6],
+}
 
 
 # ---- the same nets as cnnscope models --------------------------------------------------------
@@ -610,72 +641,97 @@ def full_nets(outdir):
         f.write(json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
 
-def main():
-    nets = []
-    safetensors_net = None
-    for make in NETS:
-        key, desc, net, layers, x = make()
-        net.eval()
-        x = x.to(torch.float32)
-        with torch.no_grad():
-            out = net(x)
-            out64 = net.double()(x.double())
-            net.float()
-        params = [{"key": k, "shape": list(v.shape),
-                   "dtype": "int64" if v.dtype == torch.int64 else "float",
-                   "values": ([int(e) for e in v.reshape(-1).tolist()]
-                              if v.dtype == torch.int64 else flat(v))}
-                  for k, v in net.state_dict().items()]
-        if key == "inception_branches":
-            safetensors_net = net
-        nets.append({
-            "name": key,
-            "description": desc,
-            "layers": layers,
-            "model": to_cnnscope(key, layers, list(x.shape)),
-            "input_shape": list(x.shape),
-            "input": flat(x),
-            "params": params,
-            "output_shape": list(out.shape),
-            "output": flat(out),
-            # Same net and input evaluated in float64 (inputs/params are the
-            # float32 values above, widened), for tighter comparisons.
-            "output_float64": [float(v) for v in out64.reshape(-1).tolist()],
-        })
-        print("%-32s in %-14s out %-14s params %d"
-              % (key, list(x.shape), list(out.shape),
-                 sum(p["shape"] and int(torch.tensor(p["shape"]).prod()) or 1 for p in params)))
+def tiny_net(make):
+    """The fixture entry of one tiny net, and the torch module (for the safetensors files)."""
+    key, desc, net, layers, x = make()
+    net.eval()
+    x = x.to(torch.float32)
+    with torch.no_grad():
+        out = net(x)
+        out64 = net.double()(x.double())
+        net.float()
+    params = [{"key": k, "shape": list(v.shape),
+               "dtype": "int64" if v.dtype == torch.int64 else "float",
+               "values": ([int(e) for e in v.reshape(-1).tolist()]
+                          if v.dtype == torch.int64 else flat(v))}
+              for k, v in net.state_dict().items()]
+    print("%-32s in %-14s out %-14s params %d"
+          % (key, list(x.shape), list(out.shape),
+             sum(p["shape"] and int(torch.tensor(p["shape"]).prod()) or 1 for p in params)))
+    return {
+        "name": key,
+        "description": desc,
+        "layers": layers,
+        "model": to_cnnscope(key, layers, list(x.shape)),
+        "input_shape": list(x.shape),
+        "input": flat(x),
+        "params": params,
+        "output_shape": list(out.shape),
+        "output": flat(out),
+        # Same net and input evaluated in float64 (inputs/params are the
+        # float32 values above, widened), for tighter comparisons.
+        "output_float64": [float(v) for v in out64.reshape(-1).tolist()],
+    }, net
 
+
+def write_kind(kind):
+    """kinds/<kind>.json: the kind's nets. Returns the torch modules by net name."""
+    entries, modules = [], {}
+    for make in KIND_NETS[kind]:
+        entry, net = tiny_net(make)
+        entries.append(entry)
+        modules[entry["name"]] = net
     doc = {
-        "generator": "scripts/torch_reference_nets.py",
+        "generator": "scripts/torch_reference_nets.py --kind %s" % kind,
+        "kind": kind,
         "torch_version": torch.__version__,
         "seed": 0,
         "dtype": "float32",
-        "nets": nets,
+        "nets": entries,
     }
-    outdir = os.path.dirname(OUT)
-    os.makedirs(outdir, exist_ok=True)
+    os.makedirs(KINDS_DIR, exist_ok=True)
+    path = os.path.join(KINDS_DIR, kind + ".json")
     text = json.dumps(doc, indent=1, sort_keys=True)
     # Keep flat lists of numbers / short scalars on one line.
     text = re.sub(r"\[\s*\n\s*([^\[\]{}]*?)\s*\]",
                   lambda mo: "[" + re.sub(r",\s*\n\s*", ",", mo.group(1)) + "]", text)
-    with open(OUT, "w") as f:
+    with open(path, "w") as f:
         f.write(text + "\n")
-    print("wrote %s (%d bytes)" % (OUT, os.path.getsize(OUT)))
+    print("wrote %s (%d bytes)" % (os.path.relpath(path, ROOT), os.path.getsize(path)))
+    return modules
 
-    sd = safetensors_net.state_dict()
-    write_safetensors(os.path.join(outdir, "tiny_inception.safetensors"), sd,
+
+def write_safetensors_fixtures(net):
+    sd = net.state_dict()
+    write_safetensors(os.path.join(OUTDIR, "tiny_inception.safetensors"), sd,
                       {k: "I64" if v.dtype == torch.int64 else "F32" for k, v in sd.items()})
     # Half precision: F16 for conv tensors, BF16 for the rest; num_batches_tracked left out
     # (PyTorch's load_state_dict accepts its absence too).
     half = {k: v for k, v in sd.items() if v.dtype != torch.int64}
-    write_safetensors(os.path.join(outdir, "tiny_inception_half.safetensors"), half,
+    write_safetensors(os.path.join(OUTDIR, "tiny_inception_half.safetensors"), half,
                       {k: "F16" if k.startswith("b") and not k.startswith("bn") else "BF16" for k in half})
 
-    if "--tiny" not in sys.argv:
-        full_nets(outdir)
-    for f in sorted(os.listdir(outdir)):
-        print("  %-40s %9d bytes" % (f, os.path.getsize(os.path.join(outdir, f))))
+
+def main():
+    args = sys.argv[1:]
+    kinds = [args[i + 1] for i, a in enumerate(args) if a == "--kind" and i + 1 < len(args)]
+    unknown = [k for k in kinds if k not in KIND_NETS]
+    if unknown or (args.count("--kind") != len(kinds)):
+        sys.exit("usage: torch_reference_nets.py [--tiny | --kind KIND ...]; kinds with nets: %s"
+                 % ", ".join(sorted(KIND_NETS)))
+    if kinds:
+        for kind in kinds:
+            write_kind(kind)
+        return
+    modules = {}
+    for kind in sorted(KIND_NETS):
+        modules.update(write_kind(kind))
+    write_safetensors_fixtures(modules["inception_branches"])
+    if "--tiny" not in args:
+        full_nets(OUTDIR)
+    for f in sorted(os.listdir(OUTDIR)):
+        if os.path.isfile(os.path.join(OUTDIR, f)):
+            print("  %-40s %9d bytes" % (f, os.path.getsize(os.path.join(OUTDIR, f))))
 
 
 if __name__ == "__main__":

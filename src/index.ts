@@ -12,7 +12,7 @@ export { readModelHeader, type ModelHeader } from './graph/header.js';
 export { ModelError, formatDiagnostic, type Diagnostic, type SourcePos } from './graph/diagnostics.js';
 export { consumers, type Graph, type LayerNode } from './graph/graph.js';
 export { layerKinds } from './layers/index.js';
-export type { LayerKind, Shape, TensorSpec, OpCount, FieldStep } from './layers/kind.js';
+export type { LayerKind, Shape, TensorSpec, OpCount, FieldStep, KindDocs, WeightInit, TensorFill } from './layers/kind.js';
 export { analyze, AnalysisError, REPORT_SCHEMA, type Report, type LayerReport, type AnalyzeOptions } from './analysis/report.js';
 export { layerParams, type ParamCount } from './analysis/params.js';
 export { renderJson } from './report/json.js';
@@ -54,10 +54,12 @@ export { renderMermaid } from './report/mermaid.js';
 
 // Execute mode: a real forward pass on the CPU (src/execute/, `cnnscope run`).
 export { execute, staticMacs, checkWeights, ExecuteError, type ExecuteOptions, type ExecuteResult, type LayerRun } from './execute/execute.js';
-export { tensor, numel, relativeError, firstNonFinite, type Tensor } from './execute/tensor.js';
-export { LocalContext, type ExecContext } from './execute/context.js';
+export { tensor, numel, relativeError, firstNonFinite, type Tensor } from './kernels/tensor.js';
+export type { ExecContext } from './kernels/context.js';
+export { LocalContext } from './execute/context.js';
 export { createContext, type RunContext } from './execute/threads.js';
-export { gemm, gemmReference, GemmScratch, type Mat } from './execute/gemm.js';
+export { gemm, gemmReference, GemmScratch } from './kernels/gemm.js';
+export type { Mat } from './kernels/mat.js';
 export { conv2dReference, linearReference } from './execute/reference.js';
 export { initWeights, syntheticWeights, loadWeights, weightSlots, WeightsError, type GraphWeights } from './execute/weights.js';
 export { SafetensorsFile, SafetensorsError, encodeSafetensors } from './execute/safetensors.js';

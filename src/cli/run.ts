@@ -12,7 +12,7 @@ import { estimateMemory, MAX_BUFFER_ELEMENTS, type MemoryEstimate } from '../exe
 import { encodeNpy, NpyError, readNpy } from '../execute/npy.js';
 import { fillNormal, stream } from '../execute/random.js';
 import { SafetensorsError } from '../execute/safetensors.js';
-import { firstNonFinite, numel, type Tensor } from '../execute/tensor.js';
+import { firstNonFinite, numel, type Tensor } from '../kernels/tensor.js';
 import { RUN_SCHEMA, runReport } from '../execute/report.js';
 import { initWeights, loadWeights, WeightsError, type GraphWeights } from '../execute/weights.js';
 import type { Graph } from '../graph/graph.js';

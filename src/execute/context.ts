@@ -1,26 +1,12 @@
 /**
- * What a kernel gets besides its inputs, arguments and weights: where to put its output, scratch
- * memory, the GEMM, and the multiply-accumulate counter.
+ * The contexts kernels run in (the interface is src/kernels/context.ts): where buffers come from,
+ * and which GEMM engine multiplies.
  */
-import { gemm, GemmScratch, MR, NR, type Mat } from './gemm.js';
-import { numel, type Tensor } from './tensor.js';
+import type { ExecContext } from '../kernels/context.js';
+import { gemm, GemmScratch, MR, NR } from '../kernels/gemm.js';
+import type { Mat } from '../kernels/mat.js';
+import { numel, type Tensor } from '../kernels/tensor.js';
 import { WasmGemm, wasmSimdSupported } from './wasm/gemm-kernel.js';
-
-export interface ExecContext {
-  /**
-   * Multiply-accumulates performed so far. Kernels add what their loops do (gemm adds M*N*K per
-   * call), so the total can be checked against the static count.
-   */
-  macs: number;
-  /** A new tensor for the kernel's output. Its contents are unspecified: the kernel writes every element. */
-  alloc(shape: readonly number[]): Tensor;
-  /** Scratch of at least `n` floats (im2col), valid until the next call; contents unspecified. */
-  scratch(n: number): Float32Array;
-  /** C = A·B (C += A·B when `accumulate`), A M×K, B K×N; adds M*N*K to `macs`. */
-  gemm(M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean): void;
-  /** The executor is done with this tensor (optional: worker threads drop their reference). */
-  release?(t: Tensor): void;
-}
 
 /** Makes a buffer of `n` floats: plain memory, or shared memory when worker threads must see it. */
 export type Allocator = (n: number) => Float32Array;
@@ -28,11 +14,11 @@ export type Allocator = (n: number) => Float32Array;
 export const plainAllocator: Allocator = (n) => new Float32Array(n);
 
 /**
- * The matrix multiply of one thread, with its scratch memory: gemm.ts's contract
+ * The matrix multiply of one thread, with its scratch memory: src/kernels/gemm.ts's contract
  * (C = A·B or C += A·B on strided views). Not thread-safe: one per thread.
  */
 export interface GemmEngine {
-  /** 'wasm-simd' (wasm/gemm-kernel.ts) or 'js' (gemm.ts). */
+  /** 'wasm-simd' (wasm/gemm-kernel.ts) or 'js' (src/kernels/gemm.ts). */
   readonly name: string;
   /** Register tile: threads split C at multiples of these rows and columns. */
   readonly mr: number;

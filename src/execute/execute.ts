@@ -5,8 +5,9 @@
  */
 import { schedule } from '../analysis/schedule.js';
 import type { Graph, LayerNode } from '../graph/graph.js';
-import { LocalContext, type ExecContext } from './context.js';
-import { firstNonFinite, sameShape, type Tensor } from './tensor.js';
+import type { ExecContext } from '../kernels/context.js';
+import { firstNonFinite, sameShape, type Tensor } from '../kernels/tensor.js';
+import { LocalContext } from './context.js';
 import type { GraphWeights } from './weights.js';
 import { layerOps } from '../analysis/compute.js';
 

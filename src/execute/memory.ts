@@ -2,14 +2,12 @@
  * The memory a forward pass needs, estimated before anything is allocated, from the static
  * analysis alone: the peak of the live activations under the schedule (every tensor is float32
  * and lives from its layer until its last reader), the weights, and the scratch (the largest
- * im2col matrix plus each thread's GEMM pack buffers).
+ * any kind declares in `scratchFloats`, conv's im2col matrix, plus each thread's GEMM pack buffers).
  */
 import { outputBytes, peakActivationBytes } from '../analysis/memory.js';
 import type { Graph } from '../graph/graph.js';
-import type { ConvArgs } from '../layers/conv.js';
-import { numel } from '../layers/kind.js';
-import { GEMM_SCRATCH_BYTES } from './gemm.js';
-import { isDirectConv } from './im2col.js';
+import { GEMM_SCRATCH_BYTES } from '../kernels/gemm.js';
+import { numel } from '../kernels/tensor.js';
 
 export interface MemoryEstimate {
   /** Peak bytes of live activations (input included). */
@@ -28,7 +26,7 @@ export function estimateMemory(graph: Graph, batch: number, threads = 1): Memory
   // The static analysis's peak: execute mode runs the same schedule, with float32 tensors.
   const activations = peakActivationBytes(graph, outputBytes(graph, batch, 'fp32')).peak;
   let weights = 0;
-  let im2col = 0;
+  let kernelScratch = 0;
   let largestBuffer = 0;
   for (const node of graph.nodes) {
     largestBuffer = Math.max(largestBuffer, numel(node.outputShape) * batch);
@@ -37,15 +35,9 @@ export function estimateMemory(graph: Graph, batch: number, threads = 1): Memory
       weights += numel(t.shape) * 4;
       largestBuffer = Math.max(largestBuffer, numel(t.shape));
     }
-    if (node.kind === 'conv') im2col = Math.max(im2col, im2colFloats(node.inputShapes[0]!, node.outputShape, node.args as ConvArgs) * 4);
+    kernelScratch = Math.max(kernelScratch, node.layer.scratchFloats?.(node.inputShapes, node.outputShape, node.args) ?? 0);
   }
-  largestBuffer = Math.max(largestBuffer, im2col / 4);
-  const scratch = im2col + GEMM_SCRATCH_BYTES * threads;
+  largestBuffer = Math.max(largestBuffer, kernelScratch);
+  const scratch = kernelScratch * 4 + GEMM_SCRATCH_BYTES * threads;
   return { activations, weights, scratch, total: activations + weights + scratch, largestBuffer };
-}
-
-/** Floats of conv's im2col matrix for one sample and group (0 for a direct 1x1 convolution). */
-export function im2colFloats(input: readonly number[], output: readonly number[], a: ConvArgs): number {
-  if (isDirectConv(a.kernel, a.stride, a.padding)) return 0;
-  return (input[0]! / a.groups) * a.kernel[0] * a.kernel[1] * output[1]! * output[2]!;
 }

@@ -6,7 +6,7 @@
  * Written: version 1.0, '<f4', the header padded to a multiple of 64 bytes as NumPy does.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { numel, type Tensor } from './tensor.js';
+import { numel, type Tensor } from '../kernels/tensor.js';
 
 /** An unreadable or unsupported .npy file: a one-line message naming the file. */
 export class NpyError extends Error {}

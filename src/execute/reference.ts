@@ -3,9 +3,8 @@
  * kept for tests to check the fast kernels against (whatever those become). Float64 sums;
  * padding taps are skipped rather than multiplied by zero.
  */
+import { tensor, type Tensor } from '../kernels/tensor.js';
 import type { Padding4 } from '../layers/args.js';
-import { windowOutputSize } from '../layers/window.js';
-import { tensor, type Tensor } from './tensor.js';
 
 export interface ConvParams {
   readonly stride: readonly [number, number];
@@ -24,8 +23,10 @@ export function conv2dReference(x: Tensor, weight: Tensor, bias: Float32Array | 
   const [cout, cg, kh, kw] = weight.shape as [number, number, number, number];
   const [sh, sw] = p.stride;
   const [dh, dw] = p.dilation;
+  // The textbook output size, written out here rather than taken from src/layers/window.ts, so
+  // that the reference does not share the code it checks.
   const axis = (size: number, before: number, after: number, k: number, s: number, d: number) =>
-    windowOutputSize({ size, padBefore: before, padAfter: after, kernel: k, stride: s, dilation: d, ceil: false });
+    Math.max(0, Math.floor((size + before + after - d * (k - 1) - 1) / s) + 1);
   const hout = axis(h, p.padding.top, p.padding.bottom, kh, sh, dh);
   const wout = axis(w, p.padding.left, p.padding.right, kw, sw, dw);
   if (cg * p.groups !== cin) throw new Error(`conv2dReference: weight has ${cg} input channels per group, input ${cin} / ${p.groups} groups`);

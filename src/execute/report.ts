@@ -5,7 +5,7 @@
  */
 import type { Graph } from '../graph/graph.js';
 import { staticMacs, type ExecuteResult } from './execute.js';
-import type { Tensor } from './tensor.js';
+import type { Tensor } from '../kernels/tensor.js';
 
 export const RUN_SCHEMA = 'cnnscope.run/1';
 export interface TopEntry {

@@ -9,7 +9,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { numel } from './tensor.js';
+import { numel } from '../kernels/tensor.js';
 
 /** A file that is not a readable safetensors file: a one-line message naming the file. */
 export class SafetensorsError extends Error {}

@@ -16,9 +16,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { createGemmEngine, LocalContext, type Allocator, type ExecContext, type GemmEngine } from './context.js';
-import type { Mat } from './gemm.js';
-import type { Tensor } from './tensor.js';
+import type { ExecContext } from '../kernels/context.js';
+import type { Mat } from '../kernels/mat.js';
+import type { Tensor } from '../kernels/tensor.js';
+import { createGemmEngine, LocalContext, type Allocator, type GemmEngine } from './context.js';
 
 export const MAX_THREADS = 64;
 

@@ -2,14 +2,15 @@
  * The weights of a graph in execute mode: for every layer, its float tensors by TensorSpec name.
  * Keys are PyTorch state_dict keys, `<layer name>.<tensor name>` (`layer1.0.conv1.weight`).
  * Three sources: PyTorch's default initialization from a seed, the synthetic formula of the
- * reference fixtures, or a safetensors file (see safetensors.ts).
+ * reference fixtures (both declared by each kind, `LayerKind.init`), or a safetensors file
+ * (see safetensors.ts).
  */
 import type { Graph, LayerNode } from '../graph/graph.js';
-import type { LayerWeights, TensorSpec } from '../layers/kind.js';
+import type { LayerWeights, TensorFill, TensorSpec, WeightInit } from '../layers/kind.js';
 import { plainAllocator, type Allocator } from './context.js';
 import { fillUniform, stream } from './random.js';
 import { FLOAT_DTYPES, SafetensorsFile } from './safetensors.js';
-import { numel } from './tensor.js';
+import { numel } from '../kernels/tensor.js';
 
 /** Weights that do not fit the model: one error listing every problem, one per line after the first. */
 export class WeightsError extends Error {}
@@ -30,16 +31,6 @@ export function weightSlots(graph: Graph): WeightSlot[] {
   return out;
 }
 
-/** PyTorch's fan_in of a conv or linear weight [out, in/groups, ...kernel]: in/groups * prod(kernel). */
-function fanIn(shape: readonly number[]): number {
-  return numel(shape.slice(1));
-}
-
-/** The node's multi-axis `weight` (conv, linear), whose fan_in also bounds its bias; undefined for batchnorm. */
-function matrixWeight(node: LayerNode): TensorSpec | undefined {
-  return node.tensors.find((t) => t.name === 'weight' && t.shape.length >= 2);
-}
-
 /** Fills every float tensor of the graph with `value(slot, out)`. */
 function fillAll(graph: Graph, allocate: Allocator, value: (slot: WeightSlot, out: Float32Array) => void): Map<number, LayerWeights> {
   const weights = new Map<number, Record<string, Float32Array>>();
@@ -54,43 +45,35 @@ function fillAll(graph: Graph, allocate: Allocator, value: (slot: WeightSlot, ou
   return weights;
 }
 
-/**
- * PyTorch's default initialization (nn.Conv2d, nn.Linear, nn.BatchNorm2d reset_parameters),
- * from `seed` with the generator of random.ts, one stream per state_dict key:
- * - conv and linear weight: kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in));
- * - their bias: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with the weight's fan_in;
- * - batchnorm: weight 1, bias 0, running_mean 0, running_var 1.
- * (torchvision's model constructors re-initialize some layers differently; this is the module default.)
- */
-export function initWeights(graph: Graph, seed: number, allocate: Allocator = plainAllocator): GraphWeights {
+/** Fills every float tensor with its kind's `scheme`; uniform values come from stream(seed, key) (random.ts). */
+function initialize(graph: Graph, seed: number, allocate: Allocator, scheme: keyof WeightInit): GraphWeights {
   return fillAll(graph, allocate, ({ key, node, spec }, out) => {
-    const matrix = matrixWeight(node);
-    if (matrix && (spec.name === 'weight' || spec.name === 'bias')) {
-      fillUniform(out, stream(seed, key), 1 / Math.sqrt(fanIn(matrix.shape)));
-    } else {
-      out.fill(spec.name === 'weight' || spec.name === 'running_var' ? 1 : 0);
-    }
+    const init = node.layer.init;
+    if (!init) throw new Error(`layer '${node.name}' (${node.kind}): the kind has tensors but declares no init`);
+    const fill: TensorFill = init[scheme](spec, node.tensors);
+    if ('constant' in fill) out.fill(fill.constant);
+    else fillUniform(out, stream(seed, key), fill.uniform, fill.center ?? 0);
   });
 }
 
 /**
+ * PyTorch's default initialization (each kind's `init.pytorch`: nn.Conv2d, nn.Linear and
+ * nn.BatchNorm reset_parameters), from `seed`, one random stream per state_dict key.
+ * (torchvision's model constructors re-initialize some layers differently; this is the module default.)
+ */
+export function initWeights(graph: Graph, seed: number, allocate: Allocator = plainAllocator): GraphWeights {
+  return initialize(graph, seed, allocate, 'pytorch');
+}
+
+/**
  * The reference fixtures' weights (test/fixtures/reference/), so a whole network can be checked
- * against PyTorch without storing its weights. scripts/torch_reference_nets.py computes the same
- * values. With u_k = uniform(stream(seed, key), k, 1) for element k of the tensor called `key`:
- * - conv and linear weight: u_k * sqrt(6 / fan_in) (He-uniform: activations keep their scale);
- * - their bias: u_k / sqrt(fan_in);
- * - batchnorm weight 1 + u_k/4, bias u_k/4, running_mean u_k/4, running_var 1 + u_k/2 (positive).
- * Each value is computed in float64 and rounded to float32 once.
+ * against PyTorch without storing its weights: each kind's `init.synthetic`, which
+ * scripts/torch_reference_nets.py computes too (conv and linear weight U(+-sqrt(6/fan_in)), bias
+ * U(+-1/sqrt(fan_in)); batchnorm around its identity). Each value is computed in float64 and
+ * rounded to float32 once.
  */
 export function syntheticWeights(graph: Graph, seed: number, allocate: Allocator = plainAllocator): GraphWeights {
-  return fillAll(graph, allocate, ({ key, node, spec }, out) => {
-    const st = stream(seed, key);
-    const matrix = matrixWeight(node);
-    if (matrix && spec.name === 'weight') fillUniform(out, st, Math.sqrt(6 / fanIn(matrix.shape)));
-    else if (matrix && spec.name === 'bias') fillUniform(out, st, 1 / Math.sqrt(fanIn(matrix.shape)));
-    else if (spec.name === 'running_var') fillUniform(out, st, 0.5, 1);
-    else fillUniform(out, st, 0.25, spec.name === 'weight' ? 1 : 0);
-  });
+  return initialize(graph, seed, allocate, 'synthetic');
 }
 
 /** The most names listed per kind of problem; the rest are counted. */

@@ -4,7 +4,7 @@
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createGemmEngine } from './context.js';
-import type { Mat } from './gemm.js';
+import type { Mat } from '../kernels/mat.js';
 import { CMD, gemmPart, JOB, SYNC } from './threads.js';
 
 const { job, sync, index, port, wasm } = workerData as { job: Int32Array; sync: Int32Array; index: number; port: MessagePort; wasm: boolean };

@@ -83,4 +83,8 @@ export const adaptive_avgpool: LayerKind<AdaptiveAvgPoolArgs> = {
     }
     return y;
   },
+  docs: {
+    shapes: '`[C, H, W]` to `[C, h, w]`',
+    flops: "the sum of every window's area (area − 1 adds + 1 divide), with PyTorch's windows `[floor(i·in/out), ceil((i+1)·in/out))`",
+  },
 };

@@ -45,4 +45,8 @@ export const add: LayerKind<Record<string, never>> = {
     }
     return y;
   },
+  docs: {
+    shapes: 'two or more inputs of one shape (no broadcasting), the same shape out',
+    flops: '`(n − 1)·E` for n inputs',
+  },
 };

@@ -84,4 +84,8 @@ export const avgpool: LayerKind<AvgPoolArgs> = {
     }
     return y;
   },
+  docs: {
+    shapes: '`[C, H, W]` to `[C, Hout, Wout]`',
+    flops: '`E·kh·kw`: `kh·kw − 1` adds and 1 divide per output, full window',
+  },
 };

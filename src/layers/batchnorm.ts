@@ -81,4 +81,20 @@ export const batchnorm: LayerKind<BatchNormArgs> = {
     }
     return y;
   },
+  init: {
+    /** nn.BatchNorm reset_parameters and reset_running_stats: weight 1, bias 0, running_mean 0, running_var 1. */
+    pytorch(t) {
+      return { constant: t.name === 'weight' || t.name === 'running_var' ? 1 : 0 };
+    },
+    /** weight 1 + U(+-1/4), bias U(+-1/4), running_mean U(+-1/4), running_var 1 + U(+-1/2) (positive). */
+    synthetic(t) {
+      if (t.name === 'running_var') return { uniform: 0.5, center: 1 };
+      return { uniform: 0.25, center: t.name === 'weight' ? 1 : 0 };
+    },
+  },
+  docs: {
+    shapes: '`[C, H, W]` (`nn.BatchNorm2d`) or `[F]` (`nn.BatchNorm1d`), the same shape out',
+    params: '`2C` (scale and shift) when `affine`',
+    flops: '`2·E`: at inference the statistics fold into one scale and one shift per element',
+  },
 };

@@ -65,4 +65,8 @@ export const concat: LayerKind<Record<string, never>> = {
     }
     return y;
   },
+  docs: {
+    shapes: '`[C1, H, W]`, `[C2, H, W]`, ... to `[C1 + C2 + ..., H, W]`; or flat `[F1]`, `[F2]`, ... to `[F1 + F2 + ...]`',
+    flops: '0: a copy',
+  },
 };

@@ -2,9 +2,10 @@
  * conv: a 2-D convolution (PyTorch's nn.Conv2d).
  * Input [Cin, H, W], weight [Cout, Cin/groups, kh, kw], output [Cout, Hout, Wout].
  */
-import { rowMajor, type Mat } from '../execute/gemm.js';
-import { im2col, isDirectConv } from '../execute/im2col.js';
+import { im2col, isDirectConv } from '../kernels/im2col.js';
+import { rowMajor, type Mat } from '../kernels/mat.js';
 import { bool, int, pair, padding, type Padding4 } from './args.js';
+import { fanInInit } from './init.js';
 import { LayerError, numel, requireFeatureMap, type LayerKind, type Shape, type TensorSpec } from './kind.js';
 import { checkedWindowOutputSize, windowDetail } from './window.js';
 
@@ -112,6 +113,18 @@ export const conv: LayerKind<ConvArgs> = {
       }
     }
     return y;
+  },
+  /** im2col's matrix [K, P] for one sample and group; a direct 1x1 convolution needs none. */
+  scratchFloats(inputs, output, a) {
+    if (isDirectConv(a.kernel, a.stride, a.padding)) return 0;
+    return (inputs[0]![0]! / a.groups) * a.kernel[0] * a.kernel[1] * output[1]! * output[2]!;
+  },
+  init: fanInInit,
+  docs: {
+    shapes: '`[Cin, H, W]` to `[out, Hout, Wout]`',
+    params: '`Cout·(Cin/groups)·kh·kw` weights `+ Cout` biases',
+    macs: '`Cout·Hout·Wout · (Cin/groups)·kh·kw`',
+    flops: '`2·MACs + E` with a bias (one add per output), `2·MACs` without',
   },
 };
 

@@ -33,4 +33,8 @@ export const flatten: LayerKind<Record<string, never>> = {
     y.data.set(x!.data);
     return y;
   },
+  docs: {
+    shapes: '`[C, H, W]` to `[C*H*W]`',
+    flops: '0: a view',
+  },
 };

@@ -39,4 +39,8 @@ export const global_avgpool: LayerKind<Record<string, never>> = {
     }
     return y;
   },
+  docs: {
+    shapes: '`[C, H, W]` to `[C, 1, 1]`',
+    flops: '`C·H·W` (`H·W − 1` adds + 1 divide per channel)',
+  },
 };

@@ -1,6 +1,7 @@
 /**
- * The registry of layer kinds. Adding a kind: write its file in this folder, list it in `all`
- * below, and write its test (test/layers/index.test.ts checks that files and registry agree).
+ * The registry of layer kinds. Adding a kind (CONTRIBUTING.md): write its file in this folder,
+ * import it and list it in `all` below, write its test and its reference fixture, and run
+ * `npm run docs` (test/layers/index.test.ts checks that files, registry and docs agree).
  */
 import type { LayerKind } from './kind.js';
 import { adaptive_avgpool } from './adaptive_avgpool.js';
@@ -17,6 +18,7 @@ import { linear } from './linear.js';
 import { lrn } from './lrn.js';
 import { maxpool } from './maxpool.js';
 import { relu } from './relu.js';
+import { relu6 } from './relu6.js';
 import { softmax } from './softmax.js';
 
 export * from './kind.js';
@@ -32,6 +34,7 @@ const all: readonly LayerKind<any>[] = [
   batchnorm,
   lrn,
   relu,
+  relu6,
   dropout,
   flatten,
   softmax,

@@ -1,9 +1,10 @@
 /**
  * The contract every layer kind fulfils. One kind lives in one file of `src/layers/`,
- * holds everything about it, and is listed once in `src/layers/index.ts`.
+ * holds everything about it (static analysis, execute mode, weight initialization, documentation),
+ * and is listed once in `src/layers/index.ts`. CONTRIBUTING.md has the recipe for a new kind.
  */
-import type { ExecContext } from '../execute/context.js';
-import type { Tensor } from '../execute/tensor.js';
+import type { ExecContext } from '../kernels/context.js';
+import type { Tensor } from '../kernels/tensor.js';
 import type { ArgSpec } from './args.js';
 
 /** A per-sample tensor shape: [C, H, W] for feature maps, [F] for flat features. The batch is never part of it. */
@@ -77,7 +78,7 @@ export interface LayerDisplay<Args = unknown> {
 export interface LayerKind<Args = unknown> {
   /** The key used in YAML: `conv`, `maxpool`, ... */
   readonly kind: string;
-  /** One line for `--help` and `docs/format.md`. */
+  /** One line for `--help` and the kind table of docs/format.md. */
   readonly summary: string;
   readonly arity: Arity;
   readonly display: LayerDisplay<Args>;
@@ -94,18 +95,64 @@ export interface LayerKind<Args = unknown> {
   tensors(inputs: readonly Shape[], args: Args): readonly TensorSpec[];
   /**
    * Arithmetic per sample (batch 1); the analysis multiplies by the batch. Every kind states its
-   * count here and in docs/metrics.md, so no kind is silently free.
+   * count here and says how in `docs.flops` (docs/metrics.md), so no kind is silently free.
    */
   cost(inputs: readonly Shape[], output: Shape, args: Args): OpCount;
   /** How this layer transforms a receptive field (Araujo et al., Distill 2019). */
   receptiveField(inputs: readonly Shape[], output: Shape, args: Args): FieldStep;
   /**
    * Execute mode: computes the output for a batch, in inference mode (float32, NCHW; see
-   * src/execute/tensor.ts). `inputs` have shapes [N, ...inputs[i]]; the result has shape
+   * src/kernels/tensor.ts). `inputs` have shapes [N, ...inputs[i]]; the result has shape
    * [N, ...outputShape] and is a new tensor from `ctx.alloc` (inputs are never modified or
    * aliased). Convolution and linear add their multiply-accumulates to `ctx.macs`.
    */
   forward(inputs: readonly Tensor[], args: Args, weights: LayerWeights, ctx: ExecContext): Tensor;
+  /**
+   * Execute mode: the most floats one call of `forward` asks `ctx.scratch` for, whatever the batch
+   * (conv's im2col matrix); absent when it asks for none. The memory estimate counts it.
+   */
+  scratchFloats?(inputs: readonly Shape[], output: Shape, args: Args): number;
+  /** Execute mode: how the layer's float tensors are filled without a weights file. Required when `tensors` returns any. */
+  readonly init?: WeightInit;
+  /**
+   * What docs/format.md and docs/metrics.md say about the kind besides `summary` and each
+   * argument's `doc` (`npm run docs`). Every registered kind has it (test/layers/index.test.ts);
+   * only the front end's model input, which is no kind of the registry, goes without.
+   */
+  readonly docs?: KindDocs;
+}
+
+/**
+ * How execute mode fills one float tensor: a constant, or `center + U(-uniform, uniform)` from
+ * the tensor's own stream of src/execute/random.ts (computed in float64, rounded to float32 once).
+ */
+export type TensorFill = { readonly constant: number } | { readonly uniform: number; readonly center?: number };
+
+/** A kind's two initializations, for one float tensor among the layer's `tensors`. */
+export interface WeightInit {
+  /** PyTorch's default, the module's reset_parameters: what `cnnscope run` uses (with `--seed`). */
+  pytorch(tensor: TensorSpec, tensors: readonly TensorSpec[]): TensorFill;
+  /**
+   * The reference fixtures' formula (test/fixtures/reference/): scripts/torch_reference_nets.py
+   * computes the same values (synthetic_state_dict), so no weights need storing.
+   */
+  synthetic(tensor: TensorSpec, tensors: readonly TensorSpec[]): TensorFill;
+}
+
+/**
+ * The documentation of a kind, rendered into the kind tables of docs/format.md and
+ * docs/metrics.md by `npm run docs` (src/layers/docs.ts). Text is Markdown; E is the number of
+ * output elements per sample.
+ */
+export interface KindDocs {
+  /** The input shapes it takes and the output it gives; absent: one input of any shape, the same shape out. */
+  readonly shapes?: string;
+  /** Its parameters per layer, when it can have any. */
+  readonly params?: string;
+  /** Its MACs per sample, when not 0 (conv and linear only: torchvision's convention). */
+  readonly macs?: string;
+  /** How `cost` counts its FLOPs per sample (and, when 0, why). */
+  readonly flops: string;
 }
 
 /** A layer's float tensors in execute mode, by TensorSpec name (`weight`, `running_var`, ...), in C order. */
@@ -138,12 +185,8 @@ export type FieldStep =
   | { readonly type: 'pointwise' }
   | { readonly type: 'global' };
 
-/** Product of a shape's dimensions. */
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+/** Product of a shape's dimensions (one definition, shared with the kernels). */
+export { numel } from '../kernels/tensor.js';
 
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -3,6 +3,7 @@
  * Input [F], weight [out, F], output [out].
  */
 import { bool, int } from './args.js';
+import { fanInInit } from './init.js';
 import { LayerError, formatShape, type LayerKind, type TensorSpec } from './kind.js';
 
 export interface LinearArgs {
@@ -63,5 +64,12 @@ export const linear: LayerKind<LinearArgs> = {
       bias !== undefined,
     );
     return y;
+  },
+  init: fanInInit,
+  docs: {
+    shapes: '`[F]` to `[out]` (a feature map needs a `flatten` first)',
+    params: '`F·out` weights `+ out` biases',
+    macs: '`F · out`',
+    flops: '`2·MACs + out` with a bias',
   },
 };

@@ -79,4 +79,8 @@ export const lrn: LayerKind<LrnArgs> = {
     }
     return y;
   },
+  docs: {
+    shapes: '`[C, H, W]`, the same shape out',
+    flops: '`E·(size + 4)`: one square per element (shared between windows), `size − 1` adds, and per output a multiply by α/size, an add of k, a power and a divide',
+  },
 };

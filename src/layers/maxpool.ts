@@ -82,4 +82,8 @@ export const maxpool: LayerKind<MaxPoolArgs> = {
     }
     return y;
   },
+  docs: {
+    shapes: '`[C, H, W]` to `[C, Hout, Wout]`',
+    flops: '`E·(kh·kw − 1)` comparisons, over the full window even where it overlaps padding',
+  },
 };

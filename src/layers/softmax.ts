@@ -52,4 +52,8 @@ export const softmax: LayerKind<Record<string, never>> = {
     }
     return y;
   },
+  docs: {
+    shapes: '`[F]` or `[C, H, W]`, the same shape out',
+    flops: '`3·E`: an exponential, an add into the sum, a divide (the max subtracted for stability is not counted)',
+  },
 };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy, readNpy } from '../../src/execute/npy.js';
 import { encodeSafetensors, type TensorToWrite } from '../../src/execute/safetensors.js';
-import { relativeError, tensor } from '../../src/execute/tensor.js';
+import { relativeError, tensor } from '../../src/kernels/tensor.js';
 import { cli, modelFile } from '../cli/run.js';
 import { reference, tinyNet } from './helpers.js';
 

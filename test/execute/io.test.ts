@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeNpy, encodeNpy, NpyError, readNpy } from '../../src/execute/npy.js';
 import { fnv1a32, stream, unit, fillUniform } from '../../src/execute/random.js';
 import { encodeSafetensors, floatToHalf, halfToFloat, SafetensorsError, SafetensorsFile, type TensorToWrite } from '../../src/execute/safetensors.js';
-import { relativeError, tensor } from '../../src/execute/tensor.js';
+import { relativeError, tensor } from '../../src/kernels/tensor.js';
 import { initWeights, loadWeights, syntheticWeights, weightSlots, WeightsError } from '../../src/execute/weights.js';
 import { loadBundled } from '../../src/index.js';
 import { reference, tinyGraph, tinyNet } from './helpers.js';

@@ -7,9 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { JsGemm, LocalContext } from '../../src/execute/context.js';
-import { gemm, gemmReference, GemmScratch, KC, NC, rowMajor, type Mat } from '../../src/execute/gemm.js';
+import { gemm, gemmReference, GemmScratch, KC, NC } from '../../src/kernels/gemm.js';
+import { rowMajor, type Mat } from '../../src/kernels/mat.js';
 import { conv2dReference, linearReference } from '../../src/execute/reference.js';
-import { relativeError, tensor } from '../../src/execute/tensor.js';
+import { relativeError, tensor } from '../../src/kernels/tensor.js';
 import { gemmPart, partRange } from '../../src/execute/threads.js';
 import { conv, type ConvArgs } from '../../src/layers/conv.js';
 import { linear } from '../../src/layers/linear.js';

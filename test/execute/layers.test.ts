@@ -1,7 +1,7 @@
 /** Hand-checked kernel edge cases that the PyTorch fixtures do not pin down one by one. */
 import { describe, expect, it } from 'vitest';
 import { LocalContext } from '../../src/execute/context.js';
-import { tensor } from '../../src/execute/tensor.js';
+import { tensor } from '../../src/kernels/tensor.js';
 import { avgpool } from '../../src/layers/avgpool.js';
 import { maxpool } from '../../src/layers/maxpool.js';
 import { relu } from '../../src/layers/relu.js';

@@ -1,6 +1,6 @@
 /** The memory estimate of a run, checked by hand on small models. */
 import { describe, expect, it } from 'vitest';
-import { GEMM_SCRATCH_BYTES } from '../../src/execute/gemm.js';
+import { GEMM_SCRATCH_BYTES } from '../../src/kernels/gemm.js';
 import { estimateMemory } from '../../src/execute/memory.js';
 import { buildGraph } from '../../src/index.js';
 

@@ -1,19 +1,19 @@
 /**
- * Execute mode against PyTorch: the tiny nets of tiny_nets.json (every layer kind, run through
- * the whole path: model -> graph -> executor), and three full torchvision networks at 64x64 with
- * the synthetic weights formula (full_nets.json). Made by scripts/torch_reference_nets.py.
+ * Execute mode against PyTorch: the tiny nets of kinds/<kind>.json (together every layer kind, run
+ * through the whole path: model -> graph -> executor), and three full torchvision networks at
+ * 64x64 with the synthetic weights formula (full_nets.json). Made by scripts/torch_reference_nets.py.
  *
- * Error measure (relativeError in src/execute/tensor.ts): max|actual - expected| / max(max|expected|, 1e-6),
+ * Error measure (relativeError in src/kernels/tensor.ts): max|actual - expected| / max(max|expected|, 1e-6),
  * one number per tensor; the bound is 1e-4 against PyTorch's float32 outputs.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { execute, staticMacs } from '../../src/execute/execute.js';
 import { readNpy } from '../../src/execute/npy.js';
-import { relativeError, type Tensor } from '../../src/execute/tensor.js';
+import { relativeError, type Tensor } from '../../src/kernels/tensor.js';
 import { syntheticWeights } from '../../src/execute/weights.js';
 import { layerKinds, loadBundled } from '../../src/index.js';
-import { reference, tinyGraph, tinyNets, tinyWeights } from './helpers.js';
+import { kindFixtures, reference, tinyGraph, tinyNets, tinyWeights } from './helpers.js';
 
 const TOLERANCE = 1e-4;
 
@@ -36,6 +36,29 @@ describe('the tiny reference nets (PyTorch float32 outputs)', () => {
   it('cover every registered layer kind', () => {
     const covered = new Set(tinyNets.flatMap((net) => tinyGraph(net).nodes.map((n) => n.kind)));
     expect(Object.keys(layerKinds).filter((k) => !covered.has(k))).toEqual([]);
+  });
+
+  it('are filed one file per kind, each net using its kind', () => {
+    for (const f of kindFixtures) {
+      expect(f.file).toBe(`${f.kind}.json`);
+      expect(Object.keys(layerKinds), f.file).toContain(f.kind);
+      for (const net of f.nets) expect(tinyGraph(net).nodes.map((n) => n.kind), `${f.file}: ${net.name}`).toContain(f.kind);
+    }
+    // These kinds came before the per-kind files and are tested by the nets of others; every
+    // kind added since has its own file.
+    const coveredByOthers = new Set(['adaptive_avgpool', 'dropout', 'flatten', 'global_avgpool', 'softmax']);
+    const files = new Set(kindFixtures.map((f) => f.kind));
+    expect(Object.keys(layerKinds).filter((k) => !files.has(k) && !coveredByOthers.has(k))).toEqual([]);
+    const names = tinyNets.map((n) => n.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('declare an initialization wherever they have float tensors', () => {
+    for (const net of tinyNets) {
+      for (const node of tinyGraph(net).nodes) {
+        if (node.tensors.some((t) => t.dtype === 'float')) expect(node.layer.init, `${net.name}: ${node.name} (${node.kind})`).toBeDefined();
+      }
+    }
   });
 
   it('cover the argument variants the kernels branch on', () => {

@@ -9,8 +9,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGemmEngine, JsGemm, LocalContext, wasmGemmEnabled } from '../../src/execute/context.js';
 import { execute } from '../../src/execute/execute.js';
-import { gemmReference, GEMM_SCRATCH_BYTES, rowMajor, type Mat } from '../../src/execute/gemm.js';
-import { relativeError, tensor } from '../../src/execute/tensor.js';
+import { gemmReference, GEMM_SCRATCH_BYTES } from '../../src/kernels/gemm.js';
+import { rowMajor, type Mat } from '../../src/kernels/mat.js';
+import { relativeError, tensor } from '../../src/kernels/tensor.js';
 import { createContext } from '../../src/execute/threads.js';
 import { Code, encodeModule, I32, sleb, uleb } from '../../src/execute/wasm/encoder.js';
 import { gemmModuleBytes, KC, MB, MR, NC, NR, simdModuleBytes, WASM_GEMM_BYTES, WasmGemm, wasmSimdSupported } from '../../src/execute/wasm/gemm-kernel.js';
@@ -147,7 +148,8 @@ describe('CNNSCOPE_NO_WASM', () => {
   // One thread against three (the built worker, dist/execute/worker.js: `npm test` builds first),
   // for each GEMM: identical bits, and the two GEMMs within float32 rounding of each other.
   it('runs a whole network either way, with identical results on 1 and 3 threads', async () => {
-    const graph = loadBundled('resnet18', { input: [3, 64, 64] });
+    // 32x32 keeps every stage's GEMMs above the threads' split threshold (SPLIT_MACS).
+    const graph = loadBundled('resnet18', { input: [3, 32, 32] });
     const outputs: Float32Array[] = [];
     for (const noWasm of [false, true]) {
       setting(noWasm);
@@ -156,7 +158,7 @@ describe('CNNSCOPE_NO_WASM', () => {
         const ctx = await createContext(threads);
         try {
           expect(ctx.engine.name).toBe(noWasm ? 'js' : 'wasm-simd');
-          const input = tensor([2, 3, 64, 64], ctx.allocate(2 * 3 * 64 * 64));
+          const input = tensor([2, 3, 32, 32], ctx.allocate(2 * 3 * 32 * 32));
           input.data.set(randomArray(input.data.length, rng(3)));
           const r = execute(graph, { weights: syntheticWeights(graph, 1, ctx.allocate), input, context: ctx });
           perThreads.push(r.outputs[0]!.tensor.data.slice());

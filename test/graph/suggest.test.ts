@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { closeMatches } from '../../src/graph/suggest.js';
 import { layerKinds } from '../../src/layers/index.js';
 
-const closeKinds = (name: string) => closeMatches(name, Object.keys(layerKinds));
+// A fixed vocabulary (the kinds cnnscope had when these cases were written), not the live
+// registry: adding a kind must not change what these cases expect.
+const KINDS = [
+  'conv', 'linear', 'maxpool', 'avgpool', 'adaptive_avgpool', 'global_avgpool', 'batchnorm', 'lrn',
+  'relu', 'dropout', 'flatten', 'softmax', 'identity', 'add', 'concat',
+];
+const closeKinds = (name: string) => closeMatches(name, KINDS);
 
 describe('closeMatches', () => {
   it('suggests close names, nearest first', () => {
@@ -23,5 +29,10 @@ describe('closeMatches', () => {
     expect(closeKinds('avgpol')).toEqual(['avgpool']);
     expect(closeKinds('maxpol2')).toEqual(['maxpool']);
     expect(closeKinds('sigmoid')).toEqual([]);
+  });
+
+  it('suggests every registered kind first for its name in another case', () => {
+    const kinds = Object.keys(layerKinds);
+    for (const kind of kinds) expect(closeMatches(kind.toUpperCase(), kinds)[0]).toBe(kind);
   });
 });

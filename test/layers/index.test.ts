@@ -4,7 +4,8 @@ import { findKind, layerKinds } from '../../src/layers/index.js';
 
 const srcDir = new URL('../../src/layers/', import.meta.url);
 const testDir = new URL('./', import.meta.url);
-const infrastructure = new Set(['kind.ts', 'args.ts', 'window.ts', 'index.ts']);
+// Files of src/layers/ that are not kinds: the contract, argument specs, shared helpers, the registry, docs.
+const infrastructure = new Set(['kind.ts', 'args.ts', 'window.ts', 'elementwise.ts', 'init.ts', 'index.ts', 'docs.ts']);
 const kindFiles = readdirSync(srcDir)
   .filter((f) => f.endsWith('.ts') && !infrastructure.has(f))
   .map((f) => f.slice(0, -'.ts'.length))
@@ -21,6 +22,8 @@ describe('layer registry', () => {
       expect(mod[file], `${file}.ts exports ${file}`).toBe(layerKinds[file]);
       expect(layerKinds[file]!.kind).toBe(file);
       expect(layerKinds[file]!.summary).not.toBe('');
+      expect(layerKinds[file]!.docs?.flops, `${file} documents its FLOPs`).toBeTruthy();
+      for (const [name, spec] of Object.entries(layerKinds[file]!.args)) expect(spec.doc, `${file}.${name} is documented`).not.toBe('');
     }
   });
 

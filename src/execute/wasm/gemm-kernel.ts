@@ -40,7 +40,8 @@
  * where the tile sits, so splitting C between threads by rows or columns gives identical bits.
  */
 import { Code, encodeModule, I32, V128, type ValType } from './encoder.js';
-import { gemv, zeroMat, type Mat } from '../gemm.js';
+import { gemv, zeroMat } from '../../kernels/gemm.js';
+import type { Mat } from '../../kernels/mat.js';
 
 /** Register tile: MR rows × NR columns (NV vectors of 4). */
 export const MR = 4;

@@ -1,9 +1,10 @@
 /**
  * The matrix multiply of execute mode in plain JavaScript: C[M,N] (+)= A[M,K] · B[K,N] in float32
  * storage, float64 arithmetic. Convolutions (after im2col, or directly for 1x1) and linear layers
- * call it through their context (context.ts), which runs the WebAssembly SIMD version of the same
- * blocking (wasm/gemm-kernel.ts) when the engine has SIMD128, and this one otherwise or with
- * CNNSCOPE_NO_WASM=1. gemmReference, below, is the textbook loop both are tested against.
+ * call it through their context (src/execute/context.ts), which runs the WebAssembly SIMD version
+ * of the same blocking (src/execute/wasm/gemm-kernel.ts) when the engine has SIMD128, and this one
+ * otherwise or with CNNSCOPE_NO_WASM=1. gemmReference, below, is the textbook loop both are tested
+ * against.
  *
  * Blocking, after Goto and van de Geijn ("Anatomy of high-performance matrix multiplication",
  * 2008), as plain JavaScript can run it (no SIMD: every MAC is one scalar multiply and add):
@@ -24,20 +25,7 @@
  * plain dot-product loop instead of padding the column to a panel.
  */
 
-/** A matrix inside a flat float32 array: element (i, j) is data[offset + i*rs + j*cs]. */
-export interface Mat {
-  readonly data: Float32Array;
-  readonly offset: number;
-  /** Row stride. */
-  readonly rs: number;
-  /** Column stride. */
-  readonly cs: number;
-}
-
-/** A row-major matrix with `cols` columns starting at `offset`. */
-export function rowMajor(data: Float32Array, offset: number, cols: number): Mat {
-  return { data, offset, rs: cols, cs: 1 };
-}
+import type { Mat } from './mat.js';
 
 export const MR = 4;
 export const NR = 4;
