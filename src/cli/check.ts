@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { escapePath, glob, isDynamicPattern } from 'tinyglobby';
 import { evaluate, expectationProblems, summarize, type CheckedModel, type CheckResult } from '../analysis/check.js';
 import { analyze, AnalysisError, type Report } from '../analysis/report.js';
-import { buildGraph } from '../graph/build.js';
+import { buildModel, type Model } from '../graph/build.js';
 import { DiagnosticBag, formatDiagnostic, ModelError, type Diagnostic, type SourcePos } from '../graph/diagnostics.js';
 import { parseBudget, type Budget, type BudgetEntry, type ExpectGroup } from '../graph/expect.js';
 import type { Value } from '../graph/expr.js';
@@ -218,8 +218,9 @@ class Checker {
       }
       if (!spec.explicit && fromBudgets.length === 0) continue;
       // The file's own expectations, from its build (the front end parses them).
-      const base = this.build(spec, spec.preset, undefined, undefined);
-      if (!base) continue;
+      const built = this.build(spec, spec.preset, undefined, undefined);
+      if (!built) continue;
+      const base = built.graph;
       const mine: Target[] = [];
       const targetFor = (preset: string | undefined, set: ExpectGroup['set']): Target => {
         const key = setKey(set);
@@ -230,7 +231,7 @@ class Checker {
         }
         return t;
       };
-      for (const g of base.expectations ?? []) {
+      for (const g of built.expectations ?? []) {
         if (spec.preset !== undefined && g.preset && g.preset.name !== spec.preset) continue;
         targetFor(g.preset?.name ?? spec.preset, g.set).groups.push(g);
       }
@@ -294,9 +295,9 @@ class Checker {
   }
 
   /** Builds a model; a model error is recorded (exit 2) and the build skipped. */
-  private build(spec: Spec, preset: string | undefined, set: ExpectGroup['set'], input: readonly number[] | undefined): Graph | undefined {
+  private build(spec: Spec, preset: string | undefined, set: ExpectGroup['set'], input: readonly number[] | undefined): Model | undefined {
     try {
-      return buildGraph(spec.text, {
+      return buildModel(spec.text, {
         file: spec.file,
         ...(preset !== undefined ? { preset } : {}),
         ...(set && set.length > 0 ? { set: Object.fromEntries(set.map((s) => [s.name, s.value])) as Record<string, Value> } : {}),
@@ -318,7 +319,7 @@ class Checker {
     let broken = false;
     for (const g of t.groups) {
       const inputKey = JSON.stringify(g.at.input ?? null);
-      if (!builds.has(inputKey)) builds.set(inputKey, this.build(t.spec, t.preset, t.set, g.at.input));
+      if (!builds.has(inputKey)) builds.set(inputKey, this.build(t.spec, t.preset, t.set, g.at.input)?.graph);
       const graph = builds.get(inputKey);
       if (!graph) {
         broken = true;
@@ -341,7 +342,7 @@ class Checker {
       results.push(...evaluate(report, g, { name, file: t.spec.file }));
     }
     if (t.groups.length === 0) {
-      const graph = t.base ?? this.build(t.spec, t.preset, t.set, undefined);
+      const graph = t.base ?? this.build(t.spec, t.preset, t.set, undefined)?.graph;
       if (!graph) return undefined;
       name = modelName(graph, t);
     }

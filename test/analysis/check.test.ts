@@ -5,14 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, expectationProblems, summarize } from '../../src/analysis/check.js';
 import { analyze } from '../../src/analysis/report.js';
-import { buildGraph, ModelError } from '../../src/graph/build.js';
+import { buildGraph, buildModel, ModelError } from '../../src/graph/build.js';
 import { parseBudget, type ExpectGroup } from '../../src/graph/expect.js';
 import { parseQuantity } from '../../src/quantity.js';
 import { loadBundled } from '../../src/index.js';
 
 const head = 'name: t\ninput: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernel: 3}\n  - flatten\n  - linear: {name: fc, out: 10}\n';
 // conv 4*3*9+4 = 112, linear 144*10+10 = 1450: 1,562 params; MACs 4*36*27 + 1440 = 5,328.
-const groupsOf = (expectYaml: string) => buildGraph(head + expectYaml, { file: 'm.yaml' }).expectations!;
+const groupsOf = (expectYaml: string) => buildModel(head + expectYaml, { file: 'm.yaml' }).expectations!;
 const errorsOf = (expectYaml: string) => {
   try {
     buildGraph(head + expectYaml, { file: 'm.yaml' });
@@ -81,7 +81,7 @@ describe('the expect section', () => {
   });
 
   it('is absent from a graph whose file has none', () => {
-    expect(buildGraph(head, { file: 'm.yaml' }).expectations).toBeUndefined();
+    expect(buildModel(head, { file: 'm.yaml' }).expectations).toBeUndefined();
   });
 
   it('reports every problem at its line and column', () => {
@@ -138,8 +138,8 @@ describe('budget files', () => {
 });
 
 describe('evaluation', () => {
-  const graph = buildGraph(`${head}expect:\n  params: {max: 1K}\n  macs: 5328\n  output: [N, 10]\n  outputs: {fc: [2, 10]}\n  receptive_field: {min: 3, max: 3}\n`, { file: 'm.yaml' });
-  const group = graph.expectations![0]!;
+  const { graph, expectations } = buildModel(`${head}expect:\n  params: {max: 1K}\n  macs: 5328\n  output: [N, 10]\n  outputs: {fc: [2, 10]}\n  receptive_field: {min: 3, max: 3}\n`, { file: 'm.yaml' });
+  const group = expectations![0]!;
 
   it('judges each expectation against the report, keeping its position', () => {
     const results = evaluate(analyze(graph), group, { name: 't', file: 'm.yaml' });
@@ -170,7 +170,7 @@ describe('evaluation', () => {
   });
 
   it('finds output names the model does not have', () => {
-    const g = buildGraph(`${head}expect: {outputs: {fc1: [N, 10]}}\n`, { file: 'm.yaml' }).expectations![0]!;
+    const g = buildModel(`${head}expect: {outputs: {fc1: [N, 10]}}\n`, { file: 'm.yaml' }).expectations![0]!;
     expect(expectationProblems(analyze(graph), g)).toEqual([
       { file: 'm.yaml', pos: { line: 7, col: 20 }, message: "model 't' has no output 'fc1' (did you mean 'fc'?) (outputs: fc)" },
     ]);
