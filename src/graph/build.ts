@@ -33,16 +33,13 @@ export interface BuildOptions {
   readonly preset?: string;
 }
 
-/** A built model file: its graph and, apart from it, its `expect` section (for `cnnscope check`; undefined when it has none). */
-export interface Model {
-  readonly graph: Graph;
-  readonly expectations: readonly ExpectGroup[] | undefined;
-}
-
 const TOP_LEVEL_KEYS = ['name', 'description', 'source', 'family', 'params', 'presets', 'input', 'blocks', 'layers', 'expect'] as const;
 const BLOCK_KEYS = ['params', 'layers', 'inline', 'description'];
 
-/** Builds a model file; throws ModelError with every problem found. */
+/**
+ * Builds a model file: its graph and, beside it, its `expect` section (for `cnnscope check`;
+ * undefined when it has none). Throws ModelError with every problem found.
+ */
 export function buildModel(text: string, options: BuildOptions): { graph: Graph; expectations: readonly ExpectGroup[] | undefined } {
   const bag = new DiagnosticBag(options.file);
   const root = parseYaml(text, bag);
@@ -56,6 +53,9 @@ export function buildModel(text: string, options: BuildOptions): { graph: Graph;
 export function buildGraph(text: string, options: BuildOptions): Graph {
   return buildModel(text, options).graph;
 }
+
+/** What buildModel returns. */
+export type Model = ReturnType<typeof buildModel>;
 
 class TopLevel {
   constructor(

@@ -71,8 +71,8 @@ export class Expander {
     const parsed = this.parseEntry(node);
     if (!parsed) return POISONED;
     const { kind, pos, common } = parsed;
-    const afterFailure = current === POISONED;
-    const repeat = common.repeat ? this.bag.quietlyIf(afterFailure, () => this.values.int(common.repeat!.value, this.withIn(ctx.env, current), 0, 'repeat', kind, pos)) : 1;
+    const poisoned = current === POISONED;
+    const repeat = common.repeat ? this.bag.quietlyIf(poisoned, () => this.values.int(common.repeat!.value, this.withIn(ctx.env, current), 0, 'repeat', kind, pos)) : 1;
     if (repeat === undefined) return POISONED;
     if (repeat > MAX_LAYERS) {
       this.bag.error(common.repeat!.value.pos, `repeat ${repeat.toLocaleString('en-US')} is more than the ${MAX_LAYERS.toLocaleString('en-US')} layers a model may have; refusing it`);
@@ -87,7 +87,7 @@ export class Expander {
     // A repeated entry whose name does not change with `i` becomes a group `name.0`, `name.1`, ... (ResNet's layer1.0).
     const nameTemplate = common.name ? this.values.template(common.name.value) : undefined;
     const groupName = common.repeat && common.name && !(nameTemplate && templateMentions(nameTemplate, 'i'))
-      ? this.bag.quietlyIf(afterFailure, () => this.values.name(common.name!.value, this.withIn(ctx.env, current), kind))
+      ? this.bag.quietlyIf(poisoned, () => this.values.name(common.name!.value, this.withIn(ctx.env, current), kind))
       : undefined;
     const groupScope: NameScope | undefined = groupName !== undefined ? { prefix: joinName(ctx.scope.prefix, groupName), next: 0, parent: ctx.scope } : undefined;
     let sideOutput = current;
