@@ -1,7 +1,8 @@
 /**
  * The front end: a model file's located YAML tree to a Graph. This file reads the top level
- * (params, presets, `--set`, blocks, input); src/graph/expand.ts expands the layers, blocks and
- * repeats and infers shapes in the same walk; src/graph/layer.ts builds each layer.
+ * (params, presets, `--set`, blocks, input); expand.ts expands the layers, blocks and repeats
+ * and infers shapes in the same walk; layer.ts builds each layer; names.ts names them;
+ * values.ts evaluates `${...}` in the variables in scope.
  *
  * A layer whose own arguments are wrong is reported and "poisoned": layers that read it are
  * skipped silently, so one mistake gives one error, not a cascade.
