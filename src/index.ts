@@ -7,7 +7,7 @@ import { buildGraph, type BuildOptions } from './graph/build.js';
 import type { Graph } from './graph/graph.js';
 import { findBundled } from './bundled.js';
 
-export { buildGraph, buildModel, MAX_LAYERS, MAX_TENSOR_ELEMENTS, type BuildOptions } from './graph/build.js';
+export { buildGraph, buildModel, MAX_LAYERS, MAX_TENSOR_ELEMENTS, type BuildOptions, type Model } from './graph/build.js';
 export { readModelHeader, type ModelHeader } from './graph/header.js';
 export { ModelError, formatDiagnostic, type Diagnostic, type SourcePos } from './graph/diagnostics.js';
 export { consumers, type Graph, type LayerNode } from './graph/graph.js';

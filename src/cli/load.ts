@@ -95,7 +95,8 @@ export function parseSets(sets: readonly string[]): Record<string, Value> {
     } catch {
       throw new UsageError(`--set ${s}: the value is not valid YAML`);
     }
-    out[name] = value ?? null;
+    // Defined, not assigned: `__proto__=5` must reach the front end as a name, to be refused there.
+    Object.defineProperty(out, name, { value: value ?? null, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

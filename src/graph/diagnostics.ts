@@ -49,6 +49,11 @@ export class DiagnosticBag {
     }
   }
 
+  /** Runs `fn` with errors dropped when `condition` holds: behind a failed layer, where errors would echo its own. */
+  quietlyIf<T>(condition: boolean, fn: () => T): T {
+    return condition ? this.quietly(fn) : fn();
+  }
+
   error(pos: SourcePos, message: string, layer?: { name: string; kind: string }): void {
     if (this.muted > 0) return;
     this.items.push(layer ? { file: this.file, pos, message, layer } : { file: this.file, pos, message });

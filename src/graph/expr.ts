@@ -188,7 +188,7 @@ export function parseExpression(src: string): Expression {
             while (isOp(',') && ++p);
           }
           expect(')');
-          if (!(t.v in FUNCTIONS)) throw new ExprError(`unknown function '${t.v}' (known: ${Object.keys(FUNCTIONS).join(', ')})`, t.at);
+          if (!Object.hasOwn(FUNCTIONS, t.v)) throw new ExprError(`unknown function '${t.v}' (known: ${Object.keys(FUNCTIONS).join(', ')})`, t.at);
           return { n: 'call', fn: t.v, args, at: t.at };
         }
         return { n: 'name', v: t.v, at: t.at };
@@ -301,7 +301,8 @@ export function evaluate(expr: Expression, scope: Scope): Value {
       }
       case 'member': {
         const obj = ev(node.obj);
-        if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || !(node.key in obj)) {
+        // Own keys only: `in.constructor` is no field, whatever JavaScript objects inherit.
+        if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || !Object.hasOwn(obj, node.key)) {
           const keys = obj !== null && typeof obj === 'object' && !Array.isArray(obj) ? ` (has ${Object.keys(obj).join(', ')})` : '';
           throw new ExprError(`no field '${node.key}'${keys}`, node.at);
         }
@@ -317,7 +318,7 @@ export function evaluate(expr: Expression, scope: Scope): Value {
         }
         if (obj !== null && typeof obj === 'object') {
           const k = String(key);
-          if (!(k in obj)) throw new ExprError(`no entry ${JSON.stringify(k)} (has ${Object.keys(obj).join(', ')})`, node.at);
+          if (!Object.hasOwn(obj, k)) throw new ExprError(`no entry ${JSON.stringify(k)} (has ${Object.keys(obj).join(', ')})`, node.at);
           return (obj as Record<string, Value>)[k]!;
         }
         throw new ExprError(`cannot index ${typeName(obj)}`, node.at);

@@ -4,7 +4,6 @@
  */
 import type { LayerKind, Shape, TensorSpec } from '../layers/kind.js';
 import type { SourcePos } from './diagnostics.js';
-import type { ExpectGroup } from './expect.js';
 import type { Value } from './expr.js';
 
 export interface LayerNode {
@@ -43,8 +42,6 @@ export interface Graph {
   readonly scopes: readonly ScopeInfo[];
   /** Top-level parameters after presets and `--set`. */
   readonly params: Readonly<Record<string, Value>>;
-  /** The file's `expect` section, for `cnnscope check` (src/graph/expect.ts); absent when it has none. */
-  readonly expectations?: readonly ExpectGroup[];
 }
 
 export interface ScopeInfo {

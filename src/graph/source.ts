@@ -13,6 +13,9 @@ export type Located =
   | { readonly type: 'seq'; readonly items: readonly Located[]; readonly pos: SourcePos }
   | { readonly type: 'map'; readonly entries: readonly MapEntry[]; readonly pos: SourcePos };
 
+export type LocatedMap = Located & { type: 'map' };
+export type LocatedSeq = Located & { type: 'seq' };
+
 export interface MapEntry {
   readonly key: string;
   readonly keyPos: SourcePos;
@@ -116,7 +119,7 @@ function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
-export function entry(map: Located & { type: 'map' }, key: string): MapEntry | undefined {
+export function entry(map: LocatedMap, key: string): MapEntry | undefined {
   return map.entries.find((e) => e.key === key);
 }
 

@@ -143,3 +143,52 @@ export function symmetricPadding(options: SpecOptions<readonly [number, number]>
   return pair({ ...options, min: 0 });
 }
 
+
+/** A kind's arguments, by name. */
+export type ArgSpecs = Readonly<Record<string, ArgSpec<unknown>>>;
+
+/**
+ * Reads the arguments written for one layer against its kind's specs: the front end feeds it
+ * each value once evaluated (src/graph/layer.ts), the layer tests' helper a plain object. Names
+ * are looked up among the specs' own keys only, so `constructor` or `toString` is no argument.
+ */
+export class ArgParser {
+  private readonly parsed: Record<string, unknown> = {};
+  /** Every argument written, parsed or not: one whose value failed is not also "missing". */
+  private readonly written = new Set<string>();
+
+  constructor(private readonly specs: ArgSpecs) {}
+
+  /** The names the kind takes, in the order it declares them. */
+  get names(): string[] {
+    return Object.keys(this.specs);
+  }
+
+  /** Records `name` as written and returns its spec, or undefined when the kind takes no such argument. */
+  write(name: string): ArgSpec<unknown> | undefined {
+    this.written.add(name);
+    return Object.hasOwn(this.specs, name) ? this.specs[name] : undefined;
+  }
+
+  /** Checks the value of a written argument; throws ArgTypeError "argument 'x' must be ...". */
+  parse(name: string, spec: ArgSpec<unknown>, value: unknown): void {
+    try {
+      this.parsed[name] = spec.parse(value);
+    } catch (e) {
+      if (e instanceof ArgTypeError) throw new ArgTypeError(`argument '${name}' ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** Required arguments that were not written, in the kind's order. */
+  missing(): [string, ArgSpec<unknown>][] {
+    return Object.entries(this.specs).filter(([name, spec]) => spec.required && !this.written.has(name));
+  }
+
+  /** The parsed arguments in the order written, then the defaults of the optional ones left out. */
+  complete(): Record<string, unknown> {
+    const out = this.parsed;
+    for (const [name, spec] of Object.entries(this.specs)) if (!spec.required && !Object.hasOwn(out, name)) out[name] = spec.default;
+    return out;
+  }
+}

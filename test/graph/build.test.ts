@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, ModelError } from '../../src/graph/build.js';
+import { buildGraph, buildModel, ModelError } from '../../src/graph/build.js';
 import type { Graph } from '../../src/graph/graph.js';
 
 const build = (yaml: string, options: Partial<Parameters<typeof buildGraph>[1]> = {}) => buildGraph(yaml, { file: 'm.yaml', ...options });
@@ -142,6 +142,16 @@ layers:
   it('takes the input shape from the options over the file', () => {
     const g = build('input: [3, 8, 8]\nlayers: [{conv: {out: 2, kernel: 3}}]\n', { input: [3, 32, 32] });
     expect(g.nodes[1]!.outputShape).toEqual([2, 30, 30]);
+  });
+
+  it('returns the expect section beside the graph, never inside it', () => {
+    const yaml = 'input: [3, 8, 8]\nlayers: [relu]\n';
+    const { graph, expectations } = buildModel(`${yaml}expect: {params: 0}\n`, { file: 'm.yaml' });
+    expect(expectations).toHaveLength(1);
+    expect(expectations![0]!.items).toMatchObject([{ metric: 'params', value: 0 }]);
+    expect(Object.keys(graph)).not.toContain('expectations');
+    expect(buildModel(yaml, { file: 'm.yaml' }).expectations).toBeUndefined();
+    expect(buildGraph(`${yaml}expect: {params: 0}\n`, { file: 'm.yaml' })).toEqual(graph);
   });
 
   it('throws a ModelError with every problem, sorted by line', () => {

@@ -2,7 +2,7 @@
  * Runs a layer kind the way the analysis does, from raw YAML-like arguments to every result,
  * so that tests read as "these arguments on these inputs give this".
  */
-import { ArgTypeError } from '../../src/layers/args.js';
+import { ArgParser, ArgTypeError } from '../../src/layers/args.js';
 import { numel, type FieldStep, type LayerKind, type OpCount, type Shape, type TensorSpec } from '../../src/layers/kind.js';
 
 export interface Applied<Args> {
@@ -18,33 +18,25 @@ export interface Applied<Args> {
 }
 
 /**
- * Parses each raw argument through `kind.args` (unknown and missing arguments are errors,
- * absent optional ones take their default), then calls resolve, outputShape, tensors, cost and
- * receptiveField in that order. Argument errors are ArgTypeError with "argument 'x' ..." messages;
+ * Parses the raw arguments with the front end's ArgParser (unknown and missing arguments are
+ * errors, absent optional ones take their default), then calls resolve, outputShape, tensors,
+ * cost and receptiveField in that order. Argument errors are ArgTypeError with "argument 'x' ..." messages;
  * LayerErrors from the kind propagate unchanged.
  */
 export function apply<Args>(kind: LayerKind<Args>, rawArgs: Record<string, unknown>, inputs: readonly Shape[]): Applied<Args> {
   if (inputs.length < kind.arity.min || inputs.length > kind.arity.max) {
     throw new Error(`${kind.kind} takes ${kind.arity.min} to ${kind.arity.max} inputs, got ${inputs.length}`);
   }
-  for (const name of Object.keys(rawArgs)) {
-    if (!Object.hasOwn(kind.args, name)) throw new ArgTypeError(`unknown argument '${name}' for ${kind.kind}`);
-  }
-  const parsed: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(kind.args)) {
-    if (Object.hasOwn(rawArgs, name)) {
-      try {
-        parsed[name] = spec.parse(rawArgs[name]);
-      } catch (e) {
-        if (e instanceof ArgTypeError) throw new ArgTypeError(`argument '${name}' ${e.message}`);
-        throw e;
-      }
-    } else if (spec.required) {
-      throw new ArgTypeError(`missing argument '${name}' for ${kind.kind}`);
-    } else {
-      parsed[name] = spec.default;
-    }
-  }
+  const parser = new ArgParser(kind.args);
+  const given = Object.entries(rawArgs).map(([name, value]) => {
+    const spec = parser.write(name);
+    if (!spec) throw new ArgTypeError(`unknown argument '${name}' for ${kind.kind}`);
+    return { name, spec, value };
+  });
+  for (const { name, spec, value } of given) parser.parse(name, spec, value);
+  const [missing] = parser.missing();
+  if (missing) throw new ArgTypeError(`missing argument '${missing[0]}' for ${kind.kind}`);
+  const parsed = parser.complete();
   const args = kind.resolve(parsed, inputs);
   const output = kind.outputShape(inputs, args);
   const tensors = kind.tensors(inputs, args);
