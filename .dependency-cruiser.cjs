@@ -1,0 +1,64 @@
+/**
+ * Import rules for src/ (`npm run lint` runs `depcruise src`). The folders form one pipeline and
+ * depend one way:
+ *
+ *   leaves (vocabulary.ts, quantity.ts, kernels/)  <-  layers/  <-  graph/  <-  analysis/  <-  check/
+ *   execute/ (the runtime) reads layers/, graph/ and analysis/; report/ formats what analysis/, check/
+ *   and execute/ built; cli/ is the only folder that reads everything, and nothing reads cli/.
+ *
+ * Each rule below forbids the edges that would run the pipeline backwards; `no-circular` forbids
+ * cycles between files, whatever folder they are in.
+ */
+const later = (...folders) => `^src/(${folders.join('|')})/`;
+
+/** Folders (or leaf files) and what they must not import. */
+const forbidden = [
+  ['leaf modules', '^src/(vocabulary|quantity)\\.ts$', '^src/(?!vocabulary\\.ts$|quantity\\.ts$)'],
+  ['kernels', '^src/kernels/', '^src/(?!kernels/|vocabulary\\.ts$|quantity\\.ts$)'],
+  ['layers', '^src/layers/', later('graph', 'analysis', 'check', 'execute', 'report', 'cli', 'zoo')],
+  ['graph', '^src/graph/', later('analysis', 'check', 'execute', 'report', 'cli', 'zoo')],
+  ['analysis', '^src/analysis/', later('check', 'execute', 'report', 'cli', 'zoo')],
+  ['check', '^src/check/', later('execute', 'report', 'cli')],
+  ['execute', '^src/execute/', later('check', 'report', 'cli')],
+  ['zoo', '^src/zoo/', later('analysis', 'check', 'execute', 'report', 'cli')],
+  ['report', '^src/report/', later('cli')],
+];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A cycle between modules: one of them should not know about the other.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-cli',
+      severity: 'error',
+      comment: 'The CLI is the outermost layer: the library (src/index.ts and every folder) never imports it.',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'not-to-tests',
+      severity: 'error',
+      comment: 'The library does not import test code.',
+      from: { path: '^src/' },
+      to: { path: '^test/' },
+    },
+    ...forbidden.map(([what, from, to]) => ({
+      name: `one-way-${what.replace(/ /g, '-')}`,
+      severity: 'error',
+      comment: `${what} must not import a later stage of the pipeline (see the top of .dependency-cruiser.cjs).`,
+      from: { path: from },
+      to: { path: to },
+    })),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};
