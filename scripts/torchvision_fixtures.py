@@ -398,7 +398,8 @@ def published(names):
     entries = {}
     rows = []
     for name in names:
-        enum = weights_enum(name)
+        # inception_v3's published weights are those of the aux architecture
+        enum = weights_enum("inception_v3_aux" if name == "inception_v3" else name)
         ops = PUBLISHED_OPS.get(name, [])
         if enum is None and not ops:
             continue
