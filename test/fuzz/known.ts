@@ -17,6 +17,8 @@ export interface KnownFailure {
   readonly summary: string;
   /** A shell command that shows it (`C` is `node bin/cnnscope.js`). */
   readonly reproducer: string;
+  /** The same, run in-process by the test that checks every entry still reproduces. */
+  readonly demo: { readonly argv: readonly string[]; readonly stdin?: string };
   readonly matches: (outcome: Outcome, c: Case) => boolean;
 }
 
@@ -30,6 +32,7 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     folder: 'src/graph/',
     summary: "a layer kind named like an Object.prototype member (constructor, toString, hasOwnProperty...) is looked up as a kind: internal error \"Cannot read properties of undefined (reading 'min')\"",
     reproducer: "printf 'input: [1, 4, 4]\\nlayers:\\n  - constructor\\n' | C analyze -",
+    demo: { argv: ['analyze', '-'], stdin: 'input: [1, 4, 4]\nlayers:\n  - constructor\n' },
     matches: (o) => internal(o, /reading 'min'/),
   },
   {
@@ -38,6 +41,7 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     folder: 'src/graph/ (argument specs in src/layers/args.ts)',
     summary: "an argument named like an Object.prototype member is looked up as an argument spec: internal error \"spec.parse is not a function\"",
     reproducer: "printf 'input: [1, 4, 4]\\nlayers:\\n  - conv: {out: 1, kernel: 1, constructor: 1}\\n' | C analyze -",
+    demo: { argv: ['analyze', '-'], stdin: 'input: [1, 4, 4]\nlayers:\n  - conv: {out: 1, kernel: 1, constructor: 1}\n' },
     matches: (o) => internal(o, /spec\.parse is not a function/),
   },
   {
@@ -46,6 +50,7 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     folder: 'src/graph/ (values from src/cli/load.ts parseSets)',
     summary: 'a --set value that is a YAML alias cycle reaches the front end as a cyclic array: "Converting circular structure to JSON" or "Maximum call stack size exceeded"',
     reproducer: "C analyze vgg16 --set 'cfg=&a [*a]'; C analyze lecture/padding_stride --set 'stride=&a [*a]'",
+    demo: { argv: ['analyze', 'vgg16', '--set', 'cfg=&a [*a]'] },
     matches: (o) => internal(o, /circular structure|Maximum call stack/) && o.argv.some((a) => a.includes('*a')),
   },
   {
@@ -54,6 +59,7 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     folder: 'src/graph/expr.ts',
     summary: 'an expression nested ~2000 levels deep (parentheses, lists) overflows the recursive parser: "Maximum call stack size exceeded"',
     reproducer: "python3 -c \"print('input: [1, 4, 4]\\nlayers:\\n  - conv: {out: \\\"\\${' + '('*2000 + '1' + ')'*2000 + '}\\\", kernel: 1}')\" | C analyze -",
+    demo: { argv: ['analyze', '-'], stdin: `input: [1, 4, 4]\nlayers:\n  - conv: {out: "\${${'('.repeat(2000)}1${')'.repeat(2000)}}", kernel: 1}\n` },
     matches: (o, c) => internal(o, /Maximum call stack/) && /[([{]{500}/.test(text(o, c) || readCaseText(o)),
   },
   {
@@ -62,6 +68,7 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     folder: 'src/graph/',
     summary: 'one problem is reported once per repeat copy or block instance (and a malformed nested flow collection once per bracket): identical error lines',
     reproducer: "printf 'input: [1, 4, 4]\\nlayers:\\n  - relu: {if: [1, 2], repeat: 3}\\n' | C analyze -   # also: residual: {body: [relu], stride: 2, repeat: 3}; a flow list nested 90 deep with a comment inside",
+    demo: { argv: ['analyze', '-'], stdin: 'input: [1, 4, 4]\nlayers:\n  - relu: {if: [1, 2], repeat: 3}\n' },
     matches: (o) => o.cls === 'duplicate-errors',
   },
 ];

@@ -140,7 +140,7 @@ const validators = {
 export interface RunOptions {
   /** A case slower than this (ms) is `slow`. */
   readonly timeBound: number;
-  /** Run exit-0 cases twice and compare the bytes. */
+  /** Run exit-0 cases twice and compare the bytes: passed per case by the campaign, which does it for one case in n. */
   readonly recheck: boolean;
 }
 
@@ -160,6 +160,16 @@ export async function runCase(c: Case, options: RunOptions): Promise<Outcome> {
     if (again.code !== result.code || strip(again.stdout) !== strip(result.stdout) || again.stderr !== result.stderr) return done('nondeterministic', 'a second run printed other bytes');
   }
   return done(result.code === 0 ? 'ok' : result.code === 1 ? 'exit1' : 'exit2');
+}
+
+/** The outcome of a command run outside a case (a model on stdin, or a bundled one): for known.ts's demos. */
+export async function runArgv(argv: readonly string[], stdin?: string): Promise<Outcome> {
+  const p: Prepared = { argv: [...argv], ...(stdin !== undefined ? { stdin } : {}), modelName: '<stdin>', modelText: stdin ?? '', binaryFiles: [] };
+  const start = performance.now();
+  const result = await cli(p.argv, stdin !== undefined ? { stdin } : {});
+  const verdict = judge(p, result);
+  const cls = verdict?.cls ?? (result.code === 0 ? 'ok' : result.code === 1 ? 'exit1' : 'exit2');
+  return { cls, detail: verdict?.detail ?? '', ms: performance.now() - start, result, argv: p.argv, ...(stdin !== undefined ? { stdin } : {}) };
 }
 
 /** The failure the result shows, or undefined when it is correct behaviour. */
