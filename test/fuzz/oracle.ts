@@ -11,7 +11,7 @@
  *   for --max-memory), commander's own `error: ...` form, or a warning; no line twice; and no partial report on stdout (except `check`, which reports every
  *   model it could);
  * - on exit 0, JSON output validates against schema/ and has only exact numbers (every number
- *   finite and every integer safe), text output has no NaN, Infinity or undefined; per-layer
+ *   finite and every integer safe; a null only where the schema allows one), text output has no NaN, Infinity or undefined; per-layer
  *   figures sum to the totals (params, buffers, MACs, FLOPs, activation bytes; by kind; by block);
  *   `run` executes as many MACs as the static count; and the same command prints the same bytes
  *   when run again (times excepted);
@@ -37,6 +37,7 @@ export type OutcomeClass =
   | 'unpositioned'
   | 'bad-position'
   | 'duplicate-errors'
+  | 'control-chars'
   | 'partial-output'
   | 'stray-stderr'
   | 'schema-invalid'
@@ -72,6 +73,8 @@ export const ERROR_FORMS = {
   continuation: /^ {2,}\S/,
   checkModel: /^cnnscope: error: .+?: (.+?):(\d+):(\d+): error: .+$/,
   checkCount: /^cnnscope: error: \d+ model\(s\) could not be analyzed$/,
+  /** `diff --fail-on`'s verdict, at exit 1. */
+  diffVerdict: /^cnnscope: diff: \d+ of \d+ --fail-on conditions? failed: .+$/,
   /** `run` refusing what its options ask for: more memory than --max-memory, a tensor too large to index. */
   runResources: /^(the run needs about .+, more than .+; use a smaller --batch or --input-shape, or raise --max-memory|one tensor of this run holds .+)$/,
 } as const;
@@ -181,8 +184,11 @@ function judge(p: Prepared, r: CliResult): { cls: OutcomeClass; detail: string }
   const command = p.argv[0]!;
   if (r.code === 1 && !(command === 'check' || command === 'run' || (command === 'diff' && p.argv.includes('--fail-on')))) return { cls: 'bad-exit', detail: `exit 1 from ${command}` };
   const lines = r.stderr.split('\n').filter((l) => l !== '');
+  // A line is a line: user text quoted in a message must not carry a carriage return or other control character.
+  const control = lines.find((l) => /[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]/.test(l));
+  if (control) return { cls: 'control-chars', detail: JSON.stringify(control).slice(0, 300) };
   if (r.code === 2) return judgeErrors(p, lines, r, command);
-  const stray = lines.find((l) => !ERROR_FORMS.warning.test(l));
+  const stray = lines.find((l) => !ERROR_FORMS.warning.test(l) && !(command === 'diff' && r.code === 1 && ERROR_FORMS.diffVerdict.test(l)));
   if (stray) return { cls: 'stray-stderr', detail: stray };
   if (r.code === 0) return judgeOutput(p, r, command);
   return undefined;
@@ -253,9 +259,11 @@ function judgeOutput(p: Prepared, r: CliResult, command: string): { cls: Outcome
   return undefined;
 }
 
-/** The path of the first number that is not finite, or an integer past 2^53, or a null. */
+/**
+ * The path of the first number that is not finite or an integer past 2^53. (Where a null may stand
+ * instead of a number, as diff's `relative` when only side A is 0, is the schema's to say.)
+ */
 function findInexact(v: unknown, path: string): string | undefined {
-  if (v === null) return `${path} is null`;
   if (typeof v === 'number') return !Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v)) ? `${path} = ${v}` : undefined;
   if (Array.isArray(v)) {
     for (const [i, x] of v.entries()) {
