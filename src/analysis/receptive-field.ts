@@ -11,8 +11,12 @@
  * meet (add, concat) the largest field is kept, with a warning when the paths disagree on the
  * stride or on the centre of the field. After global pooling or a linear layer the field is the
  * whole input: `global`.
+ *
+ * Every figure stays an exact integer: a size, stride or padding that passes 2^53 (as a repeated
+ * stride doubles it) is refused with an AnalysisError at the layer where it does, never rounded.
  */
 import type { Graph } from '../graph/graph.js';
+import { layerError, MAX_EXACT } from './exact.js';
 
 export interface Field {
   readonly size: readonly [number, number];
@@ -35,9 +39,11 @@ export interface FieldResult {
 
 const INPUT_FIELD: Field = { size: [1, 1], stride: [1, 1], padding: [0, 0] };
 
-/** Twice the centre of the first unit's field, an integer: 2 * ((r - 1) / 2 - P). */
-function doubledCentre(f: Field, axis: 0 | 1): number {
-  return f.size[axis] - 1 - 2 * f.padding[axis];
+/** The centre of the first unit's field, (r - 1) / 2 - P, as text; in BigInt, as 2P may pass 2^53. */
+function centreText(f: Field, axis: 0 | 1): string {
+  const doubled = BigInt(f.size[axis]) - 1n - 2n * BigInt(f.padding[axis]);
+  const abs = doubled < 0n ? -doubled : doubled;
+  return `${doubled < 0n ? '-' : ''}${abs / 2n}${abs % 2n === 1n ? '.5' : ''}`;
 }
 
 export function receptiveFields(graph: Graph): FieldResult {
@@ -67,6 +73,12 @@ export function receptiveFields(graph: Graph): FieldResult {
         };
       };
       const [h, w] = [axis(0), axis(1)];
+      for (const what of ['size', 'stride', 'padding'] as const) {
+        // Operands are exact, so a true value past 2^53 never rounds back below it: this test is enough.
+        if (!(h[what] <= MAX_EXACT && w[what] <= MAX_EXACT)) {
+          throw layerError(graph, node, `the receptive field's ${what} reaches 2^53 here and cannot be counted exactly; cnnscope refuses rather than round (fewer strided or large-kernel layers keep it exact)`);
+        }
+      }
       f = { size: [h.size, w.size], stride: [h.stride, w.stride], padding: [h.padding, w.padding] };
     }
     fields.push(f);
@@ -82,7 +94,7 @@ function merge(layer: string, ins: Field[], warnings: FieldWarning[]): Field {
   if (strides.size > 1) {
     warnings.push({ layer, message: `paths meet with different effective strides (${[...strides].join(', ')}); the largest field is reported` });
   } else {
-    const centres = new Set(ins.map((f) => `${doubledCentre(f, 0) / 2},${doubledCentre(f, 1) / 2}`));
+    const centres = new Set(ins.map((f) => `${centreText(f, 0)},${centreText(f, 1)}`));
     if (centres.size > 1) {
       warnings.push({ layer, message: `paths meet misaligned: their fields are centred at different input positions (${[...centres].map((c) => `(${c})`).join(', ')}); the largest field is reported` });
     }

@@ -3,9 +3,11 @@
  * shape the JSON output documents (docs/report.md). Renderers format it and compute nothing.
  */
 import type { Graph } from '../graph/graph.js';
+import { numel } from '../layers/kind.js';
 import { layerOps } from './compute.js';
+import { AnalysisError, layerError, MAX_EXACT } from './exact.js';
 import { foldByDepth } from './hierarchy.js';
-import { DTYPES, type Dtype, type Optimizer } from '../vocabulary.js';
+import { DTYPES, OPTIMIZER_STATES, type Dtype, type Optimizer } from '../vocabulary.js';
 import { outputBytes, peakActivationBytes, trainingBytes, weightBytes } from './memory.js';
 import { layerParams } from './params.js';
 import { lastSpatialField, receptiveFields, type Field, type FieldOrGlobal, type FieldWarning } from './receptive-field.js';
@@ -99,7 +101,7 @@ export interface AnalyzeOptions {
   readonly depth?: number;
 }
 
-export class AnalysisError extends Error {}
+export { AnalysisError };
 
 export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   const batch = options.batch ?? 1;
@@ -165,7 +167,7 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
     ...(options.depth !== undefined ? { blocks: folded(graph, layers, options.depth, withBatch, field) } : {}),
     warnings,
   };
-  assertExact(report);
+  assertExact(graph, report, batch, dtype, optimizer);
   return report;
 }
 
@@ -212,16 +214,70 @@ function folded(
   });
 }
 
-/** Every count must be an exact integer: refuse rather than print a rounded one. */
-function assertExact(report: Report): void {
-  const check = (v: number, what: string) => {
-    if (!Number.isSafeInteger(v)) throw new AnalysisError(`${what} exceeds 2^53 and cannot be counted exactly; reduce --batch or the input size`);
-  };
-  for (const [k, v] of Object.entries(report.totals)) if (typeof v === 'number') check(v, `total ${k}`);
-  for (const l of report.layers) {
-    for (const d of l.output_shape) check(d, `a dimension of ${l.name}`);
-    check(l.flops, `the FLOPs of ${l.name}`);
+/**
+ * Every count must be an exact integer: refuse rather than print a rounded one. The figures are
+ * checked per sample (exact while they stay below 2^53) in topological order, each layer's own and
+ * the running totals, so the error names the first layer where one reaches 2^53, and says which
+ * batch would keep every figure exact, or that the input or the layers must shrink.
+ */
+function assertExact(graph: Graph, report: Report, batch: number, dtype: Dtype, optimizer: Optimizer): void {
+  const input = graph.nodes[0]!;
+  const own = graph.nodes.map((node): Record<Figure, number> => {
+    const p = node.id === 0 ? { params: 0, buffers: 0 } : layerParams(node);
+    const ops = node.id === 0 ? { macs: 0, flops: 0 } : layerOps(node, 1);
+    return {
+      params: p.params,
+      buffers: p.buffers,
+      weight_bytes: node.tensors.reduce((a, t) => a + numel(t.shape) * (t.dtype === 'int64' ? 8 : DTYPES[dtype]), 0),
+      macs: ops.macs,
+      flops: ops.flops,
+      activation_bytes: numel(node.outputShape) * DTYPES[dtype],
+    };
+  });
+  const figures = Object.keys(FIGURE) as Figure[];
+  const sum = (key: Figure) => own.reduce((a, o) => a + o[key], 0);
+  // Training keeps weights, gradients and optimizer state once and the activations per sample.
+  const fixed = report.memory.training.weights + report.memory.training.gradients * (1 + OPTIMIZER_STATES[optimizer]);
+  const largest = Math.min(...figures.filter((k) => PER_SAMPLE.has(k)).map((k) => largestBatch(sum(k), MAX_EXACT)), largestBatch(sum('activation_bytes'), MAX_EXACT - fixed));
+  const advice = largest >= 1 && batch > 1 ? `use a batch of ${largest.toLocaleString('en-US')} or less` : 'use a smaller input shape or smaller layers';
+  const totals = Object.fromEntries(figures.map((k) => [k, 0])) as Record<Figure, number>;
+  for (const node of graph.nodes) {
+    for (const key of figures) {
+      const times = PER_SAMPLE.has(key) ? batch : 1;
+      const when = (perSample: number) => (times === 1 ? '' : perSample <= MAX_EXACT ? ` at batch ${batch.toLocaleString('en-US')}` : ' even at batch 1');
+      const value = own[node.id]![key];
+      if (!(value * times <= MAX_EXACT)) throw layerError(graph, node, `its ${FIGURE[key]} reach 2^53${when(value)} and cannot be counted exactly; ${advice}`);
+      totals[key] += value;
+      if (!(totals[key] * times <= MAX_EXACT)) {
+        throw layerError(graph, node, `the model's total ${FIGURE[key]} reach 2^53 at this layer${when(totals[key])} and cannot be counted exactly; ${advice}`);
+      }
+    }
   }
+  if (!(fixed + totals.activation_bytes * batch <= MAX_EXACT)) {
+    throw layerError(graph, input, `the training memory estimate reaches 2^53 bytes and cannot be counted exactly; ${fixed <= MAX_EXACT ? advice : 'use smaller layers'}`);
+  }
+  // A backstop for any figure the walk above does not cover.
+  const check = (v: number, what: string) => {
+    if (!Number.isSafeInteger(v)) throw layerError(graph, input, `${what} reaches 2^53 and cannot be counted exactly`);
+  };
+  for (const [k, v] of Object.entries(report.totals)) if (typeof v === 'number') check(v, `the model's total ${k}`);
+  for (const l of report.layers) for (const d of l.output_shape) check(d, `a dimension of layer '${l.name}'`);
+}
+
+const FIGURE = { params: 'parameters', buffers: 'buffers', weight_bytes: 'weight bytes', macs: 'MACs', flops: 'FLOPs', activation_bytes: 'activation bytes' } as const;
+type Figure = keyof typeof FIGURE;
+/** The figures that grow with the batch. */
+const PER_SAMPLE: ReadonlySet<Figure> = new Set(['macs', 'flops', 'activation_bytes']);
+
+/** The largest batch k with k * perSample <= limit (0 when even one sample passes it). */
+function largestBatch(perSample: number, limit: number): number {
+  if (!(perSample <= limit)) return 0;
+  if (perSample === 0) return Number.MAX_SAFE_INTEGER;
+  let k = Math.floor(limit / perSample);
+  // The quotient is rounded: settle it on the exact products (exact while they stay below 2^53).
+  while (k > 0 && k * perSample > limit) k--;
+  while ((k + 1) * perSample <= limit) k++;
+  return k;
 }
 
 export { DTYPES };

@@ -325,7 +325,7 @@ class Planner {
       const report = reports.get(reportKey)!;
       if (report instanceof AnalysisError) {
         // Named at the line that set the batch (or the input): that is what to change.
-        this.error({ file: g.file, pos: g.atPos?.batch ?? g.atPos?.input ?? g.pos, message: `${name} at batch ${options.batch.toLocaleString('en-US')}: ${report.message}` });
+        this.error({ file: g.file, pos: g.atPos?.batch ?? g.atPos?.input ?? g.pos, message: `${name} at batch ${options.batch.toLocaleString('en-US')}: ${analysisProblem(report)}` });
         broken = true;
         continue;
       }
@@ -349,6 +349,14 @@ class Planner {
     const text = formatDiagnostic(d);
     if (!this.errors.has(text)) this.errors.set(text, d);
   }
+}
+
+/** The problem without its own `file:line:col: error:` prefix: the layer and its place follow the budget's. */
+function analysisProblem(e: AnalysisError): string {
+  const d = e.diagnostic;
+  if (!d) return e.message;
+  const layer = d.layer ? `layer '${d.layer.name}' (${d.layer.kind}) at ` : '';
+  return `${layer}${d.file}:${d.pos.line}:${d.pos.col}: ${d.message}`;
 }
 
 function analyzeOrError(graph: Graph, options: AnalyzeOptions): Report | AnalysisError {

@@ -26,3 +26,20 @@ export class UsageError extends Error {}
  * (`check`), a `--fail-on` condition met (`diff`), non-finite outputs (`run`). Exit 1.
  */
 export class Failed extends Error {}
+
+/**
+ * Reads a stream (stdin) as UTF-8 text, chunk by chunk, and refuses it as soon as it passes
+ * `maxBytes`: a huge pipe costs one chunk past the limit, not the whole of it in memory.
+ */
+export async function readStreamText(stream: AsyncIterable<Uint8Array | string>, maxBytes: number, name = '<stdin>'): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    bytes += buf.length;
+    // Leaving the loop early closes the stream (the iterator's return()), so nothing more is read.
+    if (bytes > maxBytes) throw new UsageError(`${name}: the model is larger than ${maxBytes / 1024 / 1024} MiB; refusing it`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

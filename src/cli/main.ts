@@ -10,8 +10,9 @@ import { registerAnalyze } from './analyze.js';
 import { registerCheck } from './check.js';
 import { registerDiff } from './diff.js';
 import { registerGraph } from './graph.js';
-import { EXIT, Failed, UsageError, type CliIo } from './io.js';
+import { EXIT, Failed, readStreamText, UsageError, type CliIo } from './io.js';
 import { registerList } from './list.js';
+import { MAX_FILE_BYTES } from './load.js';
 import { registerRun } from './run.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -67,6 +68,11 @@ function report(e: unknown, io: CliIo): number {
     if (n > 1) io.stderr.write(`${n} errors\n`);
     return EXIT.invalid;
   }
+  if (e instanceof AnalysisError && e.diagnostic) {
+    // Positioned like the model's other errors: `file:line:col: error: layer ...`.
+    io.stderr.write(`${e.message}\n`);
+    return EXIT.invalid;
+  }
   if (e instanceof UsageError || e instanceof AnalysisError) {
     io.stderr.write(`cnnscope: error: ${e.message}\n`);
     return EXIT.invalid;
@@ -86,11 +92,7 @@ export async function main(): Promise<void> {
   const io: CliIo = {
     stdout: process.stdout,
     stderr: process.stderr,
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
+    readStdin: () => readStreamText(process.stdin, MAX_FILE_BYTES),
     env: process.env,
     cwd: process.cwd(),
   };

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { createContext, MAX_THREADS } from '../execute/threads.js';
 import { execute, staticMacs, type ExecuteResult } from '../execute/execute.js';
 import { estimateMemory, MAX_BUFFER_ELEMENTS, type MemoryEstimate } from '../execute/memory.js';
-import { encodeNpy, NpyError, readNpy } from '../execute/npy.js';
+import { encodeNpy, NpyError, openNpy, type NpyFile } from '../execute/npy.js';
 import { fillNormal, stream } from '../execute/random.js';
 import { SafetensorsError } from '../execute/safetensors.js';
 import { firstNonFinite, numel, type Tensor } from '../kernels/tensor.js';
@@ -93,11 +93,25 @@ async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<voi
   const top = flags.top !== undefined ? parseInteger('--top', flags.top, 1, Number.MAX_SAFE_INTEGER) : undefined;
   const maxMemory = flags.maxMemory !== undefined ? parseMaxMemory(flags.maxMemory) : Math.floor(freemem() / 2);
 
-  // The input array, if any, decides the model's input shape and the batch.
-  let given: Tensor | undefined;
+  // The input array, if any, decides the model's input shape and the batch. Only its header is
+  // read here: its data is read once the run is known to fit in memory, into the run's buffer.
+  const given = flags.input !== undefined ? openInput(flags.input, io.cwd) : undefined;
+  try {
+    await runWith(spec, flags, io, { seed, threads, top, maxMemory }, given);
+  } finally {
+    given?.close();
+  }
+}
+
+async function runWith(
+  spec: string,
+  flags: RunFlags,
+  io: CliIo,
+  { seed, threads, top, maxMemory }: { seed: number; threads: number; top: number | undefined; maxMemory: number },
+  given: NpyFile | undefined,
+): Promise<void> {
   let sampleShape: number[] | undefined;
-  if (flags.input !== undefined) {
-    given = readInput(flags.input, io.cwd);
+  if (given) {
     sampleShape = given.shape.length === 4 || given.shape.length === 2 ? given.shape.slice(1) : [...given.shape];
     if (flags.inputShape !== undefined) {
       const wanted = parseInputShape(flags.inputShape);
@@ -128,7 +142,7 @@ async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<voi
   try {
     const weights = readWeights(graph, flags.weights, seed, io.cwd, ctx.allocate);
     const inputData = ctx.allocate(batch * numel(graph.inputShape));
-    if (given) inputData.set(given.data);
+    if (given) readInputData(given, inputData);
     else fillNormal(inputData, stream(seed, 'input'));
     const input: Tensor = { shape: [batch, ...graph.inputShape], data: inputData };
     const progress = new Progress(io, staticMacs(graph) * batch);
@@ -185,13 +199,25 @@ function memoryMessage(e: MemoryEstimate, batch: number, limit: number, explicit
   );
 }
 
-function readInput(file: string, cwd: string): Tensor {
+function openInput(file: string, cwd: string): NpyFile {
+  let npy: NpyFile;
   try {
-    const t = readNpy(resolve(cwd, file), file);
-    if (t.shape.length < 1 || t.shape.length > 4 || t.shape.some((d) => d === 0)) {
-      throw new UsageError(`--input ${file}: shape ${shapeText(t.shape)}: expected [N, C, H, W] or [C, H, W] (or [N, F] / [F] for flat inputs), no empty axis`);
-    }
-    return t;
+    npy = openNpy(resolve(cwd, file), file);
+  } catch (e) {
+    if (e instanceof NpyError) throw new UsageError(e.message);
+    throw e;
+  }
+  const shape = npy.shape;
+  if (shape.length < 1 || shape.length > 4 || shape.some((d) => d === 0)) {
+    npy.close();
+    throw new UsageError(`--input ${file}: shape ${shapeText(shape)}: expected [N, C, H, W] or [C, H, W] (or [N, F] / [F] for flat inputs), no empty axis`);
+  }
+  return npy;
+}
+
+function readInputData(npy: NpyFile, into: Float32Array): void {
+  try {
+    npy.read(into);
   } catch (e) {
     if (e instanceof NpyError) throw new UsageError(e.message);
     throw e;

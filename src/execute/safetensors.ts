@@ -48,6 +48,9 @@ export class SafetensorsFile {
       throw new SafetensorsError(`${path}: cannot open the weights file: ${(e as Error).message}`);
     }
     try {
+      const stat = fstatSync(fd);
+      if (stat.isDirectory()) throw new SafetensorsError(`${path}: is a directory, not a weights file`);
+      if (!stat.isFile()) throw new SafetensorsError(`${path}: is not a regular file`);
       const { entries, metadata } = readHeader(fd, path);
       return new SafetensorsFile(path, fd, entries, metadata);
     } catch (e) {
@@ -98,12 +101,22 @@ export class SafetensorsFile {
   }
 
   private readAt(into: Uint8Array, position: number): void {
-    let done = 0;
-    while (done < into.length) {
-      const got = readSync(this.fd, into, done, into.length - done, position + done);
-      if (got === 0) throw new SafetensorsError(`${this.path}: the file ends inside a tensor (truncated?)`);
-      done += got;
+    readFully(this.fd, into, position, this.path);
+  }
+}
+
+/** Reads `into.length` bytes at `position`; an I/O error or an early end is a one-line SafetensorsError. */
+function readFully(fd: number, into: Uint8Array, position: number, path: string): void {
+  let done = 0;
+  while (done < into.length) {
+    let got: number;
+    try {
+      got = readSync(fd, into, done, into.length - done, position + done);
+    } catch (e) {
+      throw new SafetensorsError(`${path}: cannot read the weights file: ${(e as Error).message}`);
     }
+    if (got === 0) throw new SafetensorsError(`${path}: the file ends inside a tensor (truncated?)`);
+    done += got;
   }
 }
 
@@ -112,12 +125,12 @@ function readHeader(fd: number, path: string): { entries: Map<string, Safetensor
   const size = fstatSync(fd).size;
   if (size < 8) throw bad(`${size} bytes, shorter than the 8-byte header length`);
   const lenBytes = Buffer.alloc(8);
-  readSync(fd, lenBytes, 0, 8, 0);
+  readFully(fd, lenBytes, 0, path);
   const headerLen = Number(lenBytes.readBigUInt64LE(0));
   if (headerLen > MAX_HEADER_BYTES) throw bad(`the header length ${headerLen} is beyond the ${MAX_HEADER_BYTES}-byte limit`);
   if (8 + headerLen > size) throw bad(`the header length ${headerLen} runs past the end of the ${size}-byte file`);
   const headerBytes = Buffer.alloc(headerLen);
-  readSync(fd, headerBytes, 0, headerLen, 8);
+  readFully(fd, headerBytes, 8, path);
   let header: unknown;
   try {
     header = JSON.parse(headerBytes.toString('utf8'));
@@ -148,7 +161,29 @@ function readHeader(fd: number, path: string): { entries: Map<string, Safetensor
     if (end > dataLen) throw bad(`entry '${key}' ends at byte ${end}, past the ${dataLen} bytes of data (truncated?)`);
     entries.set(key, { key, dtype, shape: shape as number[], begin: dataStart + begin, end: dataStart + end });
   }
+  checkTiling([...entries.values()], dataStart, dataLen, bad);
   return { entries, metadata };
+}
+
+/**
+ * As the reference implementation requires: sorted by offset, the tensors tile the data exactly,
+ * each starting where the one before ends, the last ending at the end of the file. So no two
+ * tensors overlap or alias the same bytes, and no byte is left unaccounted for.
+ */
+function checkTiling(entries: SafetensorsEntry[], dataStart: number, dataLen: number, bad: (why: string) => SafetensorsError): void {
+  const sorted = entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let previous: SafetensorsEntry | undefined;
+  for (const e of sorted) {
+    const [begin, end] = [e.begin - dataStart, e.end - dataStart];
+    if (begin < at) {
+      throw bad(`entry '${e.key}' (data_offsets [${begin}, ${end}]) overlaps entry '${previous!.key}' (data_offsets [${previous!.begin - dataStart}, ${at}]); tensors must not share bytes`);
+    }
+    if (begin > at) throw bad(`entry '${e.key}' starts at byte ${begin} of the data, but the tensors before it end at byte ${at}; the data_offsets must leave no gap`);
+    at = end;
+    previous = e;
+  }
+  if (at !== dataLen) throw bad(`the tensors end at byte ${at} of the data, but the file has ${dataLen} bytes of data; the data_offsets must cover it exactly`);
 }
 
 /** IEEE 754 binary16 to a number. */

@@ -145,8 +145,8 @@ describe('checkModels', () => {
     });
     const o = await checkModels({ models: ['wide.yaml'], budgets: ['budget.yaml'] }, io);
     expect(errors(o)).toEqual([
-      'wide.yaml:7:5: error: wide at batch 1,048,576: total macs exceeds 2^53 and cannot be counted exactly; reduce --batch or the input size',
-      'budget.yaml:3:5: error: wide at batch 1,048,576: total macs exceeds 2^53 and cannot be counted exactly; reduce --batch or the input size',
+      'wide.yaml:7:5: error: wide at batch 1,048,576: layer '0' (conv) at wide.yaml:4:5: its MACs reach 2^53 at batch 1,048,576 and cannot be counted exactly; use a batch of 19,065 or less',
+      'budget.yaml:3:5: error: wide at batch 1,048,576: layer '0' (conv) at wide.yaml:4:5: its MACs reach 2^53 at batch 1,048,576 and cannot be counted exactly; use a batch of 19,065 or less',
     ]);
     // The expectations at the default batch are still checked.
     expect(lines(o)).toEqual(['pass wide params wide.yaml:6:15']);
