@@ -41,7 +41,11 @@ export function residualChain(layers) {
   const lines = ['name: chain', 'input: [16, 32, 32]', 'layers:'];
   const blocks = Math.ceil(layers / 4);
   for (let i = 0; i < blocks; i++) {
-    lines.push(`  - conv: {name: c${i}, out: 16, kernel: 3, padding: 1, bias: false}`, `  - batchnorm: {name: b${i}}`, `  - relu: {name: r${i}}`);
+    lines.push(
+      `  - conv: {name: c${i}, out: 16, kernel: 3, padding: 1, bias: false}`,
+      `  - batchnorm: {name: b${i}}`,
+      `  - relu: {name: r${i}}`,
+    );
     lines.push(`  - add: {name: a${i}, inputs: [r${i}, ${i === 0 ? 'input' : `a${i - 1}`}]}`);
   }
   return `${lines.join('\n')}\n`;
@@ -50,10 +54,14 @@ export function residualChain(layers) {
 const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 console.log('# cnnscope bench\n');
-console.log(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}\n`);
+console.log(
+  `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}\n`,
+);
 
 console.log('## 1. Generated residual chains: parse + build, and analyze, vs yaml.parse (the peer)\n');
-console.log('| layers | build ms | analyze ms | yaml.parse ms | (build + analyze) / yaml.parse | µs per layer, build | µs per layer, analyze |');
+console.log(
+  '| layers | build ms | analyze ms | yaml.parse ms | (build + analyze) / yaml.parse | µs per layer, build | µs per layer, analyze |',
+);
 console.log('|---:|---:|---:|---:|---:|---:|---:|');
 for (const n of [1_000, 2_000, 10_000, 100_000]) {
   const text = residualChain(n);
@@ -63,7 +71,9 @@ for (const n of [1_000, 2_000, 10_000, 100_000]) {
   const analysis = time(() => analyze(graph), runs);
   const peer = time(() => parse(text), runs);
   const perLayer = (ms) => ((ms * 1000) / n).toFixed(1);
-  console.log(`| ${n.toLocaleString('en-US')} | ${fmt(build)} | ${fmt(analysis)} | ${fmt(peer)} | ${((build + analysis) / peer).toFixed(2)} | ${perLayer(build)} | ${perLayer(analysis)} |`);
+  console.log(
+    `| ${n.toLocaleString('en-US')} | ${fmt(build)} | ${fmt(analysis)} | ${fmt(peer)} | ${((build + analysis) / peer).toFixed(2)} | ${perLayer(build)} | ${perLayer(analysis)} |`,
+  );
 }
 
 console.log('\n## 2. The bundled zoo: build + analyze every model\n');
@@ -72,7 +82,8 @@ const texts = models.map((m) => [m, readFileSync(m.path, 'utf8')]);
 let layers = 0;
 const zoo = time(() => {
   layers = 0;
-  for (const [m, text] of texts) layers += analyze(buildGraph(text, { file: m.path, ...(m.preset ? { preset: m.preset } : {}) })).layers.length;
+  for (const [m, text] of texts)
+    layers += analyze(buildGraph(text, { file: m.path, ...(m.preset ? { preset: m.preset } : {}) })).layers.length;
 }, 5);
 console.log(`${models.length} models, ${layers.toLocaleString('en-US')} layers in all: ${fmt(zoo)} ms\n`);
 
@@ -82,8 +93,7 @@ const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, t
 if (!hasTorch) {
   console.log('skipped: python3-torch and python3-torchvision are not installed (apt-get install python3-torch python3-torchvision)');
 } else {
-  const processTime = (cmd, args, runs) =>
-    time(() => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] }), runs);
+  const processTime = (cmd, args, runs) => time(() => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] }), runs);
   const ours = processTime(process.execPath, ['bin/cnnscope.js', 'analyze', 'resnet50', '--json'], 5);
   const script = 'import torchvision; m = torchvision.models.resnet50(weights=None); print(sum(p.numel() for p in m.parameters()))';
   const peer = processTime(python, ['-c', script], 3);
@@ -101,7 +111,9 @@ if (!hasTorch) {
   const ours = (model) => {
     const times = [];
     for (let i = 0; i < 3; i++) {
-      const out = execFileSync(process.execPath, ['bin/cnnscope.js', 'run', model, '--seed', '1', '--threads', '1', '--json'], { encoding: 'utf8' });
+      const out = execFileSync(process.execPath, ['bin/cnnscope.js', 'run', model, '--seed', '1', '--threads', '1', '--json'], {
+        encoding: 'utf8',
+      });
       times.push(JSON.parse(out).time_ms);
     }
     return median(times);
@@ -143,6 +155,8 @@ console.log('|---:|---:|---:|---:|---:|---|');
     const diff = time(() => diffReports(report, tiny), 3);
     const markdown = time(() => renderDiffMarkdown(diffReports(report, tiny)), 3);
     const perLayer = (ms) => ((ms * 1000) / n).toFixed(1);
-    console.log(`| ${n.toLocaleString('en-US')} | ${fmt(dot)} | ${fmt(mermaid)} | ${fmt(diff)} | ${fmt(markdown)} | ${perLayer(dot)} / ${perLayer(mermaid)} / ${perLayer(diff)} |`);
+    console.log(
+      `| ${n.toLocaleString('en-US')} | ${fmt(dot)} | ${fmt(mermaid)} | ${fmt(diff)} | ${fmt(markdown)} | ${perLayer(dot)} / ${perLayer(mermaid)} / ${perLayer(diff)} |`,
+    );
   }
 }

@@ -3,5 +3,8 @@
 // The fuzzer is TypeScript under test/fuzz/; Vite's module runner loads it as vitest does.
 import { runnerImport } from 'vite';
 
-const { module } = await runnerImport(new URL('../test/fuzz/campaign.ts', import.meta.url).pathname, { configFile: false, logLevel: 'error' });
+const { module } = await runnerImport(new URL('../test/fuzz/campaign.ts', import.meta.url).pathname, {
+  configFile: false,
+  logLevel: 'error',
+});
 process.exitCode = await module.main(process.argv.slice(2));

@@ -42,7 +42,10 @@ export function bundledModels(dir = ARCHITECTURES_DIR): readonly BundledModel[] 
 function readBundled(dir: string): BundledModel[] {
   const out: BundledModel[] = [];
   for (const path of yamlFiles(dir)) {
-    const stem = relative(dir, path).replace(/\.ya?ml$/, '').split(sep).join('/');
+    const stem = relative(dir, path)
+      .replace(/\.ya?ml$/, '')
+      .split(sep)
+      .join('/');
     // A broken bundled file still lists under its file name; analyzing it reports the error.
     const header = readModelHeader(readFileSync(path, 'utf8'));
     const family = header?.family;
@@ -62,6 +65,11 @@ export function findBundled(name: string, dir = ARCHITECTURES_DIR): BundledModel
 /** Why `name` is no file and no bundled model, suggesting close names (one line). */
 export function unknownModelMessage(name: string, models: readonly BundledModel[] = bundledModels()): string {
   const looksLikePath = /[/\\]|\.ya?ml$/.test(name);
-  const hint = looksLikePath ? '' : didYouMean(name, models.map((m) => m.name));
+  const hint = looksLikePath
+    ? ''
+    : didYouMean(
+        name,
+        models.map((m) => m.name),
+      );
   return `${name}: no such file${looksLikePath ? '' : ' or bundled model'}${hint}; 'cnnscope list' shows the bundled models`;
 }

@@ -19,7 +19,17 @@ export { renderJson } from './report/json.js';
 export { renderTable } from './report/table.js';
 export { bundledModels, findBundled, unknownModelMessage, ARCHITECTURES_DIR, type BundledModel } from './bundled.js';
 // The words several stages share: dtypes, optimizers, the names of totals, the largest batch.
-export { DTYPES, OPTIMIZER_STATES, TOTALS, COUNT_TOTALS, BYTE_TOTALS, MAX_BATCH, type Dtype, type Optimizer, type TotalName } from './vocabulary.js';
+export {
+  DTYPES,
+  OPTIMIZER_STATES,
+  TOTALS,
+  COUNT_TOTALS,
+  BYTE_TOTALS,
+  MAX_BATCH,
+  type Dtype,
+  type Optimizer,
+  type TotalName,
+} from './vocabulary.js';
 
 /** Builds a bundled model by name (`resnet50`, `vgg16_bn`, `lecture/bottleneck`). */
 export function loadBundled(name: string, options: Omit<BuildOptions, 'file'> = {}): Graph {
@@ -31,19 +41,52 @@ export function loadBundled(name: string, options: Omit<BuildOptions, 'file'> = 
 
 // `cnnscope check`: expectations parsed with their positions, models planned, built and checked, results rendered.
 export { parseQuantity, type Unit } from './quantity.js';
-export { parseBudget, parseModelExpectations, type Budget, type BudgetEntry, type ExpectGroup, type Expectation, type ExpectAt, type Relation } from './graph/expect.js';
+export {
+  parseBudget,
+  parseModelExpectations,
+  type Budget,
+  type BudgetEntry,
+  type ExpectGroup,
+  type Expectation,
+  type ExpectAt,
+  type Relation,
+} from './graph/expect.js';
 export { checkModels, CheckInputError, type CheckIo, type CheckRequest, type CheckOutcome } from './check/plan.js';
 export { isPathPattern, namePattern } from './check/patterns.js';
 export {
-  evaluate, expectationProblems, summarize, checkDocument, CHECK_SCHEMA,
-  type CheckResult, type CheckedModel, type CheckRun, type CheckSummary, type CheckDocument,
+  evaluate,
+  expectationProblems,
+  summarize,
+  checkDocument,
+  CHECK_SCHEMA,
+  type CheckResult,
+  type CheckedModel,
+  type CheckRun,
+  type CheckSummary,
+  type CheckDocument,
 } from './check/evaluate.js';
 export { renderCheck, CHECK_FORMATS, type CheckFormat } from './report/check.js';
 
 // `cnnscope diff`, the Markdown and CSV reports, and `cnnscope graph` (DOT, Mermaid).
 export {
-  diffReports, parseConditions, conditionFails, change, DiffError, DIFF_SCHEMA, DIFF_METRICS, COMPARED_FIELDS,
-  type Diff, type DiffOptions, type DiffSide, type DiffMetric, type Change, type RowDiff, type RowFigures, type RowStatus, type Condition, type ConditionResult,
+  diffReports,
+  parseConditions,
+  conditionFails,
+  change,
+  DiffError,
+  DIFF_SCHEMA,
+  DIFF_METRICS,
+  COMPARED_FIELDS,
+  type Diff,
+  type DiffOptions,
+  type DiffSide,
+  type DiffMetric,
+  type Change,
+  type RowDiff,
+  type RowFigures,
+  type RowStatus,
+  type Condition,
+  type ConditionResult,
 } from './analysis/diff.js';
 export { renderDiffTable, renderDiffMarkdown, renderDiffCsv, DIFF_CSV_COLUMNS, type DiffMarkdownOptions } from './report/diff.js';
 export { renderMarkdown, type MarkdownOptions } from './report/markdown.js';
@@ -53,7 +96,15 @@ export { renderDot } from './report/dot.js';
 export { renderMermaid } from './report/mermaid.js';
 
 // Execute mode: a real forward pass on the CPU (src/execute/, `cnnscope run`).
-export { execute, staticMacs, checkWeights, ExecuteError, type ExecuteOptions, type ExecuteResult, type LayerRun } from './execute/execute.js';
+export {
+  execute,
+  staticMacs,
+  checkWeights,
+  ExecuteError,
+  type ExecuteOptions,
+  type ExecuteResult,
+  type LayerRun,
+} from './execute/execute.js';
 export { tensor, numel, relativeError, firstNonFinite, type Tensor } from './kernels/tensor.js';
 export type { ExecContext } from './kernels/context.js';
 export { LocalContext } from './execute/context.js';

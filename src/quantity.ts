@@ -37,15 +37,15 @@ export function parseQuantity(text: string, unit: Unit): number | string {
   const m = /^([0-9][0-9_,]*)(?:\.([0-9]+))?\s*([A-Za-z]*)$/.exec(text.trim());
   if (!m) return `'${text}' is not a number${unitHint(unit)}`;
   const [, whole, frac = '', suffix = ''] = m;
-  if (whole!.includes(',') && !/^\d{1,3}(,\d{3})+$/.test(whole!)) return `'${text}': commas must group digits by three (25,557,032)`;
-  if (whole!.includes('_') && !/^\d+(_\d+)+$/.test(whole!)) return `'${text}': underscores must sit between digits (25_557_032)`;
-  if (whole!.includes(',') && whole!.includes('_')) return `'${text}': group digits with commas or underscores, not both`;
+  if (whole.includes(',') && !/^\d{1,3}(,\d{3})+$/.test(whole)) return `'${text}': commas must group digits by three (25,557,032)`;
+  if (whole.includes('_') && !/^\d+(_\d+)+$/.test(whole)) return `'${text}': underscores must sit between digits (25_557_032)`;
+  if (whole.includes(',') && whole.includes('_')) return `'${text}': group digits with commas or underscores, not both`;
   let multiplier: bigint | undefined;
   if (unit === 'bytes') {
     multiplier = BINARY[suffix];
     if (multiplier === undefined) {
       if (/^[kKMGT]B?$/.test(suffix)) {
-        const binary = `${suffix[0]!.toUpperCase()}iB`;
+        const binary = `${suffix[0].toUpperCase()}iB`;
         return `'${text}' is ambiguous for bytes (${suffix} is 1000- or 1024-based, depending on who reads it): write ${whole}${frac ? `.${frac}` : ''}${binary}, or the exact number of bytes`;
       }
       return `unknown unit '${suffix}' in '${text}'${unitHint(unit)}`;
@@ -63,7 +63,7 @@ export function parseQuantity(text: string, unit: Unit): number | string {
       return `unknown unit '${suffix}' in '${text}'${unitHint(unit)}`;
     }
   }
-  const digits = BigInt(whole!.replace(/[_,]/g, '') + frac);
+  const digits = BigInt(whole.replace(/[_,]/g, '') + frac);
   const scaled = digits * multiplier;
   const divisor = 10n ** BigInt(frac.length);
   if (scaled % divisor !== 0n) return `'${text}' is not a whole number (${Number(scaled) / Number(divisor)})`;

@@ -6,7 +6,7 @@ export function thrown(fn: () => unknown): Error {
     fn();
   } catch (e) {
     if (e instanceof Error) return e;
-    throw new Error(`threw a non-Error: ${String(e)}`);
+    throw new Error(`threw a non-Error: ${String(e)}`, { cause: e });
   }
   throw new Error('expected an error, none was thrown');
 }

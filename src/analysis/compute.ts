@@ -9,4 +9,3 @@ export function layerOps(node: LayerNode, batch: number): OpCount {
   const c = node.layer.cost(node.inputShapes, node.outputShape, node.args);
   return { macs: c.macs * batch, flops: c.flops * batch };
 }
-

@@ -143,7 +143,9 @@ export function change(a: number, b: number): Change {
 
 function differences(x: RowFigures, y: RowFigures): ComparedField[] {
   return COMPARED_FIELDS.filter((f) =>
-    f === 'output_shape' ? x.output_shape.length !== y.output_shape.length || x.output_shape.some((d, i) => d !== y.output_shape[i]) : x[f] !== y[f],
+    f === 'output_shape'
+      ? x.output_shape.length !== y.output_shape.length || x.output_shape.some((d, i) => d !== y.output_shape[i])
+      : x[f] !== y[f],
   );
 }
 
@@ -179,19 +181,19 @@ function matchRows(namesA: readonly string[], rowsA: readonly RowFigures[], name
   let unchanged = 0;
   const removed = (key: string) => {
     for (const i of removedAfter.get(key) ?? []) {
-      const x = rowsA[i]!;
-      rows.push({ status: 'removed', name: namesA[i]!, a: x, changed: [...COMPARED_FIELDS], delta: delta(x, undefined) });
+      const x = rowsA[i];
+      rows.push({ status: 'removed', name: namesA[i], a: x, changed: [...COMPARED_FIELDS], delta: delta(x, undefined) });
     }
   };
   removed('');
   namesB.forEach((name, j) => {
-    const y = rowsB[j]!;
+    const y = rowsB[j];
     const i = indexA.get(name);
     if (i === undefined) {
       rows.push({ status: 'added', name, b: y, changed: [...COMPARED_FIELDS], delta: delta(undefined, y) });
       return;
     }
-    const x = rowsA[i]!;
+    const x = rowsA[i];
     const changed = differences(x, y);
     if (changed.length > 0) rows.push({ status: 'changed', name, a: x, b: y, changed, delta: delta(x, y) });
     else unchanged++;
@@ -233,7 +235,7 @@ export function parseConditions(values: readonly string[]): Condition[] {
         throw new DiffError(`--fail-on '${raw}': expected METRIC>+N%, METRIC<-N% or METRIC>+AMOUNT, like params>+5% or macs>+1G`);
       }
       const [, metric, op, sign, number, suffix = ''] = m;
-      if (!(DIFF_METRICS as readonly string[]).includes(metric!)) {
+      if (!(DIFF_METRICS as readonly string[]).includes(metric)) {
         throw new DiffError(`--fail-on '${raw}': unknown metric '${metric}'; expected one of ${DIFF_METRICS.join(', ')}`);
       }
       let magnitude: number;
@@ -241,7 +243,7 @@ export function parseConditions(values: readonly string[]): Condition[] {
         magnitude = Number(number);
         if (!Number.isFinite(magnitude)) throw new DiffError(`--fail-on '${raw}': '${number}' is not a number`);
       } else {
-        const parsed = parseQuantity(`${number}${suffix}`, metric!.endsWith('_bytes') ? 'bytes' : (metric as CountUnit));
+        const parsed = parseQuantity(`${number}${suffix}`, metric.endsWith('_bytes') ? 'bytes' : (metric as CountUnit));
         if (typeof parsed === 'string') throw new DiffError(`--fail-on '${raw}': ${parsed}`);
         magnitude = parsed;
       }

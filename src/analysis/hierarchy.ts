@@ -56,9 +56,15 @@ function fold(graph: Graph, depth: number): Fold[] {
   return rows.map((r) => {
     const scope = scopes.get(r.name);
     if (!r.block) {
-      const id = r.members[0]!;
-      return { name: r.name, kind: graph.nodes[id]!.kind, block: false, members: r.members, output: id };
+      const id = r.members[0];
+      return { name: r.name, kind: graph.nodes[id].kind, block: false, members: r.members, output: id };
     }
-    return { name: r.name, kind: scope?.kind ?? 'group', block: true, members: r.members, output: scope?.output ?? r.members[r.members.length - 1]! };
+    return {
+      name: r.name,
+      kind: scope?.kind ?? 'group',
+      block: true,
+      members: r.members,
+      output: scope?.output ?? r.members[r.members.length - 1],
+    };
   });
 }

@@ -44,12 +44,12 @@ export function peakActivationBytes(graph: Graph, bytes: readonly number[]): { p
   let peak = 0;
   let at = 0;
   order.forEach((id, step) => {
-    live += bytes[id]!;
+    live += bytes[id];
     if (live > peak) {
       peak = live;
       at = id;
     }
-    for (const freed of freeAfter[step]!) live -= bytes[freed]!;
+    for (const freed of freeAfter[step]) live -= bytes[freed];
   });
   return { peak, at };
 }

@@ -23,4 +23,3 @@ export function layerParams(node: LayerNode): ParamCount {
   // Every parameter a layer kind declares is trainable; freezing is not part of the format yet.
   return { params, trainable: params, buffers };
 }
-

@@ -54,14 +54,14 @@ export function receptiveFields(graph: Graph): FieldResult {
       fields.push(INPUT_FIELD);
       continue;
     }
-    const ins = node.inputs.map((i) => fields[i]!);
+    const ins = node.inputs.map((i) => fields[i]);
     const step = node.layer.receptiveField(node.inputShapes, node.outputShape, node.args);
     if (step.type === 'global' || ins.includes('global')) {
       fields.push('global');
       continue;
     }
     const inFields = ins as Field[];
-    let f = inFields[0]!;
+    let f = inFields[0];
     if (inFields.length > 1) f = merge(node.name, inFields, warnings);
     if (step.type === 'window') {
       const axis = (a: 0 | 1) => {
@@ -76,7 +76,11 @@ export function receptiveFields(graph: Graph): FieldResult {
       for (const what of ['size', 'stride', 'padding'] as const) {
         // Operands are exact, so a true value past 2^53 never rounds back below it: this test is enough.
         if (!(h[what] <= MAX_EXACT && w[what] <= MAX_EXACT)) {
-          throw layerError(graph, node, `the receptive field's ${what} reaches 2^53 here and cannot be counted exactly; cnnscope refuses rather than round (fewer strided or large-kernel layers keep it exact)`);
+          throw layerError(
+            graph,
+            node,
+            `the receptive field's ${what} reaches 2^53 here and cannot be counted exactly; cnnscope refuses rather than round (fewer strided or large-kernel layers keep it exact)`,
+          );
         }
       }
       f = { size: [h.size, w.size], stride: [h.stride, w.stride], padding: [h.padding, w.padding] };
@@ -92,11 +96,17 @@ function merge(layer: string, ins: Field[], warnings: FieldWarning[]): Field {
   const [h, w] = [pick(0), pick(1)];
   const strides = new Set(ins.map((f) => `${f.stride[0]}x${f.stride[1]}`));
   if (strides.size > 1) {
-    warnings.push({ layer, message: `paths meet with different effective strides (${[...strides].join(', ')}); the largest field is reported` });
+    warnings.push({
+      layer,
+      message: `paths meet with different effective strides (${[...strides].join(', ')}); the largest field is reported`,
+    });
   } else {
     const centres = new Set(ins.map((f) => `${centreText(f, 0)},${centreText(f, 1)}`));
     if (centres.size > 1) {
-      warnings.push({ layer, message: `paths meet misaligned: their fields are centred at different input positions (${[...centres].map((c) => `(${c})`).join(', ')}); the largest field is reported` });
+      warnings.push({
+        layer,
+        message: `paths meet misaligned: their fields are centred at different input positions (${[...centres].map((c) => `(${c})`).join(', ')}); the largest field is reported`,
+      });
     }
   }
   return { size: [h.size[0], w.size[1]], stride: [h.stride[0], w.stride[1]], padding: [h.padding[0], w.padding[1]] };
@@ -104,9 +114,9 @@ function merge(layer: string, ins: Field[], warnings: FieldWarning[]): Field {
 
 /** The last node before `id` (on its first-input chain) whose field is not global: what "global" replaced. */
 export function lastSpatialField(graph: Graph, fields: readonly FieldOrGlobal[], id: number): { layer: string; field: Field } | undefined {
-  for (let cur: number | undefined = id; cur !== undefined; cur = graph.nodes[cur]!.inputs[0]) {
-    const f = fields[cur]!;
-    if (f !== 'global' && graph.nodes[cur]!.outputShape.length === 3 && cur !== 0) return { layer: graph.nodes[cur]!.name, field: f };
+  for (let cur: number | undefined = id; cur !== undefined; cur = graph.nodes[cur].inputs[0]) {
+    const f = fields[cur];
+    if (f !== 'global' && graph.nodes[cur].outputShape.length === 3 && cur !== 0) return { layer: graph.nodes[cur].name, field: f };
   }
   return undefined;
 }

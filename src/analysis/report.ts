@@ -80,7 +80,12 @@ export interface Report {
   readonly memory: {
     /** The layer running when activations peak. */
     readonly peak_at: string;
-    readonly training: { readonly weights: number; readonly gradients: number; readonly optimizer_state: number; readonly activations: number };
+    readonly training: {
+      readonly weights: number;
+      readonly gradients: number;
+      readonly optimizer_state: number;
+      readonly activations: number;
+    };
   };
   readonly outputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
   readonly by_kind: readonly KindReport[];
@@ -110,7 +115,7 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   const withBatch = (shape: readonly number[]) => [batch, ...shape];
   const { fields, warnings } = receptiveFields(graph);
   const bytes = outputBytes(graph, batch, dtype);
-  const field = (id: number): ReceptiveField => copyField(fields[id]!);
+  const field = (id: number): ReceptiveField => copyField(fields[id]);
 
   const layers: LayerReport[] = [];
   for (const node of graph.nodes) {
@@ -120,14 +125,14 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
     layers.push({
       name: node.name,
       kind: node.kind,
-      inputs: node.inputs.map((i) => graph.nodes[i]!.name),
+      inputs: node.inputs.map((i) => graph.nodes[i].name),
       output_shape: withBatch(node.outputShape),
       params: p.params,
       trainable_params: p.trainable,
       buffers: p.buffers,
       macs: ops.macs,
       flops: ops.flops,
-      activation_bytes: bytes[node.id]!,
+      activation_bytes: bytes[node.id],
       receptive_field: field(node.id),
     });
   }
@@ -136,7 +141,7 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   const activationBytes = bytes.reduce((a, b) => a + b, 0);
   const peak = peakActivationBytes(graph, bytes);
   const training = trainingBytes(graph, dtype, optimizer, activationBytes);
-  const first = graph.outputs[0]!;
+  const first = graph.outputs[0];
   const lastSpatial = fields[first] === 'global' ? lastSpatialField(graph, fields, first) : undefined;
 
   const report: Report = {
@@ -158,10 +163,15 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
       ...(lastSpatial ? { last_spatial_receptive_field: { layer: lastSpatial.layer, ...(copyField(lastSpatial.field) as Field) } } : {}),
     },
     memory: {
-      peak_at: graph.nodes[peak.at]!.name,
-      training: { weights: training.weights, gradients: training.gradients, optimizer_state: training.optimizer, activations: training.activations },
+      peak_at: graph.nodes[peak.at].name,
+      training: {
+        weights: training.weights,
+        gradients: training.gradients,
+        optimizer_state: training.optimizer,
+        activations: training.activations,
+      },
     },
-    outputs: graph.outputs.map((id) => ({ name: graph.nodes[id]!.name, shape: withBatch(graph.nodes[id]!.outputShape) })),
+    outputs: graph.outputs.map((id) => ({ name: graph.nodes[id].name, shape: withBatch(graph.nodes[id].outputShape) })),
     by_kind: byKind(layers),
     layers,
     ...(options.depth !== undefined ? { blocks: folded(graph, layers, options.depth, withBatch, field) } : {}),
@@ -172,7 +182,9 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
 }
 
 function copyField(f: FieldOrGlobal): ReceptiveField {
-  return f === 'global' ? 'global' : { size: [...f.size] as [number, number], stride: [...f.stride] as [number, number], padding: [...f.padding] as [number, number] };
+  return f === 'global'
+    ? 'global'
+    : { size: [...f.size] as [number, number], stride: [...f.stride] as [number, number], padding: [...f.padding] as [number, number] };
 }
 
 /** Kinds in order of their MACs, then FLOPs, then name: where the compute goes. */
@@ -198,13 +210,13 @@ function folded(
 ): BlockReport[] {
   // layers[i] is node i + 1 (node 0, the input, is not a layer).
   return foldByDepth(graph, depth).map((fold) => {
-    const members = fold.members.map((id) => layers[id - 1]!);
+    const members = fold.members.map((id) => layers[id - 1]);
     const total = (key: 'params' | 'macs' | 'flops' | 'activation_bytes') => members.reduce((a, l) => a + l[key], 0);
     return {
       name: fold.name,
       kind: fold.kind,
       layers: members.length,
-      output_shape: withBatch(graph.nodes[fold.output]!.outputShape),
+      output_shape: withBatch(graph.nodes[fold.output].outputShape),
       params: total('params'),
       macs: total('macs'),
       flops: total('flops'),
@@ -221,7 +233,7 @@ function folded(
  * batch would keep every figure exact, or that the input or the layers must shrink.
  */
 function assertExact(graph: Graph, report: Report, batch: number, dtype: Dtype, optimizer: Optimizer): void {
-  const input = graph.nodes[0]!;
+  const input = graph.nodes[0];
   const own = graph.nodes.map((node): Record<Figure, number> => {
     const p = node.id === 0 ? { params: 0, buffers: 0 } : layerParams(node);
     const ops = node.id === 0 ? { macs: 0, flops: 0 } : layerOps(node, 1);
@@ -238,23 +250,37 @@ function assertExact(graph: Graph, report: Report, batch: number, dtype: Dtype, 
   const sum = (key: Figure) => own.reduce((a, o) => a + o[key], 0);
   // Training keeps weights, gradients and optimizer state once and the activations per sample.
   const fixed = report.memory.training.weights + report.memory.training.gradients * (1 + OPTIMIZER_STATES[optimizer]);
-  const largest = Math.min(...figures.filter((k) => PER_SAMPLE.has(k)).map((k) => largestBatch(sum(k), MAX_EXACT)), largestBatch(sum('activation_bytes'), MAX_EXACT - fixed));
-  const advice = largest >= 1 && batch > 1 ? `use a batch of ${largest.toLocaleString('en-US')} or less` : 'use a smaller input shape or smaller layers';
+  const largest = Math.min(
+    ...figures.filter((k) => PER_SAMPLE.has(k)).map((k) => largestBatch(sum(k), MAX_EXACT)),
+    largestBatch(sum('activation_bytes'), MAX_EXACT - fixed),
+  );
+  const advice =
+    largest >= 1 && batch > 1 ? `use a batch of ${largest.toLocaleString('en-US')} or less` : 'use a smaller input shape or smaller layers';
   const totals = Object.fromEntries(figures.map((k) => [k, 0])) as Record<Figure, number>;
   for (const node of graph.nodes) {
     for (const key of figures) {
       const times = PER_SAMPLE.has(key) ? batch : 1;
-      const when = (perSample: number) => (times === 1 ? '' : perSample <= MAX_EXACT ? ` at batch ${batch.toLocaleString('en-US')}` : ' even at batch 1');
-      const value = own[node.id]![key];
-      if (!(value * times <= MAX_EXACT)) throw layerError(graph, node, `its ${FIGURE[key]} reach 2^53${when(value)} and cannot be counted exactly; ${advice}`);
+      const when = (perSample: number) =>
+        times === 1 ? '' : perSample <= MAX_EXACT ? ` at batch ${batch.toLocaleString('en-US')}` : ' even at batch 1';
+      const value = own[node.id][key];
+      if (!(value * times <= MAX_EXACT))
+        throw layerError(graph, node, `its ${FIGURE[key]} reach 2^53${when(value)} and cannot be counted exactly; ${advice}`);
       totals[key] += value;
       if (!(totals[key] * times <= MAX_EXACT)) {
-        throw layerError(graph, node, `the model's total ${FIGURE[key]} reach 2^53 at this layer${when(totals[key])} and cannot be counted exactly; ${advice}`);
+        throw layerError(
+          graph,
+          node,
+          `the model's total ${FIGURE[key]} reach 2^53 at this layer${when(totals[key])} and cannot be counted exactly; ${advice}`,
+        );
       }
     }
   }
   if (!(fixed + totals.activation_bytes * batch <= MAX_EXACT)) {
-    throw layerError(graph, input, `the training memory estimate reaches 2^53 bytes and cannot be counted exactly; ${fixed <= MAX_EXACT ? advice : 'use smaller layers'}`);
+    throw layerError(
+      graph,
+      input,
+      `the training memory estimate reaches 2^53 bytes and cannot be counted exactly; ${fixed <= MAX_EXACT ? advice : 'use smaller layers'}`,
+    );
   }
   // A backstop for any figure the walk above does not cover.
   const check = (v: number, what: string) => {
@@ -264,7 +290,14 @@ function assertExact(graph: Graph, report: Report, batch: number, dtype: Dtype, 
   for (const l of report.layers) for (const d of l.output_shape) check(d, `a dimension of layer '${l.name}'`);
 }
 
-const FIGURE = { params: 'parameters', buffers: 'buffers', weight_bytes: 'weight bytes', macs: 'MACs', flops: 'FLOPs', activation_bytes: 'activation bytes' } as const;
+const FIGURE = {
+  params: 'parameters',
+  buffers: 'buffers',
+  weight_bytes: 'weight bytes',
+  macs: 'MACs',
+  flops: 'FLOPs',
+  activation_bytes: 'activation bytes',
+} as const;
 type Figure = keyof typeof FIGURE;
 /** The figures that grow with the batch. */
 const PER_SAMPLE: ReadonlySet<Figure> = new Set(['macs', 'flops', 'activation_bytes']);

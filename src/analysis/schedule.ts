@@ -15,13 +15,13 @@ export interface Schedule {
 export function schedule(graph: Graph): Schedule {
   const n = graph.nodes.length;
   const lastReader = new Array<number>(n).fill(-1);
-  for (const node of graph.nodes) for (const i of node.inputs) lastReader[i] = Math.max(lastReader[i]!, node.id);
+  for (const node of graph.nodes) for (const i of node.inputs) lastReader[i] = Math.max(lastReader[i], node.id);
   const outputs = new Set(graph.outputs);
   const freeAfter: number[][] = graph.nodes.map(() => []);
   for (let id = 0; id < n; id++) {
     if (outputs.has(id)) continue;
     // A tensor nobody reads (a dead end) is freed as soon as it is made.
-    freeAfter[lastReader[id]! >= 0 ? lastReader[id]! : id]!.push(id);
+    freeAfter[lastReader[id] >= 0 ? lastReader[id] : id].push(id);
   }
   return { order: graph.nodes.map((node) => node.id), freeAfter };
 }

@@ -83,7 +83,14 @@ function judge(report: Report, e: Expectation): Pick<CheckResult, 'metric' | 're
   switch (e.kind) {
     case 'total': {
       const actual = report.totals[e.metric];
-      return { metric: e.metric, relation: e.relation, expected: e.text, expected_value: e.value, actual, ok: holds(actual, e.relation, e.value) };
+      return {
+        metric: e.metric,
+        relation: e.relation,
+        expected: e.text,
+        expected_value: e.value,
+        actual,
+        ok: holds(actual, e.relation, e.value),
+      };
     }
     case 'receptive_field': {
       const t = report.totals;
@@ -96,7 +103,14 @@ function judge(report: Report, e: Expectation): Pick<CheckResult, 'metric' | 're
       const out = e.name === undefined ? report.outputs[0] : report.outputs.find((o) => o.name === e.name);
       const actual = out ? [...out.shape] : 'none';
       const ok = actual !== 'none' && sameShape(actual, e.shape, report.options.batch);
-      return { metric: e.name === undefined ? 'output' : `outputs.${e.name}`, relation: 'equal', expected: e.text, expected_value: e.shape, actual, ok };
+      return {
+        metric: e.name === undefined ? 'output' : `outputs.${e.name}`,
+        relation: 'equal',
+        expected: e.text,
+        expected_value: e.shape,
+        actual,
+        ok,
+      };
     }
   }
 }
@@ -118,7 +132,11 @@ export function expectationProblems(report: Report, group: ExpectGroup): Diagnos
   const out: Diagnostic[] = [];
   for (const e of group.items) {
     if (e.kind === 'output' && e.name !== undefined && !names.includes(e.name)) {
-      out.push({ file: group.file, pos: e.pos, message: `model '${report.model}' has no output '${e.name}'${didYouMean(e.name, names)} (outputs: ${names.join(', ')})` });
+      out.push({
+        file: group.file,
+        pos: e.pos,
+        message: `model '${report.model}' has no output '${e.name}'${didYouMean(e.name, names)} (outputs: ${names.join(', ')})`,
+      });
     }
   }
   return out;
@@ -186,7 +204,12 @@ export function checkDocument(run: CheckRun): CheckDocument {
       models_without_expectations: s.models_without_expectations,
       strict: s.strict,
     },
-    models: run.models.map((m) => ({ model: m.model, file: m.file, expectations: m.results.length, failed: m.results.filter((r) => !r.ok).length })),
+    models: run.models.map((m) => ({
+      model: m.model,
+      file: m.file,
+      expectations: m.results.length,
+      failed: m.results.filter((r) => !r.ok).length,
+    })),
     results: run.models.flatMap((m) => m.results).map(result),
   };
 }

@@ -146,7 +146,13 @@ class Planner {
       }
       const bundled = this.bundled.find((m) => m.name === arg);
       if (!bundled) throw new CheckInputError(unknownModelMessage(arg, this.bundled));
-      add({ key: bundled.path, file: this.display(bundled.path), text: this.io.readFile(bundled.path, 'file'), explicit: true, ...(bundled.preset ? { preset: bundled.preset } : {}) });
+      add({
+        key: bundled.path,
+        file: this.display(bundled.path),
+        text: this.io.readFile(bundled.path, 'file'),
+        explicit: true,
+        ...(bundled.preset ? { preset: bundled.preset } : {}),
+      });
     }
     return specs;
   }
@@ -167,7 +173,8 @@ class Planner {
     const names = budgets.some((b) => b.entries.some((e) => e.models.some((m) => !isPathPattern(m.pattern))));
     if (names) {
       for (const m of this.bundled) {
-        if (!specs.has(m.path)) specs.set(m.path, { key: m.path, file: this.display(m.path), text: this.io.readFile(m.path, 'file'), explicit: false });
+        if (!specs.has(m.path))
+          specs.set(m.path, { key: m.path, file: this.display(m.path), text: this.io.readFile(m.path, 'file'), explicit: false });
       }
     }
     return [...specs.values()];
@@ -209,7 +216,11 @@ class Planner {
         for (const m of e.models) {
           if (matched.has(patternKey(b, m))) continue;
           const names = isPathPattern(m.pattern) ? [] : this.bundled.map((x) => x.name);
-          this.warnings.push({ file: b.file, pos: m.pos, message: `'${m.pattern}' matches no model checked here${didYouMean(m.pattern, names)}` });
+          this.warnings.push({
+            file: b.file,
+            pos: m.pos,
+            message: `'${m.pattern}' matches no model checked here${didYouMean(m.pattern, names)}`,
+          });
         }
       }
     }
@@ -233,7 +244,15 @@ class Planner {
       let t = mine.find((x) => x.preset === preset && setKey(x.set) === key);
       if (!t) {
         const same = preset === spec.preset && (!set || set.length === 0);
-        mine.push((t = { spec, ...(preset !== undefined ? { preset } : {}), ...(set && set.length > 0 ? { set } : {}), groups: [], ...(same ? { base } : {}) }));
+        mine.push(
+          (t = {
+            spec,
+            ...(preset !== undefined ? { preset } : {}),
+            ...(set && set.length > 0 ? { set } : {}),
+            groups: [],
+            ...(same ? { base } : {}),
+          }),
+        );
       }
       return t;
     };
@@ -251,7 +270,11 @@ class Planner {
   }
 
   /** The builds of `spec` an entry's patterns name: the file itself (path globs, its `name`) or its presets. */
-  private async match(e: BudgetEntry, spec: Spec, header: ModelHeader | undefined): Promise<{ pattern: Pattern; preset: string | undefined }[]> {
+  private async match(
+    e: BudgetEntry,
+    spec: Spec,
+    header: ModelHeader | undefined,
+  ): Promise<{ pattern: Pattern; preset: string | undefined }[]> {
     const out: { pattern: Pattern; preset: string | undefined }[] = [];
     for (const m of e.models) {
       if (isPathPattern(m.pattern)) {
@@ -274,12 +297,20 @@ class Planner {
     if (!header) return true; // the build reports what is wrong with the file
     let ok = true;
     if (group.preset && !header.presets.includes(group.preset.name)) {
-      this.error({ file: group.file, pos: group.preset.pos, message: `${spec.file} has no preset '${group.preset.name}'${didYouMean(group.preset.name, header.presets)} (presets: ${header.presets.join(', ') || 'none'})` });
+      this.error({
+        file: group.file,
+        pos: group.preset.pos,
+        message: `${spec.file} has no preset '${group.preset.name}'${didYouMean(group.preset.name, header.presets)} (presets: ${header.presets.join(', ') || 'none'})`,
+      });
       ok = false;
     }
     for (const s of group.set ?? []) {
       if (!header.params.includes(s.name)) {
-        this.error({ file: group.file, pos: s.pos, message: `'set': ${spec.file} has no parameter '${s.name}'${didYouMean(s.name, header.params)} (params: ${header.params.join(', ') || 'none'})` });
+        this.error({
+          file: group.file,
+          pos: s.pos,
+          message: `'set': ${spec.file} has no parameter '${s.name}'${didYouMean(s.name, header.params)} (params: ${header.params.join(', ') || 'none'})`,
+        });
         ok = false;
       }
     }
@@ -287,12 +318,17 @@ class Planner {
   }
 
   /** Builds a model; a model error is recorded and the build skipped. */
-  private build(spec: Spec, preset: string | undefined, set: ExpectGroup['set'], input: readonly number[] | undefined): ReturnType<typeof buildModel> | undefined {
+  private build(
+    spec: Spec,
+    preset: string | undefined,
+    set: ExpectGroup['set'],
+    input: readonly number[] | undefined,
+  ): ReturnType<typeof buildModel> | undefined {
     try {
       return buildModel(spec.text, {
         file: spec.file,
         ...(preset !== undefined ? { preset } : {}),
-        ...(set && set.length > 0 ? { set: Object.fromEntries(set.map((s) => [s.name, s.value])) as Record<string, Value> } : {}),
+        ...(set && set.length > 0 ? { set: Object.fromEntries(set.map((s) => [s.name, s.value])) } : {}),
         ...(input ? { input: [...input] } : {}),
       });
     } catch (e) {
@@ -325,7 +361,11 @@ class Planner {
       const report = reports.get(reportKey)!;
       if (report instanceof AnalysisError) {
         // Named at the line that set the batch (or the input): that is what to change.
-        this.error({ file: g.file, pos: g.atPos?.batch ?? g.atPos?.input ?? g.pos, message: `${name} at batch ${options.batch.toLocaleString('en-US')}: ${analysisProblem(report)}` });
+        this.error({
+          file: g.file,
+          pos: g.atPos?.batch ?? g.atPos?.input ?? g.pos,
+          message: `${name} at batch ${options.batch.toLocaleString('en-US')}: ${analysisProblem(report)}`,
+        });
         broken = true;
         continue;
       }

@@ -73,4 +73,3 @@ Examples:
       io.stdout.write(text);
     });
 }
-

@@ -16,7 +16,6 @@ import { type CliIo, Failed, UsageError } from './io.js';
 import { loadModel, type ModelOptions } from './load.js';
 import { parseBatch, parseChoice, parseDepth } from './options.js';
 
-
 interface DiffFlags {
   format?: string;
   json?: boolean;
@@ -44,7 +43,12 @@ export function registerDiff(program: Command, io: CliIo): void {
     .argument('[b]', 'side B (default: the same model as A, with --set-b, --input-b or --preset-b making the difference)')
     .option('-f, --format <format>', 'table (default), json, markdown (for a pull-request comment) or csv (the rows that differ)')
     .option('--json', 'short for --format json')
-    .option('--fail-on <conditions>', 'exit 1 when a change breaks a condition: params>+5%, macs>+1G, peak_activation_bytes>+10%, params<-5% (comma-separated, repeatable)', collect, [])
+    .option(
+      '--fail-on <conditions>',
+      'exit 1 when a change breaks a condition: params>+5%, macs>+1G, peak_activation_bytes>+10%, params<-5% (comma-separated, repeatable)',
+      collect,
+      [],
+    )
     .option('-s, --set <name=value>', 'override a parameter on both sides (repeatable)', collect, [])
     .option('--set-a <name=value>', 'override a parameter of side A (repeatable)', collect, [])
     .option('--set-b <name=value>', 'override a parameter of side B (repeatable)', collect, [])
@@ -94,7 +98,9 @@ Examples:
       const sideB = sideOptions(flags, 'b');
       const second = specB ?? specA;
       if (specB === undefined && sideA.own.length === 0 && sideB.own.length === 0) {
-        throw new UsageError(`diff with one model needs --set-a/--set-b, --input-a/--input-b or --preset-a/--preset-b to make the two sides differ (or give a second model)`);
+        throw new UsageError(
+          `diff with one model needs --set-a/--set-b, --input-a/--input-b or --preset-a/--preset-b to make the two sides differ (or give a second model)`,
+        );
       }
       // Both sides may name stdin (one model under two sets of options): read it once.
       let stdin: Promise<string> | undefined;
@@ -109,7 +115,9 @@ Examples:
       io.stdout.write(render(diff, format, io));
       const failed = diff.fail_on.filter((r) => r.failed);
       if (failed.length > 0) {
-        io.stderr.write(`cnnscope: diff: ${failed.length} of ${diff.fail_on.length} --fail-on conditions failed: ${failed.map((r) => r.condition).join(', ')}\n`);
+        io.stderr.write(
+          `cnnscope: diff: ${failed.length} of ${diff.fail_on.length} --fail-on conditions failed: ${failed.map((r) => r.condition).join(', ')}\n`,
+        );
         throw new Failed(failed.map((r) => r.condition).join(', '));
       }
     });
@@ -133,7 +141,11 @@ function sideOptions(flags: DiffFlags, side: 'a' | 'b'): { model: ModelOptions; 
   const sets = side === 'a' ? flags.setA : flags.setB;
   const input = side === 'a' ? flags.inputA : flags.inputB;
   const preset = side === 'a' ? flags.presetA : flags.presetB;
-  const own = [...(preset !== undefined ? [`--preset ${preset}`] : []), ...sets.map((s) => `--set ${s}`), ...(input !== undefined ? [`--input ${input}`] : [])];
+  const own = [
+    ...(preset !== undefined ? [`--preset ${preset}`] : []),
+    ...sets.map((s) => `--set ${s}`),
+    ...(input !== undefined ? [`--input ${input}`] : []),
+  ];
   const chosenInput = input ?? flags.input;
   const chosenPreset = preset ?? flags.preset;
   return {

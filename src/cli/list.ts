@@ -14,7 +14,7 @@ export function registerList(program: Command, io: CliIo): void {
     .command('list')
     .description('list the bundled architectures')
     .option('--json', 'print the list as JSON')
-    .addHelpText('after', '\nExamples:\n  $ cnnscope list\n  $ cnnscope list --json | jq -r \'.[].name\'')
+    .addHelpText('after', "\nExamples:\n  $ cnnscope list\n  $ cnnscope list --json | jq -r '.[].name'")
     .action((flags: { json?: boolean }) => {
       const rows = bundledModels().map((m) => {
         const graph = buildGraph(readFileSync(m.path, 'utf8'), { file: m.path, ...(m.preset ? { preset: m.preset } : {}) });

@@ -38,7 +38,8 @@ async function readModelText(spec: string, io: CliIo): Promise<{ text: string; f
 
 export async function readStdinModel(io: CliIo): Promise<string> {
   const text = await io.readStdin();
-  if (text.length > MAX_FILE_BYTES) throw new UsageError(`<stdin>: the model is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing it`);
+  if (text.length > MAX_FILE_BYTES)
+    throw new UsageError(`<stdin>: the model is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; refusing it`);
   return text;
 }
 

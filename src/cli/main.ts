@@ -46,7 +46,8 @@ Set NO_COLOR to turn colour off; output to a pipe is never coloured.`,
   registerGraph(program, io);
   registerList(program, io);
   registerRun(program, io);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  for (const cmd of program.commands)
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;

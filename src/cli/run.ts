@@ -25,8 +25,6 @@ import { type CliIo, Failed, UsageError } from './io.js';
 import { loadModel, parseInputShape } from './load.js';
 import { collect, parseBatch } from './options.js';
 
-
-
 interface RunFlags {
   weights?: string;
   input?: string;
@@ -48,10 +46,16 @@ export function registerRun(program: Command, io: CliIo): void {
     .command('run')
     .description('run a forward pass on the CPU (inference mode, float32) with seeded or real weights')
     .argument('<model>', 'a model file, a bundled model name (see `cnnscope list`), or - for stdin')
-    .option('-w, --weights <file>', 'weights from a .safetensors file with state_dict keys (default: PyTorch\'s default initialization from --seed)')
-    .option('--input <file>', 'the input, a float32 (or float64) .npy array [N, C, H, W] or [C, H, W]; its shape sets the model input shape')
+    .option(
+      '-w, --weights <file>',
+      "weights from a .safetensors file with state_dict keys (default: PyTorch's default initialization from --seed)",
+    )
+    .option(
+      '--input <file>',
+      'the input, a float32 (or float64) .npy array [N, C, H, W] or [C, H, W]; its shape sets the model input shape',
+    )
     .option('--seed <n>', 'seed of the random input (standard normal) and of the default weights', '0')
-    .option('-b, --batch <n>', 'samples per batch (default: the --input array\'s, else 1)')
+    .option('-b, --batch <n>', "samples per batch (default: the --input array's, else 1)")
     .option('-t, --threads <n>', `worker threads sharing each matrix multiply (1 to ${MAX_THREADS})`, '1')
     .option('--profile', 'time every layer: a table sorted by time, with MACs and GMAC/s')
     .option('--json', `print a JSON object (schema ${RUN_SCHEMA}) instead of text`)
@@ -60,7 +64,10 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('-i, --input-shape <C,H,W>', "override the file's input shape")
     .option('-s, --set <name=value>', 'override a parameter of the file (repeatable)', collect, [])
     .option('-p, --preset <name>', "apply one of the file's presets")
-    .option('--max-memory <size>', 'refuse runs whose estimated peak memory exceeds this, like 2GiB or 512MiB (default: half the free memory)')
+    .option(
+      '--max-memory <size>',
+      'refuse runs whose estimated peak memory exceeds this, like 2GiB or 512MiB (default: half the free memory)',
+    )
     .addHelpText(
       'after',
       `
@@ -116,26 +123,37 @@ async function runWith(
     if (flags.inputShape !== undefined) {
       const wanted = parseInputShape(flags.inputShape);
       if (shapeText(wanted) !== shapeText(sampleShape)) {
-        throw new UsageError(`--input ${flags.input}: the array's sample shape ${shapeText(sampleShape)} differs from --input-shape ${shapeText(wanted)}`);
+        throw new UsageError(
+          `--input ${flags.input}: the array's sample shape ${shapeText(sampleShape)} differs from --input-shape ${shapeText(wanted)}`,
+        );
       }
     }
   }
   const inputShape = flags.inputShape ?? sampleShape?.join(',');
-  const graph = await loadModel(spec, { ...(inputShape !== undefined ? { input: inputShape } : {}), set: flags.set, ...(flags.preset ? { preset: flags.preset } : {}) }, io);
+  const graph = await loadModel(
+    spec,
+    { ...(inputShape !== undefined ? { input: inputShape } : {}), set: flags.set, ...(flags.preset ? { preset: flags.preset } : {}) },
+    io,
+  );
   let batch = flags.batch !== undefined ? parseBatch(flags.batch) : 1;
   if (given) {
-    const fileBatch = given.shape.length === 4 || given.shape.length === 2 ? given.shape[0]! : 1;
-    if (flags.batch !== undefined && batch !== fileBatch) throw new UsageError(`--batch ${batch} differs from the ${fileBatch} samples of --input ${flags.input}`);
+    const fileBatch = given.shape.length === 4 || given.shape.length === 2 ? given.shape[0] : 1;
+    if (flags.batch !== undefined && batch !== fileBatch)
+      throw new UsageError(`--batch ${batch} differs from the ${fileBatch} samples of --input ${flags.input}`);
     batch = fileBatch;
     if (shapeText(sampleShape!) !== shapeText(graph.inputShape)) {
-      throw new UsageError(`--input ${flags.input}: the array's sample shape ${shapeText(sampleShape!)} is not the model input ${shapeText(graph.inputShape)}`);
+      throw new UsageError(
+        `--input ${flags.input}: the array's sample shape ${shapeText(sampleShape!)} is not the model input ${shapeText(graph.inputShape)}`,
+      );
     }
   }
 
   const estimate = estimateMemory(graph, batch, threads);
   if (estimate.total > maxMemory) throw new UsageError(memoryMessage(estimate, batch, maxMemory, flags.maxMemory !== undefined));
   if (estimate.largestBuffer > MAX_BUFFER_ELEMENTS) {
-    throw new UsageError(`one tensor of this run holds ${grouped(estimate.largestBuffer)} floats, beyond the ${grouped(MAX_BUFFER_ELEMENTS)} execute mode can index; use a smaller --batch or --input-shape`);
+    throw new UsageError(
+      `one tensor of this run holds ${grouped(estimate.largestBuffer)} floats, beyond the ${grouped(MAX_BUFFER_ELEMENTS)} execute mode can index; use a smaller --batch or --input-shape`,
+    );
   }
 
   const ctx = await createContext(threads);
@@ -210,7 +228,9 @@ function openInput(file: string, cwd: string): NpyFile {
   const shape = npy.shape;
   if (shape.length < 1 || shape.length > 4 || shape.some((d) => d === 0)) {
     npy.close();
-    throw new UsageError(`--input ${file}: shape ${shapeText(shape)}: expected [N, C, H, W] or [C, H, W] (or [N, F] / [F] for flat inputs), no empty axis`);
+    throw new UsageError(
+      `--input ${file}: shape ${shapeText(shape)}: expected [N, C, H, W] or [C, H, W] (or [N, F] / [F] for flat inputs), no empty axis`,
+    );
   }
   return npy;
 }
@@ -224,7 +244,13 @@ function readInputData(npy: NpyFile, into: Float32Array): void {
   }
 }
 
-function readWeights(graph: Graph, file: string | undefined, seed: number, cwd: string, allocate: (n: number) => Float32Array): GraphWeights {
+function readWeights(
+  graph: Graph,
+  file: string | undefined,
+  seed: number,
+  cwd: string,
+  allocate: (n: number) => Float32Array,
+): GraphWeights {
   if (file === undefined) return initWeights(graph, seed, allocate);
   try {
     return loadWeights(graph, resolve(cwd, file), allocate);
@@ -236,7 +262,7 @@ function readWeights(graph: Graph, file: string | undefined, seed: number, cwd: 
 
 function saveOutput(file: string, result: ExecuteResult, cwd: string): void {
   try {
-    writeFileSync(resolve(cwd, file), encodeNpy(result.outputs[0]!.tensor));
+    writeFileSync(resolve(cwd, file), encodeNpy(result.outputs[0].tensor));
   } catch (e) {
     throw new UsageError(`--save ${file}: cannot write the file: ${(e as Error).message}`);
   }
@@ -244,7 +270,7 @@ function saveOutput(file: string, result: ExecuteResult, cwd: string): void {
 
 function countNonFinite(data: Float32Array): number {
   let n = 0;
-  for (let i = firstNonFinite(data); i >= 0 && i < data.length; i++) if (data[i]! - data[i]! !== 0) n++;
+  for (let i = firstNonFinite(data); i >= 0 && i < data.length; i++) if (data[i] - data[i] !== 0) n++;
   return n;
 }
 
@@ -269,7 +295,9 @@ class Progress {
     const share = this.total > 0 ? Math.min(1, done / this.total) : 0;
     const width = 30;
     const full = Math.round(share * width);
-    this.io.stderr.write(`\r[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${(100 * share).toFixed(0).padStart(3)}%  ${layer.slice(0, 40).padEnd(40)}`);
+    this.io.stderr.write(
+      `\r[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${(100 * share).toFixed(0).padStart(3)}%  ${layer.slice(0, 40).padEnd(40)}`,
+    );
     this.drawn = true;
   }
 

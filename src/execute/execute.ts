@@ -47,17 +47,19 @@ export class ExecuteError extends Error {}
 export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
   const { input, weights } = options;
   const ctx = options.context ?? new LocalContext();
-  const batch = input.shape[0]!;
+  const batch = input.shape[0];
   if (input.shape.length !== graph.inputShape.length + 1 || !sameShape(input.shape.slice(1), graph.inputShape) || batch < 1) {
-    throw new ExecuteError(`the input has shape [${input.shape.join(', ')}], the model '${graph.name}' takes [N, ${graph.inputShape.join(', ')}]`);
+    throw new ExecuteError(
+      `the input has shape [${input.shape.join(', ')}], the model '${graph.name}' takes [N, ${graph.inputShape.join(', ')}]`,
+    );
   }
   const plan = schedule(graph);
-  const live: (Tensor | undefined)[] = new Array(graph.nodes.length);
+  const live = new Array<Tensor | undefined>(graph.nodes.length);
   const layers: LayerRun[] = [];
   let nonFinite: ExecuteResult['nonFinite'];
   const start = performance.now();
   plan.order.forEach((id, step) => {
-    const node = graph.nodes[id]!;
+    const node = graph.nodes[id];
     if (id === 0) {
       live[0] = input;
     } else {
@@ -68,7 +70,9 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
       const ms = performance.now() - t0;
       const expected = [batch, ...node.outputShape];
       if (!sameShape(out.shape, expected)) {
-        throw new Error(`layer '${node.name}' (${node.kind}): output shape [${out.shape.join(', ')}], the static analysis says [${expected.join(', ')}]`);
+        throw new Error(
+          `layer '${node.name}' (${node.kind}): output shape [${out.shape.join(', ')}], the static analysis says [${expected.join(', ')}]`,
+        );
       }
       layers.push({ node, ms, macs: ctx.macs - macs0 });
       live[id] = out;
@@ -78,7 +82,7 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
       if (index >= 0) nonFinite = { node, index };
     }
     options.onLayer?.(node, ctx.macs, live[id]!);
-    for (const freed of plan.freeAfter[step]!) {
+    for (const freed of plan.freeAfter[step]) {
       const t = live[freed]!;
       live[freed] = undefined;
       ctx.release?.(t);
@@ -86,7 +90,7 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
   });
   const ms = performance.now() - start;
   return {
-    outputs: graph.outputs.map((id) => ({ node: graph.nodes[id]!, tensor: live[id]! })),
+    outputs: graph.outputs.map((id) => ({ node: graph.nodes[id], tensor: live[id]! })),
     macs: ctx.macs,
     ms,
     layers,
@@ -108,7 +112,8 @@ export function checkWeights(graph: Graph, weights: GraphWeights): void {
       if (spec.dtype !== 'float') continue;
       const data = weights.get(node.id)?.[spec.name];
       const n = spec.shape.reduce((p, d) => p * d, 1);
-      if (!data || data.length !== n) throw new ExecuteError(`layer '${node.name}': weight '${spec.name}' is missing or not of ${n} elements`);
+      if (!data || data.length !== n)
+        throw new ExecuteError(`layer '${node.name}': weight '${spec.name}' is missing or not of ${n} elements`);
     }
   }
 }

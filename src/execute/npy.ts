@@ -30,7 +30,7 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   const bad = (why: string) => new NpyError(`${file}: not a readable .npy file: ${why}`);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) throw bad('it does not start with the \\x93NUMPY magic');
-  const major = buf[6]!;
+  const major = buf[6];
   if (major < 1 || major > 3) throw bad(`format version ${major}.${buf[7]} is not 1.0, 2.0 or 3.0`);
   const lenSize = major === 1 ? 2 : 4;
   if (buf.length < 8 + lenSize) throw bad('the file ends inside the header');
@@ -41,7 +41,8 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw bad(`the header is not a NumPy header dict: ${text.trim()}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw bad(`the header is not a NumPy header dict: ${text.trim()}`);
   if (fortran === 'True') throw bad('the array is in Fortran order; save it in C order (numpy.ascontiguousarray)');
   const shape = shapeText
     .split(',')
@@ -99,7 +100,7 @@ export function openNpy(file: string, displayName = file): NpyFile {
     // The fixed part (magic, version, header length), then the header it announces.
     const fixed = Buffer.alloc(12);
     const got = readAt(fixed, 0);
-    const major = fixed[6]!;
+    const major = fixed[6];
     const headerEnd = got < 10 ? got : major === 1 ? 10 + fixed.readUInt16LE(8) : got < 12 ? got : 12 + fixed.readUInt32LE(8);
     const head = Buffer.alloc(Math.min(headerEnd, stat.size, 12 + MAX_HEADER_BYTES));
     readAt(head, 0);
@@ -119,7 +120,8 @@ export function openNpy(file: string, displayName = file): NpyFile {
         for (let first = 0; first < n; first += chunkItems) {
           const count = Math.min(chunkItems, n - first);
           const bytes = raw.subarray(0, count * itemSize);
-          if (readAt(bytes, h.dataOffset + first * itemSize) < bytes.length) throw new NpyError(`${displayName}: the file ended while it was read (changed on disk?)`);
+          if (readAt(bytes, h.dataOffset + first * itemSize) < bytes.length)
+            throw new NpyError(`${displayName}: the file ended while it was read (changed on disk?)`);
           decodeInto(bytes, itemSize, out, first, count);
         }
         return out;
@@ -140,7 +142,9 @@ function checkedItemSize(h: NpyHeader, file: string): 4 | 8 {
   const descr = h.descr.replace(/^[=|]/, '<');
   if (descr === '<f4') return 4;
   if (descr === '<f8') return 8;
-  throw new NpyError(`${file}: dtype '${h.descr}' is not supported: cnnscope reads float32 ('<f4') or float64 ('<f8'); convert with array.astype(numpy.float32)`);
+  throw new NpyError(
+    `${file}: dtype '${h.descr}' is not supported: cnnscope reads float32 ('<f4') or float64 ('<f8'); convert with array.astype(numpy.float32)`,
+  );
 }
 
 /** The data must be exactly what the shape needs: no byte missing, none left over. */
@@ -184,7 +188,7 @@ export function encodeNpy(t: Tensor): Buffer {
   head[7] = 0;
   head.writeUInt16LE(header.length, 8);
   const data = Buffer.alloc(t.data.length * 4);
-  for (let i = 0; i < t.data.length; i++) data.writeFloatLE(t.data[i]!, 4 * i);
+  for (let i = 0; i < t.data.length; i++) data.writeFloatLE(t.data[i], 4 * i);
   return Buffer.concat([head, Buffer.from(header, 'latin1'), data]);
 }
 

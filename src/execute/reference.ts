@@ -29,7 +29,8 @@ export function conv2dReference(x: Tensor, weight: Tensor, bias: Float32Array | 
     Math.max(0, Math.floor((size + before + after - d * (k - 1) - 1) / s) + 1);
   const hout = axis(h, p.padding.top, p.padding.bottom, kh, sh, dh);
   const wout = axis(w, p.padding.left, p.padding.right, kw, sw, dw);
-  if (cg * p.groups !== cin) throw new Error(`conv2dReference: weight has ${cg} input channels per group, input ${cin} / ${p.groups} groups`);
+  if (cg * p.groups !== cin)
+    throw new Error(`conv2dReference: weight has ${cg} input channels per group, input ${cin} / ${p.groups} groups`);
   const mg = cout / p.groups;
   const y = tensor([n, cout, hout, wout]);
   for (let s = 0; s < n; s++)
@@ -37,7 +38,7 @@ export function conv2dReference(x: Tensor, weight: Tensor, bias: Float32Array | 
       const g = Math.floor(o / mg);
       for (let oh = 0; oh < hout; oh++)
         for (let ow = 0; ow < wout; ow++) {
-          let acc = bias ? bias[o]! : 0;
+          let acc = bias ? bias[o] : 0;
           for (let c = 0; c < cg; c++)
             for (let i = 0; i < kh; i++) {
               const ih = oh * sh - p.padding.top + i * dh;
@@ -45,7 +46,7 @@ export function conv2dReference(x: Tensor, weight: Tensor, bias: Float32Array | 
               for (let j = 0; j < kw; j++) {
                 const iw = ow * sw - p.padding.left + j * dw;
                 if (iw < 0 || iw >= w) continue;
-                acc += weight.data[((o * cg + c) * kh + i) * kw + j]! * x.data[((s * cin + g * cg + c) * h + ih) * w + iw]!;
+                acc += weight.data[((o * cg + c) * kh + i) * kw + j] * x.data[((s * cin + g * cg + c) * h + ih) * w + iw];
               }
             }
           y.data[((s * cout + o) * hout + oh) * wout + ow] = acc;
@@ -62,8 +63,8 @@ export function linearReference(x: Tensor, weight: Tensor, bias: Float32Array | 
   const y = tensor([n, out]);
   for (let s = 0; s < n; s++)
     for (let o = 0; o < out; o++) {
-      let acc = bias ? bias[o]! : 0;
-      for (let k = 0; k < f; k++) acc += weight.data[o * f + k]! * x.data[s * f + k]!;
+      let acc = bias ? bias[o] : 0;
+      for (let k = 0; k < f; k++) acc += weight.data[o * f + k] * x.data[s * f + k];
       y.data[s * out + o] = acc;
     }
   return y;

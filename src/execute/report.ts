@@ -52,7 +52,13 @@ export function runReport(graph: Graph, r: ExecuteResult, o: RunReportOptions): 
   const profile = o.profile
     ? [...r.layers]
         .sort((a, b) => b.ms - a.ms)
-        .map((l) => ({ name: l.node.name, kind: l.node.kind, time_ms: round(l.ms), macs: l.macs, gmac_per_s: l.ms > 0 ? round(l.macs / l.ms / 1e6) : 0 }))
+        .map((l) => ({
+          name: l.node.name,
+          kind: l.node.kind,
+          time_ms: round(l.ms),
+          macs: l.macs,
+          gmac_per_s: l.ms > 0 ? round(l.macs / l.ms / 1e6) : 0,
+        }))
     : undefined;
   return {
     schema: RUN_SCHEMA,
@@ -80,7 +86,12 @@ export interface RunFigures {
   /** Executed MACs per second of the run's time, in units of 10^9 (GMAC/s). */
   readonly gmac_per_s: number;
   /** The top K of each output, one entry per sample, in output then sample order. */
-  readonly top: readonly { readonly output: string; readonly sample: number; readonly samples: number; readonly entries: readonly TopEntry[] }[];
+  readonly top: readonly {
+    readonly output: string;
+    readonly sample: number;
+    readonly samples: number;
+    readonly entries: readonly TopEntry[];
+  }[];
   /** With the profile: each profile entry's share of the profile's total time, in percent, in profile order. */
   readonly profile_shares?: readonly number[];
   /** With the profile: executed MACs per second of the profile's total time (GMAC/s). */
@@ -99,31 +110,35 @@ export function runFigures(rep: RunReport): RunFigures {
       if (list) list.push(t);
       else bySample.set(t.sample, [t]);
     }
-    for (let sample = 0; sample < bySample.size; sample++) top.push({ output: o.name, sample, samples: bySample.size, entries: bySample.get(sample) ?? [] });
+    for (let sample = 0; sample < bySample.size; sample++)
+      top.push({ output: o.name, sample, samples: bySample.size, entries: bySample.get(sample) ?? [] });
   }
   const total = rep.profile_total_ms ?? 0;
   return {
     gmac_per_s: rep.macs.executed / perMs(rep.time_ms) / 1e6,
     top,
     ...(rep.profile
-      ? { profile_shares: rep.profile.map((p) => (100 * p.time_ms) / perMs(total)), profile_gmac_per_s: rep.macs.executed / perMs(total) / 1e6 }
+      ? {
+          profile_shares: rep.profile.map((p) => (100 * p.time_ms) / perMs(total)),
+          profile_gmac_per_s: rep.macs.executed / perMs(total) / 1e6,
+        }
       : {}),
   };
 }
 
 /** The k largest values of each sample (over its flattened output), largest first; ties by index. NaN ranks last. */
 export function topK(t: Tensor, k: number): TopEntry[] {
-  const n = t.shape[0]!;
+  const n = t.shape[0];
   const per = t.data.length / n;
   const out: TopEntry[] = [];
   for (let s = 0; s < n; s++) {
     const idx = Array.from({ length: per }, (_, i) => i);
     const v = (i: number) => {
-      const x = t.data[s * per + i]!;
+      const x = t.data[s * per + i];
       return x !== x ? -Infinity : x;
     };
     idx.sort((a, b) => v(b) - v(a) || a - b);
-    for (const index of idx.slice(0, Math.min(k, per))) out.push({ sample: s, index, value: t.data[s * per + index]! });
+    for (const index of idx.slice(0, Math.min(k, per))) out.push({ sample: s, index, value: t.data[s * per + index] });
   }
   return out;
 }

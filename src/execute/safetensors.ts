@@ -15,7 +15,21 @@ import { numel } from '../kernels/tensor.js';
 export class SafetensorsError extends Error {}
 
 const ITEM_SIZE: Readonly<Record<string, number>> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
 };
 export const FLOAT_DTYPES: readonly string[] = ['F32', 'F16', 'BF16', 'F64'];
 
@@ -70,7 +84,8 @@ export class SafetensorsFile {
     const n = numel(e.shape);
     out ??= new Float32Array(n);
     if (out.length !== n) throw new Error(`readFloat32: '${key}' has ${n} elements, the destination ${out.length}`);
-    const raw = e.dtype === 'F32' && endianness() === 'LE' ? new Uint8Array(out.buffer, out.byteOffset, n * 4) : new Uint8Array(e.end - e.begin);
+    const raw =
+      e.dtype === 'F32' && endianness() === 'LE' ? new Uint8Array(out.buffer, out.byteOffset, n * 4) : new Uint8Array(e.end - e.begin);
     this.readAt(raw, e.begin);
     if (e.dtype === 'F32' && raw.buffer === out.buffer) return out;
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -156,8 +171,9 @@ function readHeader(fd: number, path: string): { entries: Map<string, Safetensor
       throw bad(`entry '${key}' has invalid data_offsets`);
     }
     const [begin, end] = offsets as [number, number];
-    const bytes = numel(shape as number[]) * ITEM_SIZE[dtype]!;
-    if (end < begin || end - begin !== bytes) throw bad(`entry '${key}' spans ${end - begin} bytes, its ${dtype} shape [${shape.join(', ')}] needs ${bytes}`);
+    const bytes = numel(shape as number[]) * ITEM_SIZE[dtype];
+    if (end < begin || end - begin !== bytes)
+      throw bad(`entry '${key}' spans ${end - begin} bytes, its ${dtype} shape [${shape.join(', ')}] needs ${bytes}`);
     if (end > dataLen) throw bad(`entry '${key}' ends at byte ${end}, past the ${dataLen} bytes of data (truncated?)`);
     entries.set(key, { key, dtype, shape: shape as number[], begin: dataStart + begin, end: dataStart + end });
   }
@@ -177,13 +193,21 @@ function checkTiling(entries: SafetensorsEntry[], dataStart: number, dataLen: nu
   for (const e of sorted) {
     const [begin, end] = [e.begin - dataStart, e.end - dataStart];
     if (begin < at) {
-      throw bad(`entry '${e.key}' (data_offsets [${begin}, ${end}]) overlaps entry '${previous!.key}' (data_offsets [${previous!.begin - dataStart}, ${at}]); tensors must not share bytes`);
+      throw bad(
+        `entry '${e.key}' (data_offsets [${begin}, ${end}]) overlaps entry '${previous!.key}' (data_offsets [${previous!.begin - dataStart}, ${at}]); tensors must not share bytes`,
+      );
     }
-    if (begin > at) throw bad(`entry '${e.key}' starts at byte ${begin} of the data, but the tensors before it end at byte ${at}; the data_offsets must leave no gap`);
+    if (begin > at)
+      throw bad(
+        `entry '${e.key}' starts at byte ${begin} of the data, but the tensors before it end at byte ${at}; the data_offsets must leave no gap`,
+      );
     at = end;
     previous = e;
   }
-  if (at !== dataLen) throw bad(`the tensors end at byte ${at} of the data, but the file has ${dataLen} bytes of data; the data_offsets must cover it exactly`);
+  if (at !== dataLen)
+    throw bad(
+      `the tensors end at byte ${at} of the data, but the file has ${dataLen} bytes of data; the data_offsets must cover it exactly`,
+    );
 }
 
 /** IEEE 754 binary16 to a number. */
@@ -213,7 +237,7 @@ export function encodeSafetensors(tensors: Readonly<Record<string, TensorToWrite
   const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
   let offset = 0;
   for (const key of keys) {
-    const t = tensors[key]!;
+    const t = tensors[key];
     const bytes = encodeData(t);
     header[key] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
@@ -233,14 +257,14 @@ function encodeData(t: TensorToWrite): Buffer {
   const bits = new Uint32Array(1);
   const f = new Float32Array(bits.buffer);
   for (let i = 0; i < n; i++) {
-    if (t.dtype === 'F32') out.writeFloatLE(t.data[i]!, 4 * i);
+    if (t.dtype === 'F32') out.writeFloatLE(t.data[i], 4 * i);
     else if (t.dtype === 'BF16') {
       f[0] = t.data[i]!;
-      const x = bits[0]!;
+      const x = bits[0];
       // Round to nearest even on the dropped 16 bits (NaN kept quiet).
       const rounded = Number.isNaN(f[0]) ? (x >>> 16) | 0x40 : (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
       out.writeUInt16LE(rounded & 0xffff, 2 * i);
-    } else if (t.dtype === 'F16') out.writeUInt16LE(floatToHalf(t.data[i]!), 2 * i);
+    } else if (t.dtype === 'F16') out.writeUInt16LE(floatToHalf(t.data[i]), 2 * i);
     else throw new Error(`encodeSafetensors: cannot encode float data as ${t.dtype}`);
   }
   return out;

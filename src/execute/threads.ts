@@ -28,9 +28,18 @@ const SPLIT_MACS = 1 << 20;
 
 /** Layout of the shared job block (Int32Array). */
 export const JOB = {
-  cmd: 0, M: 1, N: 2, K: 3, accumulate: 4, splitRows: 5, parts: 6,
+  cmd: 0,
+  M: 1,
+  N: 2,
+  K: 3,
+  accumulate: 4,
+  splitRows: 5,
+  parts: 6,
   /** Each matrix: buffer id, offset, row stride, column stride. */
-  A: 7, B: 11, C: 15, size: 19,
+  A: 7,
+  B: 11,
+  C: 15,
+  size: 19,
 } as const;
 /** Commands. */
 export const CMD = { gemm: 1, exit: 2 } as const;
@@ -194,8 +203,17 @@ class PoolContext extends LocalContext implements RunContext {
 
 /** Part `p` of `parts` of C = A·B: a block of rows (splitRows) or of columns, as a smaller GEMM. */
 export function gemmPart(
-  M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean,
-  splitRows: boolean, parts: number, p: number, engine: GemmEngine,
+  M: number,
+  N: number,
+  K: number,
+  A: Mat,
+  B: Mat,
+  C: Mat,
+  accumulate: boolean,
+  splitRows: boolean,
+  parts: number,
+  p: number,
+  engine: GemmEngine,
 ): void {
   if (splitRows) {
     const [r0, r1] = partRange(M, parts, p, engine.mr);

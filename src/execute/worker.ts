@@ -7,15 +7,21 @@ import { createGemmEngine } from './context.js';
 import type { Mat } from '../kernels/mat.js';
 import { CMD, gemmPart, JOB, SYNC } from './threads.js';
 
-const { job, sync, index, port, wasm } = workerData as { job: Int32Array; sync: Int32Array; index: number; port: MessagePort; wasm: boolean };
+const { job, sync, index, port, wasm } = workerData as {
+  job: Int32Array;
+  sync: Int32Array;
+  index: number;
+  port: MessagePort;
+  wasm: boolean;
+};
 const buffers = new Map<number, Float32Array>();
 /** The main thread's choice of GEMM, with this thread's own instance (and wasm memory). */
 const engine = createGemmEngine(wasm);
 
 function mat(at: number): Mat {
-  const data = buffers.get(job[at]!);
+  const data = buffers.get(job[at]);
   if (!data) throw new Error(`worker ${index}: unknown buffer ${job[at]}`);
-  return { data, offset: job[at + 1]!, rs: job[at + 2]!, cs: job[at + 3]! };
+  return { data, offset: job[at + 1], rs: job[at + 2], cs: job[at + 3] };
 }
 
 let seen = 0;
@@ -29,7 +35,19 @@ for (;;) {
   }
   if (job[JOB.cmd] === CMD.exit) break;
   try {
-    gemmPart(job[JOB.M]!, job[JOB.N]!, job[JOB.K]!, mat(JOB.A), mat(JOB.B), mat(JOB.C), job[JOB.accumulate] === 1, job[JOB.splitRows] === 1, job[JOB.parts]!, index, engine);
+    gemmPart(
+      job[JOB.M],
+      job[JOB.N],
+      job[JOB.K],
+      mat(JOB.A),
+      mat(JOB.B),
+      mat(JOB.C),
+      job[JOB.accumulate] === 1,
+      job[JOB.splitRows] === 1,
+      job[JOB.parts],
+      index,
+      engine,
+    );
   } catch {
     Atomics.store(sync, SYNC.failed, 1);
   }

@@ -72,7 +72,10 @@ class TopLevel {
     }
     for (const e of root.entries) {
       if (!(TOP_LEVEL_KEYS as readonly string[]).includes(e.key)) {
-        this.bag.error(e.keyPos, `unknown top-level key '${e.key}'${didYouMean(e.key, TOP_LEVEL_KEYS)} (valid: ${TOP_LEVEL_KEYS.join(', ')})`);
+        this.bag.error(
+          e.keyPos,
+          `unknown top-level key '${e.key}'${didYouMean(e.key, TOP_LEVEL_KEYS)} (valid: ${TOP_LEVEL_KEYS.join(', ')})`,
+        );
       }
     }
     // `expect` is for `cnnscope check` (src/graph/expect.ts); parsed here so its errors are model errors.
@@ -98,7 +101,12 @@ class TopLevel {
     const builder = new Layers(this.bag, this.values, names, nodes);
     builder.addInput(inputShape, entry(root, 'input')?.keyPos ?? root.pos);
     const expander = new Expander(this.bag, this.values, names, builder, nodes, blocks);
-    const ctx: Context = { scope: { prefix: '', next: 0, parent: undefined }, env: Environment.ofFile(params), blockStack: [], multiplicity: 1 };
+    const ctx: Context = {
+      scope: { prefix: '', next: 0, parent: undefined },
+      env: Environment.ofFile(params),
+      blockStack: [],
+      multiplicity: 1,
+    };
     let last: number;
     try {
       last = expander.expandList(layers.value, ctx, 0);
@@ -146,7 +154,10 @@ class TopLevel {
     // Own keys only: `--set __proto__=5` names no parameter, like any other unknown name.
     for (const [key, value] of Object.entries(this.options.set ?? {})) {
       if (!names.includes(key)) {
-        this.bag.error({ line: 1, col: 1 }, `--set ${key}: the model has no parameter '${key}'${didYouMean(key, names)} (params: ${names.join(', ') || 'none'})`);
+        this.bag.error(
+          { line: 1, col: 1 },
+          `--set ${key}: the model has no parameter '${key}'${didYouMean(key, names)} (params: ${names.join(', ') || 'none'})`,
+        );
         continue;
       }
       overrides.set(key, value);
@@ -168,7 +179,10 @@ class TopLevel {
     const preset = presets?.value.type === 'map' ? entry(presets.value, chosen) : undefined;
     if (!preset) {
       const known = presets?.value.type === 'map' ? presets.value.entries.map((e) => e.key) : [];
-      this.bag.error(presets?.keyPos ?? root.pos, `no preset '${chosen}'${didYouMean(chosen, known)} (presets: ${known.join(', ') || 'none'})`);
+      this.bag.error(
+        presets?.keyPos ?? root.pos,
+        `no preset '${chosen}'${didYouMean(chosen, known)} (presets: ${known.join(', ') || 'none'})`,
+      );
       return false;
     }
     if (preset.value.type !== 'map') {
@@ -178,7 +192,10 @@ class TopLevel {
     const empty = Environment.ofFile(new Map());
     for (const e of preset.value.entries) {
       if (!names.includes(e.key)) {
-        this.bag.error(e.keyPos, `preset '${preset.key}' sets '${e.key}', which is not a parameter${didYouMean(e.key, names)} (params: ${names.join(', ')})`);
+        this.bag.error(
+          e.keyPos,
+          `preset '${preset.key}' sets '${e.key}', which is not a parameter${didYouMean(e.key, names)} (params: ${names.join(', ')})`,
+        );
         continue;
       }
       const v = this.values.materialize(e.value, empty, undefined);
@@ -205,12 +222,14 @@ class TopLevel {
         continue;
       }
       for (const e of b.value.entries) {
-        if (!BLOCK_KEYS.includes(e.key)) this.bag.error(e.keyPos, `unknown key '${e.key}' in block '${b.key}' (valid: ${BLOCK_KEYS.join(', ')})`);
+        if (!BLOCK_KEYS.includes(e.key))
+          this.bag.error(e.keyPos, `unknown key '${e.key}' in block '${b.key}' (valid: ${BLOCK_KEYS.join(', ')})`);
       }
       const params = entry(b.value, 'params');
       const layers = entry(b.value, 'layers');
       const inline = entry(b.value, 'inline');
-      if (params && params.value.type !== 'map') this.bag.error(params.value.pos, `'params' of block '${b.key}' must be a map of names to defaults (null: required)`);
+      if (params && params.value.type !== 'map')
+        this.bag.error(params.value.pos, `'params' of block '${b.key}' must be a map of names to defaults (null: required)`);
       if (!layers || layers.value.type !== 'seq') {
         this.bag.error(layers?.value.pos ?? b.keyPos, `block '${b.key}' needs 'layers', a list`);
         continue;
@@ -235,7 +254,11 @@ class TopLevel {
     }
     const v = this.values.materialize(e.value, Environment.ofFile(params), undefined);
     if (v === undefined) return undefined;
-    if (!Array.isArray(v) || (v.length !== 3 && v.length !== 1) || !v.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) {
+    if (
+      !Array.isArray(v) ||
+      (v.length !== 3 && v.length !== 1) ||
+      !v.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0)
+    ) {
       this.bag.error(e.value.pos, `'input' must be [channels, height, width] (or [features]) of positive integers, got ${show(v)}`);
       return undefined;
     }

@@ -64,7 +64,7 @@ export class Expander {
 
   /** `env` with `in`, the shape of node `inputId`, unless that node failed. */
   private withIn(env: Environment, inputId: number): Environment {
-    return inputId >= 0 ? env.with('in', shapeValue(this.nodes[inputId]!.outputShape)) : env;
+    return inputId >= 0 ? env.with('in', shapeValue(this.nodes[inputId].outputShape)) : env;
   }
 
   private expandEntry(node: Located, ctx: Context, current: number): number {
@@ -72,24 +72,34 @@ export class Expander {
     if (!parsed) return POISONED;
     const { kind, pos, common } = parsed;
     const poisoned = current === POISONED;
-    const repeat = common.repeat ? this.bag.quietlyIf(poisoned, () => this.values.int(common.repeat!.value, this.withIn(ctx.env, current), 0, 'repeat', kind, pos)) : 1;
+    const repeat = common.repeat
+      ? this.bag.quietlyIf(poisoned, () => this.values.int(common.repeat!.value, this.withIn(ctx.env, current), 0, 'repeat', kind, pos))
+      : 1;
     if (repeat === undefined) return POISONED;
     if (repeat > MAX_LAYERS) {
-      this.bag.error(common.repeat!.value.pos, `repeat ${repeat.toLocaleString('en-US')} is more than the ${MAX_LAYERS.toLocaleString('en-US')} layers a model may have; refusing it`);
+      this.bag.error(
+        common.repeat!.value.pos,
+        `repeat ${repeat.toLocaleString('en-US')} is more than the ${MAX_LAYERS.toLocaleString('en-US')} layers a model may have; refusing it`,
+      );
       throw new Abort();
     }
     // Nested repeats multiply: refuse before expanding rather than after building millions of layers.
     const multiplicity = ctx.multiplicity * repeat;
     if (multiplicity > MAX_LAYERS) {
-      this.bag.error(common.repeat!.value.pos, `nested repeats expand this entry ${multiplicity.toLocaleString('en-US')} times, more than the ${MAX_LAYERS.toLocaleString('en-US')} layers a model may have; refusing it`);
+      this.bag.error(
+        common.repeat!.value.pos,
+        `nested repeats expand this entry ${multiplicity.toLocaleString('en-US')} times, more than the ${MAX_LAYERS.toLocaleString('en-US')} layers a model may have; refusing it`,
+      );
       throw new Abort();
     }
     // A repeated entry whose name does not change with `i` becomes a group `name.0`, `name.1`, ... (ResNet's layer1.0).
     const nameTemplate = common.name ? this.values.template(common.name.value) : undefined;
-    const groupName = common.repeat && common.name && !(nameTemplate && templateMentions(nameTemplate, 'i'))
-      ? this.bag.quietlyIf(poisoned, () => this.values.name(common.name!.value, this.withIn(ctx.env, current), kind))
-      : undefined;
-    const groupScope: NameScope | undefined = groupName !== undefined ? { prefix: joinName(ctx.scope.prefix, groupName), next: 0, parent: ctx.scope } : undefined;
+    const groupName =
+      common.repeat && common.name && !(nameTemplate && templateMentions(nameTemplate, 'i'))
+        ? this.bag.quietlyIf(poisoned, () => this.values.name(common.name!.value, this.withIn(ctx.env, current), kind))
+        : undefined;
+    const groupScope: NameScope | undefined =
+      groupName !== undefined ? { prefix: joinName(ctx.scope.prefix, groupName), next: 0, parent: ctx.scope } : undefined;
     let sideOutput = current;
     for (let i = 0; i < repeat; i++) {
       if (++this.visits > MAX_VISITS) {
@@ -124,8 +134,16 @@ export class Expander {
     }
     // With a failed input, what depends on its shape is unknowable and evaluated quietly; the rest is still checked.
     const poisoned = inputs.includes(POISONED);
-    if (common.if && !this.bag.quietlyIf(poisoned, () => this.values.bool(common.if!.value, this.withIn(ctx.env, inputs[0]!), kind, pos, 'if', poisoned))) return 'skipped';
-    let localName = forcedName ?? (common.name ? this.bag.quietlyIf(poisoned, () => this.values.name(common.name!.value, this.withIn(ctx.env, inputs[0]!), kind)) : undefined);
+    if (
+      common.if &&
+      !this.bag.quietlyIf(poisoned, () => this.values.bool(common.if!.value, this.withIn(ctx.env, inputs[0]), kind, pos, 'if', poisoned))
+    )
+      return 'skipped';
+    let localName =
+      forcedName ??
+      (common.name
+        ? this.bag.quietlyIf(poisoned, () => this.values.name(common.name!.value, this.withIn(ctx.env, inputs[0]), kind))
+        : undefined);
     if (common.name && localName === undefined) {
       if (!poisoned) return POISONED;
       localName = this.displayName(ctx, common).split('.').pop()!;
@@ -149,7 +167,10 @@ export class Expander {
     const block = this.blocks.get(kind);
     if (block) return this.expandBlock(block, site);
     const known = [...Object.keys(layerKinds), ...STRUCTURAL, ...this.blocks.keys()];
-    this.bag.error(pos, `unknown layer kind '${kind}'${didYouMean(kind, known)} (kinds: ${Object.keys(layerKinds).join(', ')}; forms: ${STRUCTURAL.join(', ')}${this.blocks.size ? `; blocks: ${[...this.blocks.keys()].join(', ')}` : ''})`);
+    this.bag.error(
+      pos,
+      `unknown layer kind '${kind}'${didYouMean(kind, known)} (kinds: ${Object.keys(layerKinds).join(', ')}; forms: ${STRUCTURAL.join(', ')}${this.blocks.size ? `; blocks: ${[...this.blocks.keys()].join(', ')}` : ''})`,
+    );
     return POISONED;
   }
 
@@ -160,7 +181,12 @@ export class Expander {
       if (e.value.type === 'map') return { kind: e.key, args: e.value, pos: e.keyPos, common: commonArgs(e.value) };
       if (e.value.type === 'scalar' && e.value.value === null) return { kind: e.key, args: undefined, pos: e.keyPos, common: {} };
       if (e.key === 'sequential' && e.value.type === 'seq') {
-        return { kind: e.key, args: { type: 'map', entries: [{ key: 'layers', keyPos: e.keyPos, value: e.value }], pos: e.value.pos }, pos: e.keyPos, common: {} };
+        return {
+          kind: e.key,
+          args: { type: 'map', entries: [{ key: 'layers', keyPos: e.keyPos, value: e.value }], pos: e.value.pos },
+          pos: e.keyPos,
+          common: {},
+        };
       }
       this.bag.error(e.value.pos, `the arguments of '${e.key}' must be a map, like '${e.key}: {name: x}'`);
       return undefined;
@@ -169,10 +195,16 @@ export class Expander {
       const keys = node.entries.map((e) => e.key);
       const stray = keys.filter((k) => COMMON_ARGS.includes(k) || k === 'kind');
       const hint = stray.length ? `; put ${stray.map((k) => `'${k}'`).join(', ')} inside the kind's arguments` : '';
-      this.bag.error(node.pos, `a layer is one key, its kind, mapping to its arguments; found ${keys.length} keys: ${keys.join(', ')}${hint}`);
+      this.bag.error(
+        node.pos,
+        `a layer is one key, its kind, mapping to its arguments; found ${keys.length} keys: ${keys.join(', ')}${hint}`,
+      );
       return undefined;
     }
-    this.bag.error(node.pos, `a layer is a kind ('relu') or a kind with arguments ('conv: {out: 64, kernel: 3}'), got ${show(node.type === 'scalar' ? node.value : 'a list')}`);
+    this.bag.error(
+      node.pos,
+      `a layer is a kind ('relu') or a kind with arguments ('conv: {out: 64, kernel: 3}'), got ${show(node.type === 'scalar' ? node.value : 'a list')}`,
+    );
     return undefined;
   }
 
@@ -185,7 +217,7 @@ export class Expander {
       this.bag.error(node.pos, `'inputs' must be a layer name or a list of layer names, got ${show(value)}`);
       return undefined;
     }
-    return this.names.resolve(names as string[], ctx.scope, node.pos, who);
+    return this.names.resolve(names, ctx.scope, node.pos, who);
   }
 
   /** The layer's name for an error raised before its name is evaluated: the written name, or its place. */
@@ -209,9 +241,9 @@ export class Expander {
       this.bag.error(pos, `takes 1 input, got ${inputs.length}`, who);
       return POISONED;
     }
-    if (localName === undefined) return this.expandList(layers.value, ctx, inputs[0]!);
+    if (localName === undefined) return this.expandList(layers.value, ctx, inputs[0]);
     const scope: NameScope = { prefix: joinName(ctx.scope.prefix, localName), next: 0, parent: ctx.scope };
-    const out = this.expandList(layers.value, { ...ctx, scope }, inputs[0]!);
+    const out = this.expandList(layers.value, { ...ctx, scope }, inputs[0]);
     return this.names.registerScope(scope.prefix, 'sequential', out, pos);
   }
 
@@ -237,10 +269,16 @@ export class Expander {
       this.bag.error(pos, `takes 1 input, got ${inputs.length}`, who);
       return POISONED;
     }
-    const bodyOut = this.expandList(body.value, ctx, inputs[0]!);
-    const shortcutOut = shortcut?.value.type === 'seq' ? this.expandList(shortcut.value, ctx, inputs[0]!) : inputs[0]!;
+    const bodyOut = this.expandList(body.value, ctx, inputs[0]);
+    const shortcutOut = shortcut?.value.type === 'seq' ? this.expandList(shortcut.value, ctx, inputs[0]) : inputs[0];
     // The sum is named `add` (then `add_1`, ...) rather than by index: it has no module in PyTorch.
-    return this.layers.add(findKind('add')!, { args: undefined, pos, ctx, inputs: [bodyOut, shortcutOut], localName: localName ?? this.names.fresh(ctx.scope, 'add') });
+    return this.layers.add(findKind('add')!, {
+      args: undefined,
+      pos,
+      ctx,
+      inputs: [bodyOut, shortcutOut],
+      localName: localName ?? this.names.fresh(ctx.scope, 'add'),
+    });
   }
 
   /** `concat: {branches: [[...], [...]]}`: each path reads the input; the kind joins their outputs. An empty path is the input. */
@@ -256,7 +294,7 @@ export class Expander {
       this.bag.error(pos, `with 'branches', ${kind.kind} reads one input, got ${inputs.length}`, who);
       return POISONED;
     }
-    const outs = branches.value.items.map((path) => this.expandList(path as LocatedSeq, ctx, inputs[0]!));
+    const outs = branches.value.items.map((path) => this.expandList(path, ctx, inputs[0]));
     const rest: LocatedMap = { ...args, entries: args.entries.filter((e) => e !== branches) };
     // Like a residual's sum, the join has no module in PyTorch: it is named by its kind, not by index.
     return this.layers.add(kind, { args: rest, pos, ctx, inputs: outs, localName: localName ?? this.names.fresh(ctx.scope, kind.kind) });
@@ -265,7 +303,8 @@ export class Expander {
   /** A call of one of the file's blocks: its arguments evaluated in the caller's scope, its layers in its own. */
   private expandBlock(block: BlockDef, site: Site): number {
     const { args, pos, ctx, inputs, localName } = site;
-    const scopePrefix = localName !== undefined || !block.inline ? joinName(ctx.scope.prefix, localName ?? String(ctx.scope.next++)) : ctx.scope.prefix;
+    const scopePrefix =
+      localName !== undefined || !block.inline ? joinName(ctx.scope.prefix, localName ?? String(ctx.scope.next++)) : ctx.scope.prefix;
     const who = { name: scopePrefix || block.name, kind: block.name };
     if (ctx.blockStack.includes(block.name)) {
       this.bag.error(pos, `block '${block.name}' uses itself (${[...ctx.blockStack, block.name].join(' -> ')})`, who);
@@ -280,7 +319,7 @@ export class Expander {
       return POISONED;
     }
     const poisoned = inputs[0] === POISONED;
-    const inShape: Value = poisoned ? null : shapeValue(this.nodes[inputs[0]!]!.outputShape);
+    const inShape: Value = poisoned ? null : shapeValue(this.nodes[inputs[0]].outputShape);
     const callerEnv = poisoned ? ctx.env : ctx.env.with('in', inShape);
     const paramNames = block.params.map((p) => p.key);
     const given = new Map<string, MapEntry>();
@@ -288,7 +327,11 @@ export class Expander {
     for (const e of args?.entries ?? []) {
       if (COMMON_ARGS.includes(e.key)) continue;
       if (!paramNames.includes(e.key)) {
-        this.bag.error(e.keyPos, `unknown argument '${e.key}'${didYouMean(e.key, paramNames)} (block '${block.name}' takes: ${[...paramNames, ...COMMON_ARGS].join(', ')})`, who);
+        this.bag.error(
+          e.keyPos,
+          `unknown argument '${e.key}'${didYouMean(e.key, paramNames)} (block '${block.name}' takes: ${[...paramNames, ...COMMON_ARGS].join(', ')})`,
+          who,
+        );
         ok = false;
       } else given.set(e.key, e);
     }
@@ -316,8 +359,13 @@ export class Expander {
     }
     blockVars.delete('in');
     const scope: NameScope = scopePrefix === ctx.scope.prefix ? ctx.scope : { prefix: scopePrefix, next: 0, parent: ctx.scope };
-    const innerCtx: Context = { scope, env: Environment.ofBlock(blockVars, fileScope), blockStack: [...ctx.blockStack, block.name], multiplicity: ctx.multiplicity };
-    const out = this.expandList(block.layers, innerCtx, inputs[0]!);
+    const innerCtx: Context = {
+      scope,
+      env: Environment.ofBlock(blockVars, fileScope),
+      blockStack: [...ctx.blockStack, block.name],
+      multiplicity: ctx.multiplicity,
+    };
+    const out = this.expandList(block.layers, innerCtx, inputs[0]);
     if (scope !== ctx.scope) this.names.registerScope(scopePrefix, block.name, out, pos);
     return out;
   }
@@ -326,7 +374,11 @@ export class Expander {
     let ok = true;
     for (const e of args?.entries ?? []) {
       if (COMMON_ARGS.includes(e.key) || keys.includes(e.key)) continue;
-      this.bag.error(e.keyPos, `unknown argument '${e.key}'${didYouMean(e.key, keys)} ('${form}' takes: ${[...keys, ...COMMON_ARGS].join(', ')})`, who);
+      this.bag.error(
+        e.keyPos,
+        `unknown argument '${e.key}'${didYouMean(e.key, keys)} ('${form}' takes: ${[...keys, ...COMMON_ARGS].join(', ')})`,
+        who,
+      );
       ok = false;
     }
     return ok;

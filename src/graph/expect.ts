@@ -117,11 +117,17 @@ export function parseModelExpectations(root: LocatedMap, bag: DiagnosticBag, fil
   const groups = parser.groups(section.value, {}, "'expect'");
   for (const g of groups) {
     if (g.preset && !known.presets.includes(g.preset.name)) {
-      bag.error(g.preset.pos, `no preset '${g.preset.name}'${didYouMean(g.preset.name, known.presets)} (presets: ${known.presets.join(', ') || 'none'})`);
+      bag.error(
+        g.preset.pos,
+        `no preset '${g.preset.name}'${didYouMean(g.preset.name, known.presets)} (presets: ${known.presets.join(', ') || 'none'})`,
+      );
     }
     for (const s of g.set ?? []) {
       if (!known.params.includes(s.name)) {
-        bag.error(s.pos, `'set': the model has no parameter '${s.name}'${didYouMean(s.name, known.params)} (params: ${known.params.join(', ') || 'none'})`);
+        bag.error(
+          s.pos,
+          `'set': the model has no parameter '${s.name}'${didYouMean(s.name, known.params)} (params: ${known.params.join(', ') || 'none'})`,
+        );
       }
     }
   }
@@ -295,13 +301,18 @@ class ExpectParser {
           break;
         case 'input': {
           const dims = v.type === 'seq' ? v.items.map((d) => (d.type === 'scalar' ? d.value : undefined)) : [];
-          if (v.type === 'seq' && (dims.length === 3 || dims.length === 1) && dims.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) {
+          if (
+            v.type === 'seq' &&
+            (dims.length === 3 || dims.length === 1) &&
+            dims.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0)
+          ) {
             out.at.input = dims as number[];
           } else ok = this.fail(v.pos, "'input' must be [channels, height, width] (or [features]) of positive integers, without the batch");
           break;
         }
         case 'batch':
-          if (v.type === 'scalar' && typeof v.value === 'number' && Number.isSafeInteger(v.value) && v.value >= 1 && v.value <= MAX_BATCH) out.at.batch = v.value;
+          if (v.type === 'scalar' && typeof v.value === 'number' && Number.isSafeInteger(v.value) && v.value >= 1 && v.value <= MAX_BATCH)
+            out.at.batch = v.value;
           else ok = this.fail(v.pos, `'batch' must be an integer from 1 to ${MAX_BATCH.toLocaleString('en-US')}`);
           break;
         case 'dtype':
@@ -311,7 +322,11 @@ class ExpectParser {
           if (v.type === 'scalar' && typeof v.value === 'string' && choices.includes(v.value)) {
             if (e.key === 'dtype') out.at.dtype = v.value as Dtype;
             else out.at.optimizer = v.value as Optimizer;
-          } else ok = this.fail(v.pos, `'${e.key}' must be one of ${choices.join(', ')}${v.type === 'scalar' ? `, got '${text}'${didYouMean(text, choices)}` : ''}`);
+          } else
+            ok = this.fail(
+              v.pos,
+              `'${e.key}' must be one of ${choices.join(', ')}${v.type === 'scalar' ? `, got '${text}'${didYouMean(text, choices)}` : ''}`,
+            );
           break;
         }
       }
@@ -377,12 +392,19 @@ class ExpectParser {
     const ok =
       node.type === 'seq' &&
       node.items.length >= 2 &&
-      node.items.every((d, i) => d.type === 'scalar' && ((typeof d.value === 'number' && Number.isSafeInteger(d.value) && d.value > 0) || (i === 0 && d.value === 'N')));
+      node.items.every(
+        (d, i) =>
+          d.type === 'scalar' &&
+          ((typeof d.value === 'number' && Number.isSafeInteger(d.value) && d.value > 0) || (i === 0 && d.value === 'N')),
+      );
     if (!ok) {
-      this.bag.error(node.pos, `${what} must be a shape with the batch, like [N, 1000] or [1, 64, 56, 56] (N, first only, stands for the batch)`);
+      this.bag.error(
+        node.pos,
+        `${what} must be a shape with the batch, like [N, 1000] or [1, 64, 56, 56] (N, first only, stands for the batch)`,
+      );
       return undefined;
     }
-    const shape = (node as Located & { type: 'seq' }).items.map((d) => (d as { value: number | 'N' }).value);
+    const shape = node.items.map((d) => (d as { value: number | 'N' }).value);
     return { shape, text: `[${shape.join(', ')}]` };
   }
 
@@ -406,4 +428,3 @@ function mergeSets(a: ExpectGroup['set'], b: ExpectGroup['set']): ExpectGroup['s
   if (!b) return a;
   return [...a.filter((x) => !b.some((y) => y.name === x.name)), ...b];
 }
-

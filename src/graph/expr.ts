@@ -33,13 +33,38 @@ type Token =
   | { t: 'op'; v: string; at: number }
   | { t: 'end'; at: number };
 
-const OPERATORS = ['**', '//', '==', '!=', '<=', '>=', '&&', '||', '+', '-', '*', '/', '%', '<', '>', '!', '?', ':', '(', ')', '[', ']', ',', '.'];
+const OPERATORS = [
+  '**',
+  '//',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '<',
+  '>',
+  '!',
+  '?',
+  ':',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '.',
+];
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
-    const ch = src[i]!;
+    const ch = src[i];
     if (/\s/.test(ch)) {
       i++;
       continue;
@@ -84,7 +109,20 @@ type Node =
   | { n: 'cond'; test: Node; then: Node; else: Node; at: number };
 
 const BINARY_PRECEDENCE: Record<string, number> = {
-  '||': 1, '&&': 2, '==': 3, '!=': 3, '<': 4, '<=': 4, '>': 4, '>=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '//': 6, '%': 6,
+  '||': 1,
+  '&&': 2,
+  '==': 3,
+  '!=': 3,
+  '<': 4,
+  '<=': 4,
+  '>': 4,
+  '>=': 4,
+  '+': 5,
+  '-': 5,
+  '*': 6,
+  '/': 6,
+  '//': 6,
+  '%': 6,
 };
 
 /** A parsed expression, reusable across evaluations (a repeat evaluates the same text N times). */
@@ -98,7 +136,7 @@ export interface Expression {
 export function parseExpression(src: string): Expression {
   const tokens = tokenize(src);
   let p = 0;
-  const peek = () => tokens[p]!;
+  const peek = () => tokens[p];
   const isOp = (v: string) => {
     const t = peek();
     return t.t === 'op' && t.v === v;
@@ -188,7 +226,8 @@ export function parseExpression(src: string): Expression {
             while (isOp(',') && ++p);
           }
           expect(')');
-          if (!Object.hasOwn(FUNCTIONS, t.v)) throw new ExprError(`unknown function '${t.v}' (known: ${Object.keys(FUNCTIONS).join(', ')})`, t.at);
+          if (!Object.hasOwn(FUNCTIONS, t.v))
+            throw new ExprError(`unknown function '${t.v}' (known: ${Object.keys(FUNCTIONS).join(', ')})`, t.at);
           return { n: 'call', fn: t.v, args, at: t.at };
         }
         return { n: 'name', v: t.v, at: t.at };
@@ -313,18 +352,19 @@ export function evaluate(expr: Expression, scope: Scope): Value {
         const key = ev(node.index);
         if (Array.isArray(obj)) {
           const i = num(key, node.at, 'indexing a list');
-          if (!Number.isInteger(i) || i < -obj.length || i >= obj.length) throw new ExprError(`index ${i} is outside the list of ${obj.length}`, node.at);
-          return obj[i < 0 ? obj.length + i : i]!;
+          if (!Number.isInteger(i) || i < -obj.length || i >= obj.length)
+            throw new ExprError(`index ${i} is outside the list of ${obj.length}`, node.at);
+          return (obj as Value[])[i < 0 ? obj.length + i : i]!;
         }
         if (obj !== null && typeof obj === 'object') {
-          const k = String(key);
+          const k = scalarText(key);
           if (!Object.hasOwn(obj, k)) throw new ExprError(`no entry ${JSON.stringify(k)} (has ${Object.keys(obj).join(', ')})`, node.at);
           return (obj as Record<string, Value>)[k]!;
         }
         throw new ExprError(`cannot index ${typeName(obj)}`, node.at);
       }
       case 'call':
-        return FUNCTIONS[node.fn]!(node.args.map(ev), node.at);
+        return FUNCTIONS[node.fn](node.args.map(ev), node.at);
       case 'unary': {
         const v = ev(node.arg);
         if (node.op === '!') return !truthy(v, node.at);
@@ -354,23 +394,31 @@ function binaryOp(node: Extract<Node, { n: 'binary' }>, ev: (n: Node) => Value):
   const r = ev(node.right);
   if (op === '==') return equal(l, r);
   if (op === '!=') return !equal(l, r);
-  if (op === '+' && (typeof l === 'string' || typeof r === 'string')) return `${String(l)}${String(r)}`;
+  if (op === '+' && (typeof l === 'string' || typeof r === 'string')) return `${scalarText(l)}${scalarText(r)}`;
   const a = num(l, at, `'${op}'`);
   const b = num(r, at, `'${op}'`);
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
     case '/':
     case '//':
     case '%':
       if (b === 0) throw new ExprError('division by zero', at);
       return op === '/' ? a / b : op === '//' ? Math.floor(a / b) : a - b * Math.floor(a / b);
-    case '**': return a ** b;
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '>': return a > b;
-    case '>=': return a >= b;
+    case '**':
+      return a ** b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
   }
   throw new ExprError(`unknown operator '${op}'`, at);
 }
@@ -447,4 +495,9 @@ export function evaluateTemplate(template: Template, scope: Scope): Value {
 
 export function templateMentions(template: Template, name: string): boolean {
   return template.parts.some((p) => typeof p !== 'string' && p.expr.mentions(name));
+}
+
+/** A value as text joins it: scalars as String() writes them, lists and maps as their JSON. */
+function scalarText(v: Value): string {
+  return v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
 }

@@ -56,6 +56,6 @@ export interface ScopeInfo {
 /** Ids of each node's consumers, the reverse of `inputs`. */
 export function consumers(graph: Graph): number[][] {
   const out: number[][] = graph.nodes.map(() => []);
-  for (const node of graph.nodes) for (const i of node.inputs) out[i]!.push(node.id);
+  for (const node of graph.nodes) for (const i of node.inputs) out[i].push(node.id);
   return out;
 }

@@ -72,7 +72,18 @@ export class Layers {
 
   /** Node 0, named `input`. */
   addInput(shape: Shape, pos: SourcePos): void {
-    this.nodes.push({ id: 0, name: 'input', kind: 'input', layer: modelInput as LayerKind<unknown>, args: { shape }, inputs: [], inputShapes: [], outputShape: shape, tensors: [], pos });
+    this.nodes.push({
+      id: 0,
+      name: 'input',
+      kind: 'input',
+      layer: modelInput,
+      args: { shape },
+      inputs: [],
+      inputShapes: [],
+      outputShape: shape,
+      tensors: [],
+      pos,
+    });
     this.names.register('input', 0, pos);
   }
 
@@ -82,13 +93,18 @@ export class Layers {
     const name = joinName(ctx.scope.prefix, site.localName ?? String(ctx.scope.next++));
     const who = { name, kind: kind.kind };
     const poisoned = inputs.includes(POISONED);
-    const inputShapes = poisoned ? [] : inputs.map((id) => this.nodes[id]!.outputShape);
+    const inputShapes = poisoned ? [] : inputs.map((id) => this.nodes[id].outputShape);
     if (inputs.length < kind.arity.min || inputs.length > kind.arity.max) {
-      const want = kind.arity.min === kind.arity.max ? `${kind.arity.min}` : kind.arity.max === Infinity ? `at least ${kind.arity.min}` : `${kind.arity.min} to ${kind.arity.max}`;
+      const want =
+        kind.arity.min === kind.arity.max
+          ? `${kind.arity.min}`
+          : kind.arity.max === Infinity
+            ? `at least ${kind.arity.min}`
+            : `${kind.arity.min} to ${kind.arity.max}`;
       this.bag.error(pos, `takes ${want} input${want === '1' ? '' : 's'}, got ${inputs.length}`, who);
       return this.names.register(name, POISONED, pos);
     }
-    const env = poisoned ? ctx.env : ctx.env.with('in', shapeValue(inputShapes[0]!));
+    const env = poisoned ? ctx.env : ctx.env.with('in', shapeValue(inputShapes[0]));
     const parser = new ArgParser(kind.args);
     const argPos = new Map<string, SourcePos>();
     let ok = true;
@@ -97,7 +113,11 @@ export class Layers {
       const spec = parser.write(e.key);
       if (!spec) {
         const valid = parser.names;
-        this.bag.error(e.keyPos, `unknown argument '${e.key}'${didYouMean(e.key, valid)} (${kind.kind} takes: ${[...valid, ...COMMON_ARGS].join(', ')})`, who);
+        this.bag.error(
+          e.keyPos,
+          `unknown argument '${e.key}'${didYouMean(e.key, valid)} (${kind.kind} takes: ${[...valid, ...COMMON_ARGS].join(', ')})`,
+          who,
+        );
         ok = false;
         continue;
       }
@@ -119,7 +139,11 @@ export class Layers {
     }
     const missing = parser.missing();
     if (missing.length > 0) {
-      this.bag.error(pos, `missing argument${missing.length > 1 ? 's' : ''} ${missing.map(([k, s]) => `'${k}' (${s.type})`).join(', ')}`, who);
+      this.bag.error(
+        pos,
+        `missing argument${missing.length > 1 ? 's' : ''} ${missing.map(([k, s]) => `'${k}' (${s.type})`).join(', ')}`,
+        who,
+      );
       ok = false;
     }
     if (!ok || poisoned) return this.names.register(name, POISONED, pos);
@@ -147,7 +171,11 @@ export class Layers {
 /** Whether a tensor of `shape` fits in memory; reports it when it does not. */
 export function checkTensorSize(bag: DiagnosticBag, shape: readonly number[], pos: SourcePos, who: Who | undefined): boolean {
   if (numel(shape) > MAX_TENSOR_ELEMENTS) {
-    bag.error(pos, `a tensor of shape ${formatShape(shape)} has more than 2^44 elements per sample and cannot fit in memory; refusing it`, who);
+    bag.error(
+      pos,
+      `a tensor of shape ${formatShape(shape)} has more than 2^44 elements per sample and cannot fit in memory; refusing it`,
+      who,
+    );
     return false;
   }
   return true;

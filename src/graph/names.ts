@@ -47,7 +47,7 @@ export class Names {
   register(fullName: string, id: number, pos: SourcePos): number {
     const seen = this.byName.get(fullName);
     if (seen) {
-      const kind = id >= 0 ? this.nodes[id]!.kind : 'layer';
+      const kind = id >= 0 ? this.nodes[id].kind : 'layer';
       this.bag.error(pos, `duplicate name '${fullName}' (first used at line ${seen.pos.line})`, { name: fullName, kind });
       return POISONED;
     }
@@ -89,7 +89,11 @@ export class Names {
     for (const u of this.unresolved) {
       const later = [...this.byName.keys()].find((k) => k === u.name || k.endsWith(`.${u.name}`));
       if (later) {
-        this.bag.error(u.pos, `input '${u.name}' is defined after this layer (line ${this.byName.get(later)!.pos.line}): a layer may only read earlier layers, so this would make a cycle`, u.layer);
+        this.bag.error(
+          u.pos,
+          `input '${u.name}' is defined after this layer (line ${this.byName.get(later)!.pos.line}): a layer may only read earlier layers, so this would make a cycle`,
+          u.layer,
+        );
       } else {
         const others = [...this.byName.keys()].filter((k) => k !== u.layer.name).map((k) => k.split('.').pop()!);
         this.bag.error(u.pos, `no layer named '${u.name}'${didYouMean(u.name, others)}`, u.layer);

@@ -6,7 +6,7 @@
  * being expanded until memory runs out.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { DiagnosticBag, type SourcePos } from './diagnostics.js';
+import { type DiagnosticBag, type SourcePos } from './diagnostics.js';
 
 export type Located =
   | { readonly type: 'scalar'; readonly value: string | number | boolean | null; readonly pos: SourcePos }
@@ -54,8 +54,7 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
     if (isAlias(n)) {
       aliasTarget.set(n, anchors.get(n.source));
       size = sizeOf(anchors.get(n.source));
-    }
-    else if (isSeq(n)) for (const item of n.items) size += sizeOf(item);
+    } else if (isSeq(n)) for (const item of n.items) size += sizeOf(item);
     else if (isMap(n)) for (const pair of n.items) size += sizeOf(pair.value);
     if (!isAlias(n) && (n as { anchor?: string }).anchor) anchors.set((n as { anchor: string }).anchor, n);
     size = Math.min(size, Number.MAX_SAFE_INTEGER);
@@ -63,13 +62,18 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
     return size;
   };
   if (sizeOf(doc.contents) > MAX_YAML_NODES) {
-    bag.error({ line: 1, col: 1 }, `the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`);
+    bag.error(
+      { line: 1, col: 1 },
+      `the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`,
+    );
     return undefined;
   }
   let budget = MAX_YAML_NODES;
   const convert = (node: unknown, depth: number): Located => {
     if (--budget < 0) {
-      throw new YamlBombError(`the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`);
+      throw new YamlBombError(
+        `the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`,
+      );
     }
     if (depth > 200) throw new YamlBombError('the YAML is nested more than 200 levels deep; refusing it');
     if (node === null || node === undefined) return { type: 'scalar', value: null, pos: posAt(0) };
@@ -84,6 +88,8 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
       const v = yamlNode.value;
       if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return { type: 'scalar', value: v, pos };
       if (typeof v === 'bigint') return { type: 'scalar', value: Number(v), pos };
+      // Any other scalar the YAML schema makes (none in the core schema) is kept as its text.
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
       return { type: 'scalar', value: String(v), pos };
     }
     if (isSeq(yamlNode)) {
@@ -97,7 +103,10 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
         const key = isScalar(keyNode) ? String(keyNode.value) : '';
         const keyPos = posAt(keyNode?.range?.[0]);
         // A key with no value (`relu:`) holds null, positioned at its key.
-        const value = pair.value === null || pair.value === undefined ? { type: 'scalar' as const, value: null, pos: keyPos } : convert(pair.value, depth + 1);
+        const value =
+          pair.value === null || pair.value === undefined
+            ? { type: 'scalar' as const, value: null, pos: keyPos }
+            : convert(pair.value, depth + 1);
         entries.push({ key, keyPos, value });
       }
       return { type: 'map', entries, pos };
@@ -116,7 +125,7 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
 export function entry(map: LocatedMap, key: string): MapEntry | undefined {

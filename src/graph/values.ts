@@ -42,6 +42,7 @@ export class Environment {
   }
 
   get(name: string): Value | undefined {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk starts at this environment
     for (let env: Environment | undefined = this; env; env = env.outer) {
       const v = env.vars.get(name);
       if (v !== undefined) return v;
@@ -64,8 +65,8 @@ export class Environment {
 
 /** What `in` reads in an expression: `in.c`, `in.h`, `in.w` of a feature map, `in.f` of flat features; `in.shape` always. */
 export function shapeValue(shape: Shape): Value {
-  if (shape.length === 3) return { c: shape[0]!, h: shape[1]!, w: shape[2]!, shape: [...shape] };
-  if (shape.length === 1) return { f: shape[0]!, c: shape[0]!, shape: [...shape] };
+  if (shape.length === 3) return { c: shape[0], h: shape[1], w: shape[2], shape: [...shape] };
+  if (shape.length === 1) return { f: shape[0], c: shape[0], shape: [...shape] };
   return { shape: [...shape] };
 }
 

@@ -106,7 +106,9 @@ export function zeroMat(M: number, N: number, C: Mat): void {
 /** Bp[panel][k][NR] = B[pc+k, jc + panel*NR + jj], zero beyond the last column. */
 function packB(B: Mat, pc: number, kc: number, jc: number, nc: number, Bp: Float64Array): void {
   const data = B.data;
-  const offset = B.offset | 0, rs = B.rs | 0, cs = B.cs | 0;
+  const offset = B.offset | 0,
+    rs = B.rs | 0,
+    cs = B.cs | 0;
   let dst = 0;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = Math.min(NR, nc - jr);
@@ -118,7 +120,7 @@ function packB(B: Mat, pc: number, kc: number, jc: number, nc: number, Bp: Float
         Bp[dst + 2] = data[src + 2 * cs]!;
         Bp[dst + 3] = data[src + 3 * cs]!;
       } else {
-        for (let jj = 0; jj < NR; jj++) Bp[dst + jj] = jj < cols ? data[src + jj * cs]! : 0;
+        for (let jj = 0; jj < NR; jj++) Bp[dst + jj] = jj < cols ? data[src + jj * cs] : 0;
       }
       dst += NR;
     }
@@ -128,7 +130,9 @@ function packB(B: Mat, pc: number, kc: number, jc: number, nc: number, Bp: Float
 /** Ap[panel][k][MR] = A[ic + panel*MR + ii, pc+k], zero beyond the last row. */
 function packA(A: Mat, ic: number, mc: number, pc: number, kc: number, Ap: Float64Array): void {
   const data = A.data;
-  const offset = A.offset | 0, rs = A.rs | 0, cs = A.cs | 0;
+  const offset = A.offset | 0,
+    rs = A.rs | 0,
+    cs = A.cs | 0;
   let dst = 0;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = Math.min(MR, mc - ir);
@@ -151,23 +155,67 @@ function packA(A: Mat, ic: number, mc: number, pc: number, kc: number, Ap: Float
  * Arguments are numbers and arrays only, so V8 compiles one monomorphic loop.
  */
 function micro4x4(kc: number, Ap: Float64Array, a: number, Bp: Float64Array, b: number, c: Float32Array, o: number, rs: number): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0;
+  let c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0;
+  let c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   for (let k = 0; k < kc; k++, a += 4, b += 4) {
-    const a0 = Ap[a]!, a1 = Ap[a + 1]!, a2 = Ap[a + 2]!, a3 = Ap[a + 3]!;
-    const b0 = Bp[b]!, b1 = Bp[b + 1]!, b2 = Bp[b + 2]!, b3 = Bp[b + 3]!;
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    const a0 = Ap[a],
+      a1 = Ap[a + 1],
+      a2 = Ap[a + 2],
+      a3 = Ap[a + 3];
+    const b0 = Bp[b],
+      b1 = Bp[b + 1],
+      b2 = Bp[b + 2],
+      b3 = Bp[b + 3];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
   }
-  const o1 = o + rs, o2 = o1 + rs, o3 = o2 + rs;
-  c[o] += c00; c[o + 1] += c01; c[o + 2] += c02; c[o + 3] += c03;
-  c[o1] += c10; c[o1 + 1] += c11; c[o1 + 2] += c12; c[o1 + 3] += c13;
-  c[o2] += c20; c[o2 + 1] += c21; c[o2 + 2] += c22; c[o2 + 3] += c23;
-  c[o3] += c30; c[o3 + 1] += c31; c[o3 + 2] += c32; c[o3 + 3] += c33;
+  const o1 = o + rs,
+    o2 = o1 + rs,
+    o3 = o2 + rs;
+  c[o] += c00;
+  c[o + 1] += c01;
+  c[o + 2] += c02;
+  c[o + 3] += c03;
+  c[o1] += c10;
+  c[o1 + 1] += c11;
+  c[o1 + 2] += c12;
+  c[o1 + 3] += c13;
+  c[o2] += c20;
+  c[o2 + 1] += c21;
+  c[o2 + 2] += c22;
+  c[o2 + 3] += c23;
+  c[o3] += c30;
+  c[o3 + 1] += c31;
+  c[o3 + 2] += c32;
+  c[o3 + 3] += c33;
 }
 
 /**
@@ -175,12 +223,22 @@ function micro4x4(kc: number, Ap: Float64Array, a: number, Bp: Float64Array, b: 
  * small float32 block (the packs are zero-padded), then only the mr×nr part is added to C.
  */
 function microEdge(
-  kc: number, Ap: Float64Array, a: number, Bp: Float64Array, b: number,
-  c: Float32Array, o: number, rs: number, cs: number, mr: number, nr: number, block: Float32Array,
+  kc: number,
+  Ap: Float64Array,
+  a: number,
+  Bp: Float64Array,
+  b: number,
+  c: Float32Array,
+  o: number,
+  rs: number,
+  cs: number,
+  mr: number,
+  nr: number,
+  block: Float32Array,
 ): void {
   block.fill(0);
   micro4x4(kc, Ap, a, Bp, b, block, 0, 4);
-  for (let ii = 0; ii < mr; ii++) for (let jj = 0; jj < nr; jj++) c[o + ii * rs + jj * cs] += block[ii * 4 + jj]!;
+  for (let ii = 0; ii < mr; ii++) for (let jj = 0; jj < nr; jj++) c[o + ii * rs + jj * cs] += block[ii * 4 + jj];
 }
 
 /** N == 1: c[i] (+)= sum_k A[i,k] * b[k], four rows of A at a time so each b[k] is loaded once per four. */
@@ -189,29 +247,32 @@ export function gemv(M: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: b
   const { data: b, rs: brs } = B;
   let i = 0;
   for (; i + 4 <= M; i += 4) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     let p = A.offset + i * ars;
     let q = B.offset;
     for (let k = 0; k < K; k++, p += acs, q += brs) {
-      const bk = b[q]!;
-      s0 += a[p]! * bk;
-      s1 += a[p + ars]! * bk;
-      s2 += a[p + 2 * ars]! * bk;
-      s3 += a[p + 3 * ars]! * bk;
+      const bk = b[q];
+      s0 += a[p] * bk;
+      s1 += a[p + ars] * bk;
+      s2 += a[p + 2 * ars] * bk;
+      s3 += a[p + 3 * ars] * bk;
     }
     const o = C.offset + i * C.rs;
-    C.data[o] = accumulate ? C.data[o]! + s0 : s0;
-    C.data[o + C.rs] = accumulate ? C.data[o + C.rs]! + s1 : s1;
-    C.data[o + 2 * C.rs] = accumulate ? C.data[o + 2 * C.rs]! + s2 : s2;
-    C.data[o + 3 * C.rs] = accumulate ? C.data[o + 3 * C.rs]! + s3 : s3;
+    C.data[o] = accumulate ? C.data[o] + s0 : s0;
+    C.data[o + C.rs] = accumulate ? C.data[o + C.rs] + s1 : s1;
+    C.data[o + 2 * C.rs] = accumulate ? C.data[o + 2 * C.rs] + s2 : s2;
+    C.data[o + 3 * C.rs] = accumulate ? C.data[o + 3 * C.rs] + s3 : s3;
   }
   for (; i < M; i++) {
     let s = 0;
     let p = A.offset + i * ars;
     let q = B.offset;
-    for (let k = 0; k < K; k++, p += acs, q += brs) s += a[p]! * b[q]!;
+    for (let k = 0; k < K; k++, p += acs, q += brs) s += a[p] * b[q];
     const o = C.offset + i * C.rs;
-    C.data[o] = accumulate ? C.data[o]! + s : s;
+    C.data[o] = accumulate ? C.data[o] + s : s;
   }
 }
 
@@ -220,9 +281,9 @@ export function gemmReference(M: number, N: number, K: number, A: Mat, B: Mat, C
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = 0;
-      for (let k = 0; k < K; k++) s += A.data[A.offset + i * A.rs + k * A.cs]! * B.data[B.offset + k * B.rs + j * B.cs]!;
+      for (let k = 0; k < K; k++) s += A.data[A.offset + i * A.rs + k * A.cs] * B.data[B.offset + k * B.rs + j * B.cs];
       const o = C.offset + i * C.rs + j * C.cs;
-      C.data[o] = accumulate ? C.data[o]! + s : s;
+      C.data[o] = accumulate ? C.data[o] + s : s;
     }
   }
 }

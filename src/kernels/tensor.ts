@@ -29,7 +29,7 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 /** The index of the first NaN or infinity in `data`, or -1. */
 export function firstNonFinite(data: Float32Array): number {
   for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
+    const v = data[i];
     // v - v is 0 for every finite v, NaN for NaN and the infinities.
     if (v - v !== 0) return i;
   }
@@ -46,10 +46,10 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i]! - expected[i]!);
+    const d = Math.abs(actual[i] - expected[i]);
     // NaN compares false: make any NaN difference infinite.
     diff = d > diff || d !== d ? (d !== d ? Infinity : d) : diff;
-    scale = Math.max(scale, Math.abs(expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]));
   }
   return diff / Math.max(scale, 1e-6);
 }

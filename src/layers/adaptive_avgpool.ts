@@ -28,30 +28,30 @@ export const adaptive_avgpool: LayerKind<AdaptiveAvgPoolArgs> = {
     size: pair({ doc: 'output size' }),
   },
   resolve(raw, inputs) {
-    requireFeatureMap('adaptive_avgpool', inputs[0]!);
+    requireFeatureMap('adaptive_avgpool', inputs[0]);
     // Each value was checked and defaulted by `args` already.
     return raw as unknown as AdaptiveAvgPoolArgs;
   },
   outputShape(inputs, a) {
-    return [inputs[0]![0]!, a.size[0], a.size[1]];
+    return [inputs[0][0], a.size[0], a.size[1]];
   },
   tensors() {
     return [];
   },
   cost(inputs, _output, a) {
-    const [c, h, w] = inputs[0]!;
+    const [c, h, w] = inputs[0];
     // A window of area A costs A - 1 adds and 1 divide, so A flops, as in avgpool. The windows
     // are separable, so the sum of the areas is (sum of heights) * (sum of widths) per channel.
-    return { macs: 0, flops: c! * windowTotal(h!, a.size[0]) * windowTotal(w!, a.size[1]) };
+    return { macs: 0, flops: c * windowTotal(h, a.size[0]) * windowTotal(w, a.size[1]) };
   },
   receptiveField(inputs, _output, a): FieldStep {
-    const [, h, w] = inputs[0]!;
+    const [, h, w] = inputs[0];
     const [oh, ow] = a.size;
     if (h === oh && w === ow) return { type: 'pointwise' };
     if (oh === 1 && ow === 1) return { type: 'global' };
-    if (h! % oh === 0 && w! % ow === 0) {
+    if (h % oh === 0 && w % ow === 0) {
       // Uniform windows: exactly a pooling with kernel = stride = in/out.
-      const k = [h! / oh, w! / ow] as const;
+      const k = [h / oh, w / ow] as const;
       return { type: 'window', kernel: k, stride: k, padding: [0, 0], dilation: [1, 1] };
     }
     // Non-uniform windows (sizes and steps vary) have no single window step; reported
@@ -63,10 +63,10 @@ export const adaptive_avgpool: LayerKind<AdaptiveAvgPoolArgs> = {
    * and columns [floor(j*W/w), ceil((j+1)*W/w)), in float64 (PyTorch's adaptive_avg_pool2d windows).
    */
   forward([x], a, _w, ctx) {
-    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [n, c, h, w] = x.shape as [number, number, number, number];
     const [oh, ow] = a.size;
     const y = ctx.alloc([n, c, oh, ow]);
-    const src = x!.data;
+    const src = x.data;
     for (let plane = 0; plane < n * c; plane++) {
       const base = plane * h * w;
       for (let i = 0; i < oh; i++) {
@@ -76,7 +76,7 @@ export const adaptive_avgpool: LayerKind<AdaptiveAvgPoolArgs> = {
           const w0 = Math.floor((j * w) / ow);
           const w1 = Math.ceil(((j + 1) * w) / ow);
           let sum = 0;
-          for (let r = h0; r < h1; r++) for (let q = w0; q < w1; q++) sum += src[base + r * w + q]!;
+          for (let r = h0; r < h1; r++) for (let q = w0; q < w1; q++) sum += src[base + r * w + q];
           y.data[(plane * oh + i) * ow + j] = sum / ((h1 - h0) * (w1 - w0));
         }
       }

@@ -11,7 +11,7 @@ export const add: LayerKind<Record<string, never>> = {
   display: { category: 'arithmetic' },
   args: {},
   resolve(_raw, inputs) {
-    const first = inputs[0]!;
+    const first = inputs[0];
     inputs.forEach((shape, i) => {
       if (shape.length !== first.length || shape.some((d, j) => d !== first[j])) {
         // Inputs are numbered from 1, as the user reads them in the `inputs` list.
@@ -21,7 +21,7 @@ export const add: LayerKind<Record<string, never>> = {
     return {};
   },
   outputShape(inputs) {
-    return inputs[0]!;
+    return inputs[0];
   },
   tensors() {
     return [];
@@ -36,12 +36,12 @@ export const add: LayerKind<Record<string, never>> = {
   },
   /** y = x_1 + x_2 + ... elementwise, summed in input order (float32 after each add, as chained torch adds). */
   forward(xs, _a, _w, ctx) {
-    const y = ctx.alloc(xs[0]!.shape);
+    const y = ctx.alloc(xs[0].shape);
     const dst = y.data;
-    dst.set(xs[0]!.data);
+    dst.set(xs[0].data);
     for (let t = 1; t < xs.length; t++) {
-      const src = xs[t]!.data;
-      for (let i = 0; i < dst.length; i++) dst[i] += src[i]!;
+      const src = xs[t].data;
+      for (let i = 0; i < dst.length; i++) dst[i] += src[i];
     }
     return y;
   },

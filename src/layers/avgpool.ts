@@ -28,13 +28,13 @@ export const avgpool: LayerKind<AvgPoolArgs> = {
     count_include_pad: bool({ default: true, doc: 'count the zero padding in the divisor' }),
   },
   resolve(raw, inputs) {
-    requireFeatureMap('avgpool', inputs[0]!);
+    requireFeatureMap('avgpool', inputs[0]);
     const a = raw as Omit<AvgPoolArgs, 'stride'> & { stride: readonly [number, number] | null };
     checkPoolingPadding(a.kernel, a.padding);
     return { ...a, stride: a.stride ?? a.kernel };
   },
   outputShape(inputs, a) {
-    return poolingOutputShape(inputs[0]!, { ...a, dilation: [1, 1] });
+    return poolingOutputShape(inputs[0], { ...a, dilation: [1, 1] });
   },
   tensors() {
     return [];
@@ -54,13 +54,13 @@ export const avgpool: LayerKind<AvgPoolArgs> = {
    * The sum is over the clipped window, in float64.
    */
   forward([x], a, _w, ctx) {
-    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [n, c, h, w] = x.shape as [number, number, number, number];
     const [, hout, wout] = avgpool.outputShape([[c, h, w]], a) as [number, number, number];
     const y = ctx.alloc([n, c, hout, wout]);
     const [kh, kw] = a.kernel;
     const [sh, sw] = a.stride;
     const [ph, pw] = a.padding;
-    const src = x!.data;
+    const src = x.data;
     for (let plane = 0; plane < n * c; plane++) {
       const base = plane * h * w;
       for (let oh = 0; oh < hout; oh++) {
@@ -76,7 +76,7 @@ export const avgpool: LayerKind<AvgPoolArgs> = {
           w0 = Math.max(w0, 0);
           w1 = Math.min(w1, w);
           let sum = 0;
-          for (let r = h0; r < h1; r++) for (let q = w0; q < w1; q++) sum += src[base + r * w + q]!;
+          for (let r = h0; r < h1; r++) for (let q = w0; q < w1; q++) sum += src[base + r * w + q];
           const divisor = a.count_include_pad ? spanH * spanW : (h1 - h0) * (w1 - w0);
           y.data[(plane * hout + oh) * wout + ow] = sum / divisor;
         }

@@ -22,7 +22,7 @@ export const batchnorm: LayerKind<BatchNormArgs> = {
     affine: bool({ default: true, doc: 'learn a scale (weight) and shift (bias) per channel' }),
   },
   resolve(raw, inputs) {
-    const input = inputs[0]!;
+    const input = inputs[0];
     if (input.length !== 3 && input.length !== 1) {
       throw new LayerError(`batchnorm expects a feature map [C, H, W] or flat features [F], got ${formatShape(input)}`);
     }
@@ -30,10 +30,10 @@ export const batchnorm: LayerKind<BatchNormArgs> = {
     return raw as unknown as BatchNormArgs;
   },
   outputShape(inputs) {
-    return inputs[0]!;
+    return inputs[0];
   },
   tensors(inputs, a): TensorSpec[] {
-    const c = inputs[0]![0]!;
+    const c = inputs[0][0];
     const stats: TensorSpec[] = [
       { name: 'running_mean', shape: [c], role: 'buffer', dtype: 'float' },
       { name: 'running_var', shape: [c], role: 'buffer', dtype: 'float' },
@@ -50,7 +50,7 @@ export const batchnorm: LayerKind<BatchNormArgs> = {
   cost(inputs) {
     // At inference the statistics and the affine transform fold into one scale and one shift
     // per channel: 2 flops per element, whether or not the layer is affine.
-    return { macs: 0, flops: 2 * numel(inputs[0]!) };
+    return { macs: 0, flops: 2 * numel(inputs[0]) };
   },
   receptiveField() {
     return { type: 'pointwise' };
@@ -62,21 +62,21 @@ export const batchnorm: LayerKind<BatchNormArgs> = {
    * over the inner = H*W elements of channel c of each sample (1 for flat features).
    */
   forward([x], a, w, ctx) {
-    const shape = x!.shape;
-    const n = shape[0]!;
-    const c = shape[1]!;
+    const shape = x.shape;
+    const n = shape[0];
+    const c = shape[1];
     const inner = shape.slice(2).reduce((p, d) => p * d, 1);
     const y = ctx.alloc(shape);
-    const mean = w['running_mean']!;
-    const variance = w['running_var']!;
-    const src = x!.data;
+    const mean = w['running_mean'];
+    const variance = w['running_var'];
+    const src = x.data;
     const dst = y.data;
     for (let ch = 0; ch < c; ch++) {
-      const scale = (a.affine ? w['weight']![ch]! : 1) / Math.sqrt(variance[ch]! + a.eps);
-      const shift = (a.affine ? w['bias']![ch]! : 0) - mean[ch]! * scale;
+      const scale = (a.affine ? w['weight'][ch] : 1) / Math.sqrt(variance[ch] + a.eps);
+      const shift = (a.affine ? w['bias'][ch] : 0) - mean[ch] * scale;
       for (let s = 0; s < n; s++) {
         const base = (s * c + ch) * inner;
-        for (let i = base; i < base + inner; i++) dst[i] = src[i]! * scale + shift;
+        for (let i = base; i < base + inner; i++) dst[i] = src[i] * scale + shift;
       }
     }
     return y;

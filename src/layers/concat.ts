@@ -11,7 +11,7 @@ export const concat: LayerKind<Record<string, never>> = {
   display: { category: 'concat' },
   args: {},
   resolve(_raw, inputs) {
-    const first = inputs[0]!;
+    const first = inputs[0];
     inputs.forEach((shape, i) => {
       // Inputs are numbered from 1, as the user reads them in the `inputs` list.
       if (shape.length !== 1 && shape.length !== 3) {
@@ -31,8 +31,8 @@ export const concat: LayerKind<Record<string, never>> = {
     return {};
   },
   outputShape(inputs) {
-    const channels = inputs.reduce((sum, shape) => sum + shape[0]!, 0);
-    return [channels, ...inputs[0]!.slice(1)];
+    const channels = inputs.reduce((sum, shape) => sum + shape[0], 0);
+    return [channels, ...inputs[0].slice(1)];
   },
   tensors() {
     return [];
@@ -50,15 +50,15 @@ export const concat: LayerKind<Record<string, never>> = {
    * inner = H*W, or 1 for flat features) are copied one after the other into y[n].
    */
   forward(xs, _a, _w, ctx) {
-    const first = xs[0]!.shape;
-    const n = first[0]!;
+    const first = xs[0].shape;
+    const n = first[0];
     const inner = first.slice(2).reduce((p, d) => p * d, 1);
-    const channels = xs.reduce((sum, x) => sum + x.shape[1]!, 0);
+    const channels = xs.reduce((sum, x) => sum + x.shape[1], 0);
     const y = ctx.alloc([n, channels, ...first.slice(2)]);
     let dst = 0;
     for (let s = 0; s < n; s++) {
       for (const x of xs) {
-        const block = x.shape[1]! * inner;
+        const block = x.shape[1] * inner;
         y.data.set(x.data.subarray(s * block, (s + 1) * block), dst);
         dst += block;
       }

@@ -28,16 +28,19 @@ export const conv: LayerKind<ConvArgs> = {
     out: int({ doc: 'output channels' }),
     kernel: pair({ doc: 'kernel size' }),
     stride: pair({ default: [1, 1], doc: 'stride' }),
-    padding: padding({ default: { top: 0, bottom: 0, left: 0, right: 0 }, doc: 'zero padding; "same" keeps the size (stride 1 only), "valid" is 0' }),
+    padding: padding({
+      default: { top: 0, bottom: 0, left: 0, right: 0 },
+      doc: 'zero padding; "same" keeps the size (stride 1 only), "valid" is 0',
+    }),
     dilation: pair({ default: [1, 1], doc: 'spacing between kernel taps' }),
     groups: int({ default: 1, doc: 'channel groups; equal to the input channels for a depthwise convolution' }),
     bias: bool({ default: true, doc: 'learn an additive bias per output channel' }),
   },
   resolve(raw, inputs) {
-    const input = inputs[0]!;
+    const input = inputs[0];
     requireFeatureMap('conv', input);
     const a = raw as Omit<ConvArgs, 'padding'> & { padding: Padding4 | 'same' | 'valid' };
-    const cin = input[0]!;
+    const cin = input[0];
     if (cin % a.groups !== 0) {
       throw new LayerError(`groups ${a.groups} does not divide the ${cin} input channels`, 'groups');
     }
@@ -47,23 +50,40 @@ export const conv: LayerKind<ConvArgs> = {
     return { ...a, padding: resolvePadding(a.padding, a.kernel, a.stride, a.dilation) };
   },
   outputShape(inputs, a) {
-    const [, h, w] = inputs[0]!;
+    const [, h, w] = inputs[0];
     const p = a.padding;
     const hout = checkedWindowOutputSize('height', {
-      size: h!, padBefore: p.top, padAfter: p.bottom, kernel: a.kernel[0], stride: a.stride[0], dilation: a.dilation[0], ceil: false,
+      size: h,
+      padBefore: p.top,
+      padAfter: p.bottom,
+      kernel: a.kernel[0],
+      stride: a.stride[0],
+      dilation: a.dilation[0],
+      ceil: false,
     });
     const wout = checkedWindowOutputSize('width', {
-      size: w!, padBefore: p.left, padAfter: p.right, kernel: a.kernel[1], stride: a.stride[1], dilation: a.dilation[1], ceil: false,
+      size: w,
+      padBefore: p.left,
+      padAfter: p.right,
+      kernel: a.kernel[1],
+      stride: a.stride[1],
+      dilation: a.dilation[1],
+      ceil: false,
     });
     return [a.out, hout, wout];
   },
   tensors(inputs: readonly Shape[], a): TensorSpec[] {
-    const cin = inputs[0]![0]!;
-    const weight: TensorSpec = { name: 'weight', shape: [a.out, cin / a.groups, a.kernel[0], a.kernel[1]], role: 'parameter', dtype: 'float' };
+    const cin = inputs[0][0];
+    const weight: TensorSpec = {
+      name: 'weight',
+      shape: [a.out, cin / a.groups, a.kernel[0], a.kernel[1]],
+      role: 'parameter',
+      dtype: 'float',
+    };
     return a.bias ? [weight, { name: 'bias', shape: [a.out], role: 'parameter', dtype: 'float' }] : [weight];
   },
   cost(inputs, output, a) {
-    const cin = inputs[0]![0]!;
+    const cin = inputs[0][0];
     const outputs = numel(output);
     // One MAC per weight tap per output element; the bias is one add per output element.
     const macs = outputs * (cin / a.groups) * a.kernel[0] * a.kernel[1];
@@ -81,7 +101,7 @@ export const conv: LayerKind<ConvArgs> = {
    * MACs: groups * N * mg*P*K = N * Cout*P*(Cin/groups)*kh*kw, the static count times N.
    */
   forward([x], a, w, ctx) {
-    const [n, cin, h, wd] = x!.shape as [number, number, number, number];
+    const [n, cin, h, wd] = x.shape as [number, number, number, number];
     const [cout, hout, wout] = conv.outputShape([[cin, h, wd]], a) as [number, number, number];
     const y = ctx.alloc([n, cout, hout, wout]);
     const [kh, kw] = a.kernel;
@@ -92,23 +112,34 @@ export const conv: LayerKind<ConvArgs> = {
     const p = a.padding;
     const direct = isDirectConv(a.kernel, a.stride, p);
     const geometry = {
-      h, w: wd, kh, kw, sh: a.stride[0], sw: a.stride[1], dh: a.dilation[0], dw: a.dilation[1], top: p.top, left: p.left, hout, wout,
+      h,
+      w: wd,
+      kh,
+      kw,
+      sh: a.stride[0],
+      sw: a.stride[1],
+      dh: a.dilation[0],
+      dw: a.dilation[1],
+      top: p.top,
+      left: p.left,
+      hout,
+      wout,
     };
-    const weight = w['weight']!;
-    const bias = a.bias ? w['bias']! : undefined;
+    const weight = w['weight'];
+    const bias = a.bias ? w['bias'] : undefined;
     const col = direct ? undefined : ctx.scratch(K * P);
     for (let s = 0; s < n; s++) {
       for (let g = 0; g < a.groups; g++) {
         const xOff = (s * cin + g * cg) * h * wd;
         let B: Mat;
         if (col) {
-          im2col(x!.data, xOff, cg, geometry, col);
+          im2col(x.data, xOff, cg, geometry, col);
           B = rowMajor(col, 0, P);
         } else {
-          B = rowMajor(x!.data, xOff, P);
+          B = rowMajor(x.data, xOff, P);
         }
         const yOff = (s * cout + g * mg) * P;
-        if (bias) for (let o = 0; o < mg; o++) y.data.fill(bias[g * mg + o]!, yOff + o * P, yOff + (o + 1) * P);
+        if (bias) for (let o = 0; o < mg; o++) y.data.fill(bias[g * mg + o], yOff + o * P, yOff + (o + 1) * P);
         ctx.gemm(mg, P, K, rowMajor(weight, g * mg * K, K), B, rowMajor(y.data, yOff, P), bias !== undefined);
       }
     }
@@ -117,7 +148,7 @@ export const conv: LayerKind<ConvArgs> = {
   /** im2col's matrix [K, P] for one sample and group; a direct 1x1 convolution needs none. */
   scratchFloats(inputs, output, a) {
     if (isDirectConv(a.kernel, a.stride, a.padding)) return 0;
-    return (inputs[0]![0]! / a.groups) * a.kernel[0] * a.kernel[1] * output[1]! * output[2]!;
+    return (inputs[0][0] / a.groups) * a.kernel[0] * a.kernel[1] * output[1] * output[2];
   },
   init: fanInInit,
   docs: {

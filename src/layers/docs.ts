@@ -6,7 +6,7 @@
  */
 import type { ArgSpec } from './args.js';
 import { layerKinds } from './index.js';
-import type { LayerKind } from './kind.js';
+import type { AnyLayerKind } from './kind.js';
 
 /** The generated sections of each documentation file, by marker name. */
 export const GENERATED_DOCS: Readonly<Record<string, readonly string[]>> = {
@@ -14,7 +14,8 @@ export const GENERATED_DOCS: Readonly<Record<string, readonly string[]>> = {
   'docs/metrics.md': ['kind-params', 'kind-macs', 'kind-flops'],
 };
 
-const begin = (name: string) => `<!-- begin generated ${name}: npm run docs writes this from src/layers/; edit the kinds, not the table -->`;
+const begin = (name: string) =>
+  `<!-- begin generated ${name}: npm run docs writes this from src/layers/; edit the kinds, not the table -->`;
 const end = (name: string) => `<!-- end generated ${name} -->`;
 
 /** `|` would end a table cell. */
@@ -23,7 +24,9 @@ function cell(text: string): string {
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join(
+    '\n',
+  );
 }
 
 /** A default as it is written in YAML: `1` for [1, 1], `0` for zero padding on all sides. */
@@ -41,7 +44,7 @@ function argumentList(args: Readonly<Record<string, ArgSpec<unknown>>>): string 
   return list.length > 0 ? list.join(', ') : '—';
 }
 
-function sectionText(name: string, kinds: readonly LayerKind<any>[]): string {
+function sectionText(name: string, kinds: readonly AnyLayerKind[]): string {
   switch (name) {
     case 'kinds':
       return table(
@@ -62,11 +65,20 @@ function sectionText(name: string, kinds: readonly LayerKind<any>[]): string {
         ),
       );
     case 'kind-params':
-      return table(['kind', 'parameters per layer'], [...kinds.filter((k) => k.docs?.params).map((k) => [k.kind, k.docs!.params!]), ['all others', '0']]);
+      return table(
+        ['kind', 'parameters per layer'],
+        [...kinds.filter((k) => k.docs?.params).map((k) => [k.kind, k.docs!.params!]), ['all others', '0']],
+      );
     case 'kind-macs':
-      return table(['kind', 'MACs per sample'], [...kinds.filter((k) => k.docs?.macs).map((k) => [k.kind, k.docs!.macs!]), ['all others', '0']]);
+      return table(
+        ['kind', 'MACs per sample'],
+        [...kinds.filter((k) => k.docs?.macs).map((k) => [k.kind, k.docs!.macs!]), ['all others', '0']],
+      );
     case 'kind-flops':
-      return table(['kind', 'FLOPs per sample (E = output elements)'], kinds.map((k) => [k.kind, k.docs?.flops ?? '']));
+      return table(
+        ['kind', 'FLOPs per sample (E = output elements)'],
+        kinds.map((k) => [k.kind, k.docs?.flops ?? '']),
+      );
     default:
       throw new Error(`no generated section '${name}'`);
   }
@@ -76,14 +88,15 @@ function sectionText(name: string, kinds: readonly LayerKind<any>[]): string {
  * `text` (the contents of `file`, a key of GENERATED_DOCS) with each generated section replaced
  * by its rendering from `kinds` (the registry by default). Throws when a marker is missing.
  */
-export function renderDocs(file: string, text: string, kinds: readonly LayerKind<any>[] = Object.values(layerKinds)): string {
+export function renderDocs(file: string, text: string, kinds: readonly AnyLayerKind[] = Object.values(layerKinds)): string {
   const sections = GENERATED_DOCS[file];
   if (!sections) throw new Error(`${file} has no generated sections`);
   let out = text;
   for (const name of sections) {
     const b = out.indexOf(begin(name));
     const e = out.indexOf(end(name));
-    if (b < 0 || e < b) throw new Error(`${file}: the markers of the generated section '${name}' are missing:\n${begin(name)}\n${end(name)}`);
+    if (b < 0 || e < b)
+      throw new Error(`${file}: the markers of the generated section '${name}' are missing:\n${begin(name)}\n${end(name)}`);
     out = `${out.slice(0, b)}${begin(name)}\n${sectionText(name, kinds)}\n${out.slice(e)}`;
   }
   return out;

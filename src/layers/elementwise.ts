@@ -20,7 +20,7 @@ export interface ElementwiseSpec<Args> {
    * Each kind writes its own loop rather than a per-element callback, so that V8 compiles a
    * monomorphic loop per kind.
    */
-  map(src: Float32Array, dst: Float32Array, args: Args): void;
+  readonly map: (src: Float32Array, dst: Float32Array, args: Args) => void;
   readonly docs: KindDocs;
 }
 
@@ -37,21 +37,21 @@ export function elementwise<Args = Record<string, never>>(spec: ElementwiseSpec<
       return raw as unknown as Args;
     },
     outputShape(inputs) {
-      return inputs[0]!;
+      return inputs[0];
     },
     tensors() {
       return [];
     },
     cost(inputs) {
-      return { macs: 0, flops: flopsPerElement * numel(inputs[0]!) };
+      return { macs: 0, flops: flopsPerElement * numel(inputs[0]) };
     },
     receptiveField() {
       return { type: 'pointwise' };
     },
     /** A fresh output (outputs never alias inputs, so each tensor can be freed on its own). */
     forward([x], a, _w, ctx) {
-      const y = ctx.alloc(x!.shape);
-      map(x!.data, y.data, a);
+      const y = ctx.alloc(x.shape);
+      map(x.data, y.data, a);
       return y;
     },
     docs: spec.docs,

@@ -13,7 +13,7 @@ export const flatten: LayerKind<Record<string, never>> = {
     return {};
   },
   outputShape(inputs) {
-    return [numel(inputs[0]!)];
+    return [numel(inputs[0])];
   },
   tensors() {
     return [];
@@ -28,9 +28,9 @@ export const flatten: LayerKind<Record<string, never>> = {
   },
   /** [N, ...] to [N, prod(...)]: NCHW is already C-major per sample, so the data is copied as it is. */
   forward([x], _a, _w, ctx) {
-    const n = x!.shape[0]!;
-    const y = ctx.alloc([n, x!.data.length / n]);
-    y.data.set(x!.data);
+    const n = x.shape[0];
+    const y = ctx.alloc([n, x.data.length / n]);
+    y.data.set(x.data);
     return y;
   },
   docs: {

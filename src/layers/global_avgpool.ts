@@ -11,30 +11,30 @@ export const global_avgpool: LayerKind<Record<string, never>> = {
   display: { category: 'pool' },
   args: {},
   resolve(_raw, inputs) {
-    requireFeatureMap('global_avgpool', inputs[0]!);
+    requireFeatureMap('global_avgpool', inputs[0]);
     return {};
   },
   outputShape(inputs) {
-    return [inputs[0]![0]!, 1, 1];
+    return [inputs[0][0], 1, 1];
   },
   tensors() {
     return [];
   },
   cost(inputs) {
     // H*W - 1 adds and 1 divide per channel.
-    return { macs: 0, flops: numel(inputs[0]!) };
+    return { macs: 0, flops: numel(inputs[0]) };
   },
   receptiveField() {
     return { type: 'global' };
   },
   /** y[n, c, 0, 0] = mean of the H*W elements of x[n, c], in float64. */
   forward([x], _a, _w, ctx) {
-    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [n, c, h, w] = x.shape as [number, number, number, number];
     const inner = h * w;
     const y = ctx.alloc([n, c, 1, 1]);
     for (let plane = 0; plane < n * c; plane++) {
       let sum = 0;
-      for (let i = plane * inner; i < (plane + 1) * inner; i++) sum += x!.data[i]!;
+      for (let i = plane * inner; i < (plane + 1) * inner; i++) sum += x.data[i];
       y.data[plane] = sum / inner;
     }
     return y;

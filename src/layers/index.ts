@@ -3,7 +3,7 @@
  * import it and list it in `all` below, write its test and its reference fixture, and run
  * `npm run docs` (test/layers/index.test.ts checks that files, registry and docs agree).
  */
-import type { LayerKind } from './kind.js';
+import type { AnyLayerKind } from './kind.js';
 import { adaptive_avgpool } from './adaptive_avgpool.js';
 import { add } from './add.js';
 import { avgpool } from './avgpool.js';
@@ -23,8 +23,8 @@ import { softmax } from './softmax.js';
 
 export * from './kind.js';
 
-// LayerKind<any>: each kind has its own argument type, which only that kind reads.
-const all: readonly LayerKind<any>[] = [
+// AnyLayerKind: each kind has its own argument type, which only that kind reads.
+const all: readonly AnyLayerKind[] = [
   conv,
   linear,
   maxpool,
@@ -43,9 +43,9 @@ const all: readonly LayerKind<any>[] = [
   concat,
 ];
 
-export const layerKinds: Readonly<Record<string, LayerKind<any>>> = Object.freeze(Object.fromEntries(all.map((k) => [k.kind, k])));
+export const layerKinds: Readonly<Record<string, AnyLayerKind>> = Object.freeze(Object.fromEntries(all.map((k) => [k.kind, k])));
 
 /** The kind called `name`, or undefined. Own keys only, so `constructor` or `toString` is not a kind. */
-export function findKind(name: string): LayerKind<any> | undefined {
+export function findKind(name: string): AnyLayerKind | undefined {
   return Object.hasOwn(layerKinds, name) ? layerKinds[name] : undefined;
 }

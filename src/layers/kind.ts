@@ -198,3 +198,7 @@ export function requireFeatureMap(kind: string, shape: Shape): void {
     throw new LayerError(`${kind} expects a feature map [C, H, W], got ${formatShape(shape)}`);
   }
 }
+
+/** A kind whatever its argument type: the registry's element type (each kind alone reads its own arguments). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the argument type is existential here
+export type AnyLayerKind = LayerKind<any>;

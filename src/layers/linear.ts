@@ -21,11 +21,13 @@ export const linear: LayerKind<LinearArgs> = {
     bias: bool({ default: true, doc: 'learn an additive bias per output feature' }),
   },
   resolve(raw, inputs) {
-    const input = inputs[0]!;
+    const input = inputs[0];
     // nn.Linear would act on the last axis of a feature map; in a CNN that is almost always a
     // forgotten flatten, so say so instead of silently producing [C, H, out].
     if (input.length === 3) {
-      throw new LayerError(`linear expects flat features [F], got the feature map ${formatShape(input)}: add a \`flatten\` layer before it`);
+      throw new LayerError(
+        `linear expects flat features [F], got the feature map ${formatShape(input)}: add a \`flatten\` layer before it`,
+      );
     }
     if (input.length !== 1) throw new LayerError(`linear expects flat features [F], got ${formatShape(input)}`);
     // Each value was checked and defaulted by `args` already.
@@ -35,12 +37,12 @@ export const linear: LayerKind<LinearArgs> = {
     return [a.out];
   },
   tensors(inputs, a): TensorSpec[] {
-    const weight: TensorSpec = { name: 'weight', shape: [a.out, inputs[0]![0]!], role: 'parameter', dtype: 'float' };
+    const weight: TensorSpec = { name: 'weight', shape: [a.out, inputs[0][0]], role: 'parameter', dtype: 'float' };
     return a.bias ? [weight, { name: 'bias', shape: [a.out], role: 'parameter', dtype: 'float' }] : [weight];
   },
   cost(inputs, _output, a) {
     // One MAC per weight; the bias is one add per output feature.
-    const macs = inputs[0]![0]! * a.out;
+    const macs = inputs[0][0] * a.out;
     return { macs, flops: 2 * macs + (a.bias ? a.out : 0) };
   },
   receptiveField() {
@@ -52,14 +54,16 @@ export const linear: LayerKind<LinearArgs> = {
    * matrix-vector product. The bias pre-fills y. MACs: out*N*F.
    */
   forward([x], a, w, ctx) {
-    const [n, f] = x!.shape as [number, number];
+    const [n, f] = x.shape as [number, number];
     const y = ctx.alloc([n, a.out]);
-    const bias = a.bias ? w['bias']! : undefined;
+    const bias = a.bias ? w['bias'] : undefined;
     if (bias) for (let s = 0; s < n; s++) y.data.set(bias, s * a.out);
     ctx.gemm(
-      a.out, n, f,
-      { data: w['weight']!, offset: 0, rs: f, cs: 1 },
-      { data: x!.data, offset: 0, rs: 1, cs: f },
+      a.out,
+      n,
+      f,
+      { data: w['weight'], offset: 0, rs: f, cs: 1 },
+      { data: x.data, offset: 0, rs: 1, cs: f },
       { data: y.data, offset: 0, rs: 1, cs: a.out },
       bias !== undefined,
     );

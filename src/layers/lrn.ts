@@ -27,12 +27,12 @@ export const lrn: LayerKind<LrnArgs> = {
   },
   resolve(raw, inputs) {
     // PyTorch's local_response_norm needs at least [N, C, L]; the 2-D layer in a CNN sees [C, H, W].
-    requireFeatureMap('lrn', inputs[0]!);
+    requireFeatureMap('lrn', inputs[0]);
     // Each value was checked and defaulted by `args` already.
     return raw as unknown as LrnArgs;
   },
   outputShape(inputs) {
-    return inputs[0]!;
+    return inputs[0];
   },
   tensors() {
     return [];
@@ -41,7 +41,7 @@ export const lrn: LayerKind<LrnArgs> = {
     // Per element, as PyTorch computes it: 1 square (each square is computed once and shared by
     // the `size` windows that contain it), size - 1 adds for the window sum (zero padding at the
     // channel ends included), then 1 multiply by alpha/size, 1 add of k, 1 pow and 1 divide.
-    return { macs: 0, flops: numel(inputs[0]!) * (a.size + 4) };
+    return { macs: 0, flops: numel(inputs[0]) * (a.size + 4) };
   },
   receptiveField() {
     // It mixes channels only: in space each output sees its own position.
@@ -54,10 +54,10 @@ export const lrn: LayerKind<LrnArgs> = {
    *   y = x[c, p] / (k + alpha * avg)^beta,  in float64.
    */
   forward([x], a, _w, ctx) {
-    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [n, c, h, w] = x.shape as [number, number, number, number];
     const inner = h * w;
-    const y = ctx.alloc(x!.shape);
-    const src = x!.data;
+    const y = ctx.alloc(x.shape);
+    const src = x.data;
     const dst = y.data;
     const before = Math.floor(a.size / 2);
     const after = Math.floor((a.size - 1) / 2);
@@ -69,11 +69,11 @@ export const lrn: LayerKind<LrnArgs> = {
         for (let p = 0; p < inner; p++) {
           let sum = 0;
           for (let k = lo; k <= hi; k++) {
-            const v = src[base + k * inner + p]!;
+            const v = src[base + k * inner + p];
             sum += v * v;
           }
           const i = base + ch * inner + p;
-          dst[i] = src[i]! / Math.pow(a.k + (a.alpha * sum) / a.size, a.beta);
+          dst[i] = src[i] / Math.pow(a.k + (a.alpha * sum) / a.size, a.beta);
         }
       }
     }
@@ -81,6 +81,7 @@ export const lrn: LayerKind<LrnArgs> = {
   },
   docs: {
     shapes: '`[C, H, W]`, the same shape out',
-    flops: '`E·(size + 4)`: one square per element (shared between windows), `size − 1` adds, and per output a multiply by α/size, an add of k, a power and a divide',
+    flops:
+      '`E·(size + 4)`: one square per element (shared between windows), `size − 1` adds, and per output a multiply by α/size, an add of k, a power and a divide',
   },
 };

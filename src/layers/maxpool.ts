@@ -27,13 +27,13 @@ export const maxpool: LayerKind<MaxPoolArgs> = {
     ceil: bool({ default: false, doc: "round the output size up (PyTorch's ceil_mode)" }),
   },
   resolve(raw, inputs) {
-    requireFeatureMap('maxpool', inputs[0]!);
+    requireFeatureMap('maxpool', inputs[0]);
     const a = raw as Omit<MaxPoolArgs, 'stride'> & { stride: readonly [number, number] | null };
     checkPoolingPadding(a.kernel, a.padding);
     return { ...a, stride: a.stride ?? a.kernel };
   },
   outputShape(inputs, a) {
-    return poolingOutputShape(inputs[0]!, { ...a, dilation: a.dilation });
+    return poolingOutputShape(inputs[0], { ...a, dilation: a.dilation });
   },
   tensors() {
     return [];
@@ -52,14 +52,14 @@ export const maxpool: LayerKind<MaxPoolArgs> = {
    * so taps outside are skipped). A NaN tap makes the result NaN, as in PyTorch.
    */
   forward([x], a, _w, ctx) {
-    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [n, c, h, w] = x.shape as [number, number, number, number];
     const [, hout, wout] = maxpool.outputShape([[c, h, w]], a) as [number, number, number];
     const y = ctx.alloc([n, c, hout, wout]);
     const [kh, kw] = a.kernel;
     const [sh, sw] = a.stride;
     const [ph, pw] = a.padding;
     const [dh, dw] = a.dilation;
-    const src = x!.data;
+    const src = x.data;
     for (let plane = 0; plane < n * c; plane++) {
       const base = plane * h * w;
       for (let oh = 0; oh < hout; oh++) {
@@ -71,7 +71,7 @@ export const maxpool: LayerKind<MaxPoolArgs> = {
             for (let j = 0; j < kw; j++) {
               const q = ow * sw - pw + j * dw;
               if (q < 0 || q >= w) continue;
-              const v = src[base + r * w + q]!;
+              const v = src[base + r * w + q];
               if (v > m || v !== v) m = v;
               if (m !== m) break;
             }

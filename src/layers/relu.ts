@@ -12,7 +12,7 @@ export const relu = elementwise({
   /** NaN stays NaN, as torch.relu. */
   map(src, dst) {
     for (let i = 0; i < src.length; i++) {
-      const v = src[i]!;
+      const v = src[i];
       dst[i] = v < 0 ? 0 : v;
     }
   },

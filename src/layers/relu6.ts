@@ -13,7 +13,7 @@ export const relu6 = elementwise({
   /** NaN stays NaN and -0 stays -0, as torch.nn.functional.relu6. */
   map(src, dst) {
     for (let i = 0; i < src.length; i++) {
-      const v = src[i]!;
+      const v = src[i];
       dst[i] = v < 0 ? 0 : v > 6 ? 6 : v;
     }
   },

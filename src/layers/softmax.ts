@@ -14,7 +14,7 @@ export const softmax: LayerKind<Record<string, never>> = {
     return {};
   },
   outputShape(inputs) {
-    return inputs[0]!;
+    return inputs[0];
   },
   tensors() {
     return [];
@@ -22,32 +22,32 @@ export const softmax: LayerKind<Record<string, never>> = {
   cost(inputs) {
     // 3 per element: 1 exp, 1 add into the sum (n - 1 adds per sum, rounded up to n), 1 divide.
     // The max subtracted for numerical stability is not counted.
-    return { macs: 0, flops: 3 * numel(inputs[0]!) };
+    return { macs: 0, flops: 3 * numel(inputs[0]) };
   },
   receptiveField(inputs) {
     // Over flat features every output depends on all of them; over channels, space is untouched.
-    return inputs[0]!.length === 1 ? { type: 'global' } : { type: 'pointwise' };
+    return inputs[0].length === 1 ? { type: 'global' } : { type: 'pointwise' };
   },
   /**
    * Over axis 1: for each sample n and position p (p < inner = H*W, or 1 for flat features), over
    * the channels c at stride inner: y = exp(x - max) / sum exp(x - max), in float64.
    */
   forward([x], _a, _w, ctx) {
-    const shape = x!.shape;
-    const n = shape[0]!;
-    const c = shape[1]!;
+    const shape = x.shape;
+    const n = shape[0];
+    const c = shape[1];
     const inner = shape.slice(2).reduce((p, d) => p * d, 1);
     const y = ctx.alloc(shape);
-    const src = x!.data;
+    const src = x.data;
     const dst = y.data;
     for (let s = 0; s < n; s++) {
       for (let p = 0; p < inner; p++) {
         const base = s * c * inner + p;
         let max = -Infinity;
-        for (let k = 0; k < c; k++) max = Math.max(max, src[base + k * inner]!);
+        for (let k = 0; k < c; k++) max = Math.max(max, src[base + k * inner]);
         let sum = 0;
-        for (let k = 0; k < c; k++) sum += Math.exp(src[base + k * inner]! - max);
-        for (let k = 0; k < c; k++) dst[base + k * inner] = Math.exp(src[base + k * inner]! - max) / sum;
+        for (let k = 0; k < c; k++) sum += Math.exp(src[base + k * inner] - max);
+        for (let k = 0; k < c; k++) dst[base + k * inner] = Math.exp(src[base + k * inner] - max) / sum;
       }
     }
     return y;

@@ -69,7 +69,10 @@ export interface PoolingWindow {
 
 /** PyTorch's pooling rule, whatever the dilation: padding at most half the kernel (integer division). */
 export function checkPoolingPadding(kernel: readonly [number, number], padding: readonly [number, number]): void {
-  for (const [axis, i] of [['height', 0], ['width', 1]] as const) {
+  for (const [axis, i] of [
+    ['height', 0],
+    ['width', 1],
+  ] as const) {
     if (padding[i] > Math.floor(kernel[i] / 2)) {
       throw new LayerError(
         `padding ${padding[i]} is more than half the kernel ${kernel[i]} along the ${axis}: PyTorch requires padding <= kernel/2`,
@@ -83,6 +86,14 @@ export function checkPoolingPadding(kernel: readonly [number, number], padding: 
 export function poolingOutputShape(input: Shape, p: PoolingWindow): Shape {
   const [c, h, w] = input as [number, number, number];
   const axis = (name: 'height' | 'width', size: number, i: 0 | 1) =>
-    checkedWindowOutputSize(name, { size, padBefore: p.padding[i], padAfter: p.padding[i], kernel: p.kernel[i], stride: p.stride[i], dilation: p.dilation[i], ceil: p.ceil });
+    checkedWindowOutputSize(name, {
+      size,
+      padBefore: p.padding[i],
+      padAfter: p.padding[i],
+      kernel: p.kernel[i],
+      stride: p.stride[i],
+      dilation: p.dilation[i],
+      ceil: p.ceil,
+    });
   return [c, axis('height', h, 0), axis('width', w, 1)];
 }

@@ -116,7 +116,8 @@ function renderLines(run: CheckRun, colour: ChalkInstance, quiet: boolean): stri
   for (const r of failed) lines.push(`${colour.red('✗')} ${label(r)} ${describe(r)} ${colour.dim(`(${where(r)})`)}`);
   if (strict) lines.push(...none);
   if (!quiet) {
-    for (const r of results.slice(failed.length)) lines.push(`${colour.green('✓')} ${label(r)} ${describe(r)} ${colour.dim(`(${where(r)})`)}`);
+    for (const r of results.slice(failed.length))
+      lines.push(`${colour.green('✓')} ${label(r)} ${describe(r)} ${colour.dim(`(${where(r)})`)}`);
     if (!strict) lines.push(...none);
   }
   const summary = summaryText(run.summary);
@@ -134,9 +135,12 @@ function renderCheckJson(run: CheckRun): string {
 
 function renderMarkdown(run: CheckRun, quiet: boolean): string {
   const rows = ['| | Model | Expectation | Actual | Where |', '|---|---|---|---|---|'];
-  const none = unexpected(run).map((m) => `| ${run.summary.strict ? '✗' : '–'} | ${mdCellText(m.model)} | no expectations | | ${mdCellText(m.file)} |`);
+  const none = unexpected(run).map(
+    (m) => `| ${run.summary.strict ? '✗' : '–'} | ${mdCellText(m.model)} | no expectations | | ${mdCellText(m.file)} |`,
+  );
   const results = failuresFirst(run);
-  const row = (r: CheckResult) => `| ${r.ok ? '✓' : '✗'} | ${mdCellText(label(r))} | ${mdCellText(expectationText(r))} | ${mdCellText(actualText(r))} | ${mdCellText(where(r))} |`;
+  const row = (r: CheckResult) =>
+    `| ${r.ok ? '✓' : '✗'} | ${mdCellText(label(r))} | ${mdCellText(expectationText(r))} | ${mdCellText(actualText(r))} | ${mdCellText(where(r))} |`;
   const failed = results.filter((r) => !r.ok);
   rows.push(...failed.map(row));
   if (run.summary.strict) rows.push(...none);
@@ -150,15 +154,46 @@ function renderMarkdown(run: CheckRun, quiet: boolean): string {
 
 // ---- CSV ------------------------------------------------------------------------------------
 
-const CSV_HEADER = ['status', 'model', 'model_file', 'metric', 'relation', 'expected', 'actual', 'file', 'line', 'col', 'input', 'batch', 'dtype', 'optimizer'];
+const CSV_HEADER = [
+  'status',
+  'model',
+  'model_file',
+  'metric',
+  'relation',
+  'expected',
+  'actual',
+  'file',
+  'line',
+  'col',
+  'input',
+  'batch',
+  'dtype',
+  'optimizer',
+];
 
 function renderCsv(run: CheckRun): string {
   const rows: (string | number)[][] = [CSV_HEADER];
   for (const m of run.models) {
-    if (m.results.length === 0) rows.push([run.summary.strict ? 'fail' : 'none', m.model, m.file, '', '', '', '', '', '', '', '', '', '', '']);
+    if (m.results.length === 0)
+      rows.push([run.summary.strict ? 'fail' : 'none', m.model, m.file, '', '', '', '', '', '', '', '', '', '', '']);
     for (const r of m.results) {
       const actual = typeof r.actual === 'number' || r.actual === 'none' ? r.actual : shapeCsv(r.actual);
-      rows.push([r.ok ? 'pass' : 'fail', r.model, r.model_file, r.metric, r.relation, r.expected, actual, r.file, r.line, r.col, shapeCsv(r.input), r.batch, r.dtype, r.optimizer]);
+      rows.push([
+        r.ok ? 'pass' : 'fail',
+        r.model,
+        r.model_file,
+        r.metric,
+        r.relation,
+        r.expected,
+        actual,
+        r.file,
+        r.line,
+        r.col,
+        shapeCsv(r.input),
+        r.batch,
+        r.dtype,
+        r.optimizer,
+      ]);
     }
   }
   return csvLines(rows);
@@ -176,7 +211,12 @@ function ghProperty(s: string): string {
   return ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-function ghError(file: string, pos: { line: number; col: number } | undefined, message: string, level: 'error' | 'warning' = 'error'): string {
+function ghError(
+  file: string,
+  pos: { line: number; col: number } | undefined,
+  message: string,
+  level: 'error' | 'warning' = 'error',
+): string {
   const at = pos ? `,line=${pos.line},col=${pos.col}` : '';
   return `::${level} file=${ghProperty(file)}${at},title=${ghProperty('cnnscope check')}::${ghData(message)}`;
 }
@@ -193,7 +233,9 @@ function renderGithub(run: CheckRun): string {
 
 /** Invalid inputs (and warnings) as annotations too, so a broken model or budget shows on its line in the pull request. */
 export function githubAnnotations(diagnostics: readonly Diagnostic[], level: 'error' | 'warning'): string {
-  return diagnostics.map((d) => `${ghError(d.file, d.pos, d.layer ? `layer '${d.layer.name}' (${d.layer.kind}): ${d.message}` : d.message, level)}\n`).join('');
+  return diagnostics
+    .map((d) => `${ghError(d.file, d.pos, d.layer ? `layer '${d.layer.name}' (${d.layer.kind}): ${d.message}` : d.message, level)}\n`)
+    .join('');
 }
 
 // ---- JUnit XML ------------------------------------------------------------------------------
@@ -225,13 +267,21 @@ function renderJunit(run: CheckRun): string {
   const noneFailures = strict ? s.models_without_expectations : 0;
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const total = s.expectations + s.models_without_expectations;
-  out.push(`<testsuites${attrs({ name: 'cnnscope check', tests: total, failures: s.failed + noneFailures, errors: 0, skipped: strict ? 0 : s.models_without_expectations })}>`);
+  out.push(
+    `<testsuites${attrs({ name: 'cnnscope check', tests: total, failures: s.failed + noneFailures, errors: 0, skipped: strict ? 0 : s.models_without_expectations })}>`,
+  );
   for (const m of run.models) {
     const failures = m.results.filter((r) => !r.ok).length;
     if (m.results.length === 0) {
-      out.push(`  <testsuite${attrs({ name: m.model, tests: 1, failures: strict ? 1 : 0, errors: 0, skipped: strict ? 0 : 1, file: m.file })}>`);
+      out.push(
+        `  <testsuite${attrs({ name: m.model, tests: 1, failures: strict ? 1 : 0, errors: 0, skipped: strict ? 0 : 1, file: m.file })}>`,
+      );
       out.push(`    <testcase${attrs({ classname: m.model, name: 'no expectations', file: m.file })}>`);
-      out.push(strict ? `      <failure${attrs({ message: `${m.model}: no expectations (--strict)`, type: 'no-expectations' })}/>` : `      <skipped${attrs({ message: 'no expectations' })}/>`);
+      out.push(
+        strict
+          ? `      <failure${attrs({ message: `${m.model}: no expectations (--strict)`, type: 'no-expectations' })}/>`
+          : `      <skipped${attrs({ message: 'no expectations' })}/>`,
+      );
       out.push('    </testcase>');
       out.push('  </testsuite>');
       continue;

@@ -10,27 +10,71 @@ import type { ReceptiveField, Report } from '../analysis/report.js';
 import { csvLines, shapeCsv } from './markup.js';
 
 export const CSV_LAYER_COLUMNS = [
-  'name', 'kind', 'inputs', 'output_shape', 'params', 'trainable_params', 'buffers', 'macs', 'flops', 'activation_bytes',
-  'rf_size_h', 'rf_size_w', 'rf_stride_h', 'rf_stride_w', 'rf_padding_h', 'rf_padding_w',
+  'name',
+  'kind',
+  'inputs',
+  'output_shape',
+  'params',
+  'trainable_params',
+  'buffers',
+  'macs',
+  'flops',
+  'activation_bytes',
+  'rf_size_h',
+  'rf_size_w',
+  'rf_stride_h',
+  'rf_stride_w',
+  'rf_padding_h',
+  'rf_padding_w',
 ] as const;
 
 export const CSV_BLOCK_COLUMNS = [
-  'name', 'kind', 'layers', 'output_shape', 'params', 'macs', 'flops', 'activation_bytes',
-  'rf_size_h', 'rf_size_w', 'rf_stride_h', 'rf_stride_w', 'rf_padding_h', 'rf_padding_w',
+  'name',
+  'kind',
+  'layers',
+  'output_shape',
+  'params',
+  'macs',
+  'flops',
+  'activation_bytes',
+  'rf_size_h',
+  'rf_size_w',
+  'rf_stride_h',
+  'rf_stride_w',
+  'rf_padding_h',
+  'rf_padding_w',
 ] as const;
 
 export function renderCsv(report: Report): string {
   if (report.blocks) {
     return csvLines([
       CSV_BLOCK_COLUMNS,
-      ...report.blocks.map((b) => [b.name, b.kind, b.layers, shapeCsv(b.output_shape), b.params, b.macs, b.flops, b.activation_bytes, ...fieldCsv(b.receptive_field)]),
+      ...report.blocks.map((b) => [
+        b.name,
+        b.kind,
+        b.layers,
+        shapeCsv(b.output_shape),
+        b.params,
+        b.macs,
+        b.flops,
+        b.activation_bytes,
+        ...fieldCsv(b.receptive_field),
+      ]),
     ]);
   }
   return csvLines([
     CSV_LAYER_COLUMNS,
     ...report.layers.map((l) => [
-      l.name, l.kind, l.inputs.join(' '), shapeCsv(l.output_shape),
-      l.params, l.trainable_params, l.buffers, l.macs, l.flops, l.activation_bytes,
+      l.name,
+      l.kind,
+      l.inputs.join(' '),
+      shapeCsv(l.output_shape),
+      l.params,
+      l.trainable_params,
+      l.buffers,
+      l.macs,
+      l.flops,
+      l.activation_bytes,
       ...fieldCsv(l.receptive_field),
     ]),
   ]);

@@ -74,7 +74,9 @@ function rowCells(r: RowDiff, flops: boolean) {
 
 /** FLOPs get a column only when some row changed in FLOPs but not in MACs or shape (a pooling window, say). */
 function needsFlops(diff: Diff): boolean {
-  return diff.layers.some((r) => r.status === 'changed' && r.changed.includes('flops') && !r.changed.includes('macs') && !r.changed.includes('output_shape'));
+  return diff.layers.some(
+    (r) => r.status === 'changed' && r.changed.includes('flops') && !r.changed.includes('macs') && !r.changed.includes('output_shape'),
+  );
 }
 
 function summaryText(diff: Diff): string {
@@ -94,14 +96,22 @@ export function renderDiffTable(diff: Diff, colour: ChalkInstance): string {
   for (const [metric, c] of Object.entries(diff.totals) as [DiffMetric, Change][]) {
     const same = c.change === 0;
     const dim = (s: string) => (same ? colour.dim(s) : s);
-    totals.push([METRIC_LABELS[metric], metricValue(metric, c.a), metricValue(metric, c.b), dim(changeText(metric, c)), dim(percentText(c))]);
+    totals.push([
+      METRIC_LABELS[metric],
+      metricValue(metric, c.a),
+      metricValue(metric, c.b),
+      dim(changeText(metric, c)),
+      dim(percentText(c)),
+    ]);
   }
   lines.push(totals.toString());
   lines.push(summaryText(diff));
   if (diff.layers.length > 0) {
     const flops = needsFlops(diff);
     const rows = new Table({
-      head: ['', diff.rows === 'blocks' ? 'Block' : 'Layer', 'Kind', 'Output shape', 'Params', 'MACs', ...(flops ? ['FLOPs'] : [])].map((h) => colour.bold(h)),
+      head: ['', diff.rows === 'blocks' ? 'Block' : 'Layer', 'Kind', 'Output shape', 'Params', 'MACs', ...(flops ? ['FLOPs'] : [])].map(
+        (h) => colour.bold(h),
+      ),
       colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right'],
       style: { head: [], border: [], compact: true },
     });
@@ -130,20 +140,29 @@ export function renderDiffMarkdown(diff: Diff, options: DiffMarkdownOptions = {}
   const failed = diff.fail_on.filter((r) => r.failed);
   if (diff.fail_on.length > 0) {
     const n = diff.fail_on.length;
-    const verdict = failed.length > 0
-      ? `❌ **${failed.length} of ${n} ${n === 1 ? 'condition' : 'conditions'} failed**`
-      : `✅ **${n === 1 ? 'The condition holds' : `All ${n} conditions hold`}**`;
+    const verdict =
+      failed.length > 0
+        ? `❌ **${failed.length} of ${n} ${n === 1 ? 'condition' : 'conditions'} failed**`
+        : `✅ **${n === 1 ? 'The condition holds' : `All ${n} conditions hold`}**`;
     out.push(verdict, '');
-    for (const r of diff.fail_on) out.push(`- ${r.failed ? '❌' : '✅'} ${code(r.condition)}: ${mdText(r.metric)} ${conditionValue(diff, r)}`);
+    for (const r of diff.fail_on)
+      out.push(`- ${r.failed ? '❌' : '✅'} ${code(r.condition)}: ${mdText(r.metric)} ${conditionValue(diff, r)}`);
     out.push('');
   }
-  const sideText = (s: Diff['a']) => `${code(s.label)} (${s.model}, input ${shapeText(s.input.shape)}, ${s.options.dtype}, batch ${s.options.batch})`;
+  const sideText = (s: Diff['a']) =>
+    `${code(s.label)} (${s.model}, input ${shapeText(s.input.shape)}, ${s.options.dtype}, batch ${s.options.batch})`;
   out.push(`**A:** ${sideText(diff.a)}  `, `**B:** ${sideText(diff.b)}`, '');
   out.push(
     ...mdTable(
       ['Total', 'A', 'B', 'Change', '%'],
       ['left', 'right', 'right', 'right', 'right'],
-      (Object.entries(diff.totals) as [DiffMetric, Change][]).map(([m, c]) => [METRIC_LABELS[m], metricValue(m, c.a), metricValue(m, c.b), changeText(m, c), percentText(c)]),
+      (Object.entries(diff.totals) as [DiffMetric, Change][]).map(([m, c]) => [
+        METRIC_LABELS[m],
+        metricValue(m, c.a),
+        metricValue(m, c.b),
+        changeText(m, c),
+        percentText(c),
+      ]),
     ),
     '',
   );
@@ -158,7 +177,15 @@ export function renderDiffMarkdown(diff: Diff, options: DiffMarkdownOptions = {}
     const foldAfter = options.foldAfter ?? 20;
     if (diff.layers.length > foldAfter) {
       const n = diff.layers.length;
-      out.push('<details>', `<summary>${n} ${diff.rows === 'blocks' ? 'rows' : 'layers'} differ</summary>`, '', ...table, '', '</details>', '');
+      out.push(
+        '<details>',
+        `<summary>${n} ${diff.rows === 'blocks' ? 'rows' : 'layers'} differ</summary>`,
+        '',
+        ...table,
+        '',
+        '</details>',
+        '',
+      );
     } else {
       out.push(...table, '');
     }
@@ -167,8 +194,21 @@ export function renderDiffMarkdown(diff: Diff, options: DiffMarkdownOptions = {}
 }
 
 export const DIFF_CSV_COLUMNS = [
-  'status', 'name', 'kind_a', 'kind_b', 'output_shape_a', 'output_shape_b',
-  'params_a', 'params_b', 'params_change', 'macs_a', 'macs_b', 'macs_change', 'flops_a', 'flops_b', 'flops_change',
+  'status',
+  'name',
+  'kind_a',
+  'kind_b',
+  'output_shape_a',
+  'output_shape_b',
+  'params_a',
+  'params_b',
+  'params_change',
+  'macs_a',
+  'macs_b',
+  'macs_change',
+  'flops_a',
+  'flops_b',
+  'flops_change',
 ] as const;
 
 /** One row per layer that differs; a side without the layer has empty cells. */
@@ -177,12 +217,21 @@ export function renderDiffCsv(diff: Diff): string {
   return csvLines([
     DIFF_CSV_COLUMNS,
     ...diff.layers.map((r) => [
-      r.status, r.name,
-      v(r.a, (x) => x.kind), v(r.b, (x) => x.kind),
-      v(r.a, (x) => shapeCsv(x.output_shape)), v(r.b, (x) => shapeCsv(x.output_shape)),
-      v(r.a, (x) => x.params), v(r.b, (x) => x.params), r.delta.params,
-      v(r.a, (x) => x.macs), v(r.b, (x) => x.macs), r.delta.macs,
-      v(r.a, (x) => x.flops), v(r.b, (x) => x.flops), r.delta.flops,
+      r.status,
+      r.name,
+      v(r.a, (x) => x.kind),
+      v(r.b, (x) => x.kind),
+      v(r.a, (x) => shapeCsv(x.output_shape)),
+      v(r.b, (x) => shapeCsv(x.output_shape)),
+      v(r.a, (x) => x.params),
+      v(r.b, (x) => x.params),
+      r.delta.params,
+      v(r.a, (x) => x.macs),
+      v(r.b, (x) => x.macs),
+      r.delta.macs,
+      v(r.a, (x) => x.flops),
+      v(r.b, (x) => x.flops),
+      r.delta.flops,
     ]),
   ]);
 }

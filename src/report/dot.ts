@@ -46,7 +46,12 @@ function nodeAttrs(n: ViewNode): string {
   const fill = n.category !== undefined ? CATEGORY_STYLES[n.category]?.fill : undefined;
   if (n.role === 'input') attrs.push('shape=invhouse', `fillcolor=${quote(CATEGORY_STYLES.input.fill)}`);
   else if (n.role === 'block') attrs.push('shape=box3d', 'style=filled', `fillcolor=${quote(BLOCK_STYLE.fill)}`, 'margin="0.12,0.08"');
-  else if (n.role === 'merge') attrs.push(n.category === 'concat' ? 'shape=invtrapezium' : 'shape=ellipse', 'style=filled', `fillcolor=${quote(fill ?? CATEGORY_STYLES.arithmetic.fill)}`);
+  else if (n.role === 'merge')
+    attrs.push(
+      n.category === 'concat' ? 'shape=invtrapezium' : 'shape=ellipse',
+      'style=filled',
+      `fillcolor=${quote(fill ?? CATEGORY_STYLES.arithmetic.fill)}`,
+    );
   else if (fill) attrs.push(`fillcolor=${quote(fill)}`);
   if (n.branch) attrs.push('penwidth=2');
   if (n.output) attrs.push('peripheries=2');

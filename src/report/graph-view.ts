@@ -68,13 +68,25 @@ export function graphView(graph: Graph, report: Report, depth?: number): GraphVi
   const outputs = new Set(graph.outputs);
   const rowOf = new Map<number, number>(); // node id -> view node index
   const raw: Omit<ViewNode, 'label' | 'branch' | 'cluster'>[] = [];
-  raw.push({ id: 'n0', name: 'input', kind: 'input', category: 'input', role: 'input', layers: 1, shape: [...graph.inputShape], params: 0, macs: 0, detail: '', output: false });
+  raw.push({
+    id: 'n0',
+    name: 'input',
+    kind: 'input',
+    category: 'input',
+    role: 'input',
+    layers: 1,
+    shape: [...graph.inputShape],
+    params: 0,
+    macs: 0,
+    detail: '',
+    output: false,
+  });
   rowOf.set(0, 0);
 
   if (depth === undefined) {
     for (const node of graph.nodes) {
       if (node.id === 0) continue;
-      const r = report.layers[node.id - 1]!;
+      const r = report.layers[node.id - 1];
       rowOf.set(node.id, raw.length);
       raw.push({
         id: `n${raw.length}`,
@@ -94,10 +106,10 @@ export function graphView(graph: Graph, report: Report, depth?: number): GraphVi
     const blocks = report.blocks;
     if (!blocks) throw new Error('graphView: a depth needs a report analyzed with that depth');
     foldByDepth(graph, depth).forEach((fold, i) => {
-      const b = blocks[i]!;
+      const b = blocks[i];
       const index = raw.length;
       for (const id of fold.members) rowOf.set(id, index);
-      const single = !fold.block ? graph.nodes[fold.members[0]!]! : undefined;
+      const single = !fold.block ? graph.nodes[fold.members[0]] : undefined;
       raw.push({
         id: `n${index}`,
         name: fold.name,
@@ -125,8 +137,8 @@ export function graphView(graph: Graph, report: Report, depth?: number): GraphVi
       const key = `${from}>${to}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      edges.push({ from: raw[from]!.id, to: raw[to]!.id });
-      readers[from]!.add(to);
+      edges.push({ from: raw[from].id, to: raw[to].id });
+      readers[from].add(to);
     }
   }
 
@@ -151,9 +163,9 @@ export function graphView(graph: Graph, report: Report, depth?: number): GraphVi
     }
   }
   const nodes: ViewNode[] = raw.map((n, i) => {
-    const cluster = chains[i]!.filter(kept).pop();
+    const cluster = chains[i].filter(kept).pop();
     const label = cluster !== undefined ? n.name.slice(cluster.length + 1) : n.name;
-    return { ...n, label, branch: readers[i]!.size > 1, ...(cluster !== undefined ? { cluster } : {}) };
+    return { ...n, label, branch: readers[i].size > 1, ...(cluster !== undefined ? { cluster } : {}) };
   });
   return { model: report.model, nodes, edges, clusters };
 }
@@ -204,7 +216,12 @@ export function labelLines(n: ViewNode): string[] {
   const shape = shapeLabel(n.shape);
   if (n.role === 'input') return ['input', shape];
   if (n.role === 'block') {
-    return [n.label, `${n.kind} · ${n.layers} ${n.layers === 1 ? 'layer' : 'layers'}`, shape, `${compactNumber(n.params)} params · ${compactNumber(n.macs)} MACs`];
+    return [
+      n.label,
+      `${n.kind} · ${n.layers} ${n.layers === 1 ? 'layer' : 'layers'}`,
+      shape,
+      `${compactNumber(n.params)} params · ${compactNumber(n.macs)} MACs`,
+    ];
   }
   // Merge points stay on one line: their shapes (ellipse, trapezium) grow fast with more.
   if (n.role === 'merge') return [[n.label, n.kind !== n.label ? n.kind : '', shape].filter(Boolean).join(' · ')];

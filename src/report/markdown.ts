@@ -22,9 +22,10 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   const n = report.layers.length;
   out.push(`Input ${shapeText(report.input.shape)} · ${o.dtype} · batch ${o.batch} · ${n} ${n === 1 ? 'layer' : 'layers'}`, '');
 
-  const rf = t.receptive_field === 'global' && t.last_spatial_receptive_field
-    ? `global (last spatial: ${fieldText(t.last_spatial_receptive_field)} at ${code(t.last_spatial_receptive_field.layer)})`
-    : fieldText(t.receptive_field);
+  const rf =
+    t.receptive_field === 'global' && t.last_spatial_receptive_field
+      ? `global (last spatial: ${fieldText(t.last_spatial_receptive_field)} at ${code(t.last_spatial_receptive_field.layer)})`
+      : fieldText(t.receptive_field);
   out.push(
     ...mdTable(
       ['Total', 'Value'],

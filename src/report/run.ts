@@ -11,11 +11,17 @@ export function renderRunText(rep: RunReport, colour: ChalkInstance): string {
   for (const o of rep.outputs) lines.push(`Output: ${o.name} ${shapeText(o.shape)}`);
   const figures = runFigures(rep);
   const equal = rep.macs.executed === rep.macs.static ? 'equal' : 'DIFFERENT';
-  lines.push(`Time: ${timeText(rep.time_ms)}, ${rep.threads} thread${rep.threads === 1 ? '' : 's'}, ${figures.gmac_per_s.toFixed(2)} GMAC/s`);
-  lines.push(`MACs executed: ${grouped(rep.macs.executed)} (${decimal(rep.macs.executed, 'MAC')}); static: ${grouped(rep.macs.static)} (${equal})`);
+  lines.push(
+    `Time: ${timeText(rep.time_ms)}, ${rep.threads} thread${rep.threads === 1 ? '' : 's'}, ${figures.gmac_per_s.toFixed(2)} GMAC/s`,
+  );
+  lines.push(
+    `MACs executed: ${grouped(rep.macs.executed)} (${decimal(rep.macs.executed, 'MAC')}); static: ${grouped(rep.macs.static)} (${equal})`,
+  );
   for (const t of figures.top) {
     lines.push(`Top ${t.entries.length} of ${t.output}${t.samples > 1 ? `, sample ${t.sample}` : ''}:`);
-    t.entries.forEach((e, rank) => lines.push(`  ${String(rank + 1).padStart(2)}. index ${String(e.index).padStart(5)}  ${e.value.toPrecision(6)}`));
+    t.entries.forEach((e, rank) =>
+      lines.push(`  ${String(rank + 1).padStart(2)}. index ${String(e.index).padStart(5)}  ${e.value.toPrecision(6)}`),
+    );
   }
   if (rep.profile) {
     const table = new Table({
@@ -25,9 +31,23 @@ export function renderRunText(rep: RunReport, colour: ChalkInstance): string {
     });
     const shares = figures.profile_shares!;
     rep.profile.forEach((p, i) => {
-      table.push([p.name, p.kind, p.time_ms.toFixed(3), `${shares[i]!.toFixed(1)}%`, grouped(p.macs), p.macs ? p.gmac_per_s.toFixed(2) : '']);
+      table.push([
+        p.name,
+        p.kind,
+        p.time_ms.toFixed(3),
+        `${shares[i].toFixed(1)}%`,
+        grouped(p.macs),
+        p.macs ? p.gmac_per_s.toFixed(2) : '',
+      ]);
     });
-    table.push([colour.bold('Total'), '', (rep.profile_total_ms ?? 0).toFixed(3), '100.0%', grouped(rep.macs.executed), figures.profile_gmac_per_s!.toFixed(2)]);
+    table.push([
+      colour.bold('Total'),
+      '',
+      (rep.profile_total_ms ?? 0).toFixed(3),
+      '100.0%',
+      grouped(rep.macs.executed),
+      figures.profile_gmac_per_s!.toFixed(2),
+    ]);
     lines.push(table.toString());
   }
   return `${lines.join('\n')}\n`;

@@ -31,9 +31,10 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
   }
   const t = report.totals;
   const o = report.options;
-  const rf = t.receptive_field === 'global' && t.last_spatial_receptive_field
-    ? `global (last spatial: ${fieldText(t.last_spatial_receptive_field)} at ${t.last_spatial_receptive_field.layer})`
-    : fieldText(t.receptive_field);
+  const rf =
+    t.receptive_field === 'global' && t.last_spatial_receptive_field
+      ? `global (last spatial: ${fieldText(t.last_spatial_receptive_field)} at ${t.last_spatial_receptive_field.layer})`
+      : fieldText(t.receptive_field);
   const lines = [
     `${colour.bold(report.model)}  input ${shapeText(report.input.shape)}  ${o.dtype}`,
     table.toString(),
@@ -51,7 +52,8 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
       colAligns: ['left', 'right', 'right', 'right', 'right'],
       style: { head: [], border: [], compact: true },
     });
-    for (const k of report.by_kind) kinds.push([k.kind, String(k.layers), grouped(k.params), decimal(k.macs, 'MAC'), decimal(k.flops, 'FLOP')]);
+    for (const k of report.by_kind)
+      kinds.push([k.kind, String(k.layers), grouped(k.params), decimal(k.macs, 'MAC'), decimal(k.flops, 'FLOP')]);
     lines.push('', kinds.toString());
   }
   for (const w of report.warnings) lines.push(colour.yellow(`warning: layer '${w.layer}': ${w.message}`));

@@ -7,7 +7,19 @@ describe('folding by depth', () => {
 
   it('folds ResNet-50 to its stages at depth 1, with their totals and outputs', () => {
     const r = analyze(graph, { depth: 1 });
-    expect(r.blocks!.map((b) => b.name)).toEqual(['conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4', 'avgpool', 'flatten', 'fc']);
+    expect(r.blocks!.map((b) => b.name)).toEqual([
+      'conv1',
+      'bn1',
+      'relu',
+      'maxpool',
+      'layer1',
+      'layer2',
+      'layer3',
+      'layer4',
+      'avgpool',
+      'flatten',
+      'fc',
+    ]);
     const layer2 = r.blocks!.find((b) => b.name === 'layer2')!;
     expect(layer2.output_shape).toEqual([1, 512, 28, 28]);
     expect(layer2.kind).toBe('stage');

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { analyze, buildGraph, loadBundled } from '../../src/index.js';
 
 // input [1,4,4] -> a: conv 1x1 (2 params) -> b: relu -> c: add(b, input). Every tensor has 16 elements.
-const residual = buildGraph('input: [1, 4, 4]\nlayers:\n  - conv: {name: a, out: 1, kernel: 1}\n  - relu: {name: b}\n  - add: {name: c, inputs: [b, input]}\n', { file: 'm.yaml' });
+const residual = buildGraph(
+  'input: [1, 4, 4]\nlayers:\n  - conv: {name: a, out: 1, kernel: 1}\n  - relu: {name: b}\n  - add: {name: c, inputs: [b, input]}\n',
+  { file: 'm.yaml' },
+);
 
 describe('memory', () => {
   it('counts weights, activations and the peak under the liveness schedule', () => {
@@ -45,7 +48,9 @@ describe('memory', () => {
   });
 
   it('frees a tensor nobody reads as soon as it is made', () => {
-    const g = buildGraph('input: [1, 4, 4]\nlayers:\n  - relu: {name: dead}\n  - relu: {name: live, inputs: [input]}\n', { file: 'm.yaml' });
+    const g = buildGraph('input: [1, 4, 4]\nlayers:\n  - relu: {name: dead}\n  - relu: {name: live, inputs: [input]}\n', {
+      file: 'm.yaml',
+    });
     // input 64 + dead 64 = 128, then dead is freed; live: input 64 + live 64 = 128.
     expect(analyze(g).totals.peak_activation_bytes).toBe(128);
   });

@@ -24,33 +24,48 @@ layers:
 
   it('handles each axis on its own', () => {
     const r = rf('input: [1, 16, 16]\nlayers:\n  - conv: {out: 1, kernel: [3, 1], stride: [1, 2], padding: [1, 2, 0, 0]}\n');
-    expect(r.layers[0]!.receptive_field).toEqual({ size: [3, 1], stride: [1, 2], padding: [1, 0] });
+    expect(r.layers[0].receptive_field).toEqual({ size: [3, 1], stride: [1, 2], padding: [1, 0] });
   });
 
   it('is global after global pooling or a linear layer', () => {
-    const r = rf('input: [1, 8, 8]\nlayers:\n  - conv: {name: c, out: 2, kernel: 3}\n  - global_avgpool\n  - flatten\n  - linear: {out: 2}\n');
-    expect(r.layers.map((l) => l.receptive_field)).toEqual([{ size: [3, 3], stride: [1, 1], padding: [0, 0] }, 'global', 'global', 'global']);
+    const r = rf(
+      'input: [1, 8, 8]\nlayers:\n  - conv: {name: c, out: 2, kernel: 3}\n  - global_avgpool\n  - flatten\n  - linear: {out: 2}\n',
+    );
+    expect(r.layers.map((l) => l.receptive_field)).toEqual([
+      { size: [3, 3], stride: [1, 1], padding: [0, 0] },
+      'global',
+      'global',
+      'global',
+    ]);
     expect(r.totals.receptive_field).toBe('global');
     expect(r.totals.last_spatial_receptive_field).toEqual({ layer: 'c', size: [3, 3], stride: [1, 1], padding: [0, 0] });
   });
 
   it('keeps the largest field where paths meet, silently when they agree', () => {
-    const r = rf('input: [1, 8, 8]\nlayers:\n  - conv: {name: a, out: 1, kernel: 3, padding: 1}\n  - conv: {name: b, out: 1, kernel: 5, padding: 2, inputs: input}\n  - concat: {name: m, inputs: [a, b]}\n');
-    expect(r.layers[2]!.receptive_field).toEqual({ size: [5, 5], stride: [1, 1], padding: [2, 2] });
+    const r = rf(
+      'input: [1, 8, 8]\nlayers:\n  - conv: {name: a, out: 1, kernel: 3, padding: 1}\n  - conv: {name: b, out: 1, kernel: 5, padding: 2, inputs: input}\n  - concat: {name: m, inputs: [a, b]}\n',
+    );
+    expect(r.layers[2].receptive_field).toEqual({ size: [5, 5], stride: [1, 1], padding: [2, 2] });
     expect(r.warnings).toEqual([]);
   });
 
   it('warns when paths meet misaligned', () => {
     // a: 1x1, centred on pixel 0. b: 3x3 padded only after, so its first unit sees pixels 0..2, centred on 1.
-    const r = rf('input: [1, 8, 8]\nlayers:\n  - conv: {name: a, out: 1, kernel: 1}\n  - conv: {name: b, out: 1, kernel: 3, padding: [0, 2, 0, 2], inputs: input}\n  - add: {name: m, inputs: [a, b]}\n');
+    const r = rf(
+      'input: [1, 8, 8]\nlayers:\n  - conv: {name: a, out: 1, kernel: 1}\n  - conv: {name: b, out: 1, kernel: 3, padding: [0, 2, 0, 2], inputs: input}\n  - add: {name: m, inputs: [a, b]}\n',
+    );
     expect(r.warnings).toEqual([{ layer: 'm', message: expect.stringMatching(/^paths meet misaligned/) }]);
   });
 
   it('warns when paths meet with different strides', () => {
     // a: 1x1 stride 2 on 8 -> 4; b: 5x5 stride 1 on 8 -> 4.
-    const r = rf('input: [1, 8, 8]\nlayers:\n  - conv: {name: a, out: 1, kernel: 1, stride: 2}\n  - conv: {name: b, out: 1, kernel: 5, inputs: input}\n  - add: {name: m, inputs: [a, b]}\n');
-    expect(r.warnings).toEqual([{ layer: 'm', message: expect.stringMatching(/^paths meet with different effective strides \(2x2, 1x1\)/) }]);
-    expect(r.layers[2]!.receptive_field).toEqual({ size: [5, 5], stride: [1, 1], padding: [0, 0] });
+    const r = rf(
+      'input: [1, 8, 8]\nlayers:\n  - conv: {name: a, out: 1, kernel: 1, stride: 2}\n  - conv: {name: b, out: 1, kernel: 5, inputs: input}\n  - add: {name: m, inputs: [a, b]}\n',
+    );
+    expect(r.warnings).toEqual([
+      { layer: 'm', message: expect.stringMatching(/^paths meet with different effective strides \(2x2, 1x1\)/) },
+    ]);
+    expect(r.layers[2].receptive_field).toEqual({ size: [5, 5], stride: [1, 1], padding: [0, 0] });
   });
 
   const layerField = (model: string, layer: string) => analyze(loadBundled(model)).layers.find((l) => l.name === layer)!.receptive_field;

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled, ModelError } from '../../src/index.js';
 import { thrown } from '../thrown.js';
-import { expectBlockShapes, expectMatchesTorchvision, expectSameModules, layersByName, loadFixture, macs, stateDict, totals } from './torchvision.js';
+import {
+  expectBlockShapes,
+  expectMatchesTorchvision,
+  expectSameModules,
+  layersByName,
+  loadFixture,
+  macs,
+  stateDict,
+  totals,
+} from './torchvision.js';
 
 describe('alexnet (torchvision)', () => {
   const fixture = loadFixture('alexnet');
@@ -48,7 +57,7 @@ describe('alexnet (torchvision)', () => {
     expect(layers.get('features.12')!.outputShape).toEqual([256, 7, 7]);
     expect(layers.get('avgpool')!.outputShape).toEqual([256, 6, 6]);
     expect(totals(big).params).toBe(61_100_840);
-    expect(analyze(big).outputs[0]!.shape).toEqual([1, 1000]);
+    expect(analyze(big).outputs[0].shape).toEqual([1, 1000]);
   });
 
   it('refuses an input too small for the last max pool, naming it', () => {
@@ -57,7 +66,7 @@ describe('alexnet (torchvision)', () => {
     const message = (e as ModelError).message;
     expect(message).toMatch(/layer 'features\.12' \(maxpool\)/);
     expect(message).toMatch(/output height would be 0/);
-    expect((e as ModelError).diagnostics[0]!.layer).toEqual({ name: 'features.12', kind: 'maxpool' });
+    expect((e as ModelError).diagnostics[0].layer).toEqual({ name: 'features.12', kind: 'maxpool' });
   });
 });
 
@@ -100,12 +109,12 @@ describe('alexnet_paper (Krizhevsky et al. 2012)', () => {
     expect(totals(loadBundled('alexnet_paper', { set: { groups: 1 } })).params).toBe(62_378_344);
   });
 
-  it('normalizes with the paper\'s LRN and drops out of fc6 and fc7', () => {
+  it("normalizes with the paper's LRN and drops out of fc6 and fc7", () => {
     for (const name of ['norm1', 'norm2']) {
       expect(layers.get(name)!.kind).toBe('lrn');
       expect(layers.get(name)!.args).toEqual({ size: 5, alpha: 1e-4, beta: 0.75, k: 2 });
     }
-    expect(graph.nodes.filter((n) => n.kind === 'dropout').map((n) => [n.name, graph.nodes[n.inputs[0]!]!.name])).toEqual([
+    expect(graph.nodes.filter((n) => n.kind === 'dropout').map((n) => [n.name, graph.nodes[n.inputs[0]].name])).toEqual([
       ['drop6', 'relu6'],
       ['drop7', 'relu7'],
     ]);

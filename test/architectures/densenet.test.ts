@@ -17,7 +17,8 @@ const PUBLISHED: Readonly<Record<string, number>> = {
  */
 const EXTRA = /^(features\.denseblock\d+\.denselayer\d+\.concat|relu|avgpool|flatten)$/;
 
-const scopeShapes = (graph: Graph, names: string[]) => Object.fromEntries(names.map((n) => [n, blockOutput(graph, `features.${n}`)?.outputShape]));
+const scopeShapes = (graph: Graph, names: string[]) =>
+  Object.fromEntries(names.map((n) => [n, blockOutput(graph, `features.${n}`)?.outputShape]));
 
 describeFamily('densenet.yaml against torchvision 0.14', { published: PUBLISHED, output: 'classifier', extra: EXTRA });
 
@@ -44,7 +45,7 @@ describe('densenet121', () => {
   it('appends each dense layer’s k new channels after its input, as torch.cat does', () => {
     const cat = layers.get('features.denseblock1.denselayer1.concat')!;
     expect(cat.kind).toBe('concat');
-    expect(cat.inputs.map((i) => graph.nodes[i]!.name)).toEqual(['features.pool0', 'features.denseblock1.denselayer1.conv2']);
+    expect(cat.inputs.map((i) => graph.nodes[i].name)).toEqual(['features.pool0', 'features.denseblock1.denselayer1.conv2']);
     expect(cat.outputShape).toEqual([96, 56, 56]);
     expect(layers.get('features.denseblock1.denselayer6.norm1')!.outputShape).toEqual([224, 56, 56]);
     expect(layers.get('features.denseblock1.denselayer6.conv1')!.outputShape).toEqual([128, 56, 56]); // bn_size * k
@@ -69,7 +70,9 @@ describe('densenet121', () => {
     }
     expect(error).toBeInstanceOf(ModelError);
     expect((error as ModelError).diagnostics).toHaveLength(1);
-    expect((error as ModelError).message).toMatch(/densenet\.yaml:\d+:\d+: error: layer 'features\.transition3\.pool' \(avgpool\): output height would be 0/);
+    expect((error as ModelError).message).toMatch(
+      /densenet\.yaml:\d+:\d+: error: layer 'features\.transition3\.pool' \(avgpool\): output height would be 0/,
+    );
   });
 });
 
@@ -77,7 +80,9 @@ describe('the densenet family file', () => {
   it('derives every channel count from the growth rate and the block sizes', () => {
     // k = 12: 64 + 6*12 = 136 -> 68; 68 + 12*12 = 212 -> 106; 106 + 24*12 = 394 -> 197 (floor); 197 + 16*12 = 389.
     const graph = loadBundled('densenet', { set: { growth_rate: 12 } });
-    expect(scopeShapes(graph, ['denseblock1', 'transition1', 'denseblock2', 'transition2', 'denseblock3', 'transition3', 'denseblock4'])).toEqual({
+    expect(
+      scopeShapes(graph, ['denseblock1', 'transition1', 'denseblock2', 'transition2', 'denseblock3', 'transition3', 'denseblock4']),
+    ).toEqual({
       denseblock1: [136, 56, 56],
       transition1: [68, 28, 28],
       denseblock2: [212, 28, 28],

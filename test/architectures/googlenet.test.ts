@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled } from '../../src/index.js';
-import { blockOutput, expectBlockShapes, expectMatchesTorchvision, layersByName, loadFixture, macs, stateDict, totals } from './torchvision.js';
+import {
+  blockOutput,
+  expectBlockShapes,
+  expectMatchesTorchvision,
+  layersByName,
+  loadFixture,
+  macs,
+  stateDict,
+  totals,
+} from './torchvision.js';
 
 const INCEPTIONS = ['3a', '3b', '4a', '4b', '4c', '4d', '4e', '5a', '5b'].map((s) => `inception${s}`);
 
@@ -46,14 +55,14 @@ describe('googlenet (torchvision, no aux heads)', () => {
       const cat = layers.get(`${name}.concat`)!;
       expect(cat.kind).toBe('concat');
       expect(blockOutput(graph, name)).toBe(cat);
-      expect(cat.inputs.map((id) => graph.nodes[id]!.name)).toEqual([
+      expect(cat.inputs.map((id) => graph.nodes[id].name)).toEqual([
         `${name}.branch1.relu`,
         `${name}.branch2.1.relu`,
         `${name}.branch3.1.relu`,
         `${name}.branch4.1.relu`,
       ]);
       // torchvision's "5x5" branch is a 3x3 convolution.
-      expect(layers.get(`${name}.branch3.1.conv`)!.tensors[0]!.shape.slice(2)).toEqual([3, 3]);
+      expect(layers.get(`${name}.branch3.1.conv`)!.tensors[0].shape.slice(2)).toEqual([3, 3]);
       expect(layers.get(`${name}.branch3.1.bn`)!.args).toMatchObject({ eps: 0.001 });
     }
     expect(layers.get('inception3a.concat')!.outputShape).toEqual([64 + 128 + 32 + 32, 28, 28]);
@@ -68,7 +77,7 @@ describe('googlenet (torchvision, no aux heads)', () => {
     const big = loadBundled('googlenet', { input: [3, 320, 320] });
     expect(layersByName(big).get('inception5b.concat')!.outputShape).toEqual([1024, 10, 10]);
     expect(totals(big).params).toBe(6_624_904);
-    expect(analyze(big).outputs[0]!.shape).toEqual([1, 1000]);
+    expect(analyze(big).outputs[0].shape).toEqual([1, 1000]);
   });
 });
 
@@ -76,7 +85,7 @@ describe('googlenet with aux heads (aux: true)', () => {
   const fixture = loadFixture('googlenet_aux');
   const graph = loadBundled('googlenet', { set: { aux: true } });
   const layers = layersByName(graph);
-  const name = (id: number) => graph.nodes[id]!.name;
+  const name = (id: number) => graph.nodes[id].name;
 
   it('matches torchvision 0.14 googlenet(aux_logits=True), aux shapes from the train-mode pass', () => {
     expectMatchesTorchvision(graph, fixture);
@@ -122,22 +131,23 @@ describe('googlenet with aux heads (aux: true)', () => {
   });
 
   it('branches the aux heads off inception4a and inception4d; the main path goes on from them', () => {
-    expect(name(layers.get('aux1.avgpool')!.inputs[0]!)).toBe('inception4a.concat');
-    expect(name(layers.get('aux2.avgpool')!.inputs[0]!)).toBe('inception4d.concat');
+    expect(name(layers.get('aux1.avgpool')!.inputs[0])).toBe('inception4a.concat');
+    expect(name(layers.get('aux2.avgpool')!.inputs[0])).toBe('inception4d.concat');
     for (const branch of ['branch1.conv', 'branch2.0.conv', 'branch3.0.conv', 'branch4.0']) {
-      expect(name(layers.get(`inception4b.${branch}`)!.inputs[0]!)).toBe('inception4a.concat');
-      expect(name(layers.get(`inception4e.${branch}`)!.inputs[0]!)).toBe('inception4d.concat');
+      expect(name(layers.get(`inception4b.${branch}`)!.inputs[0])).toBe('inception4a.concat');
+      expect(name(layers.get(`inception4e.${branch}`)!.inputs[0])).toBe('inception4d.concat');
     }
   });
 
   it('counts eval-mode MACs on the main path and train-mode MACs with both heads', () => {
-    expect(macs(graph, [graph.outputs[0]!])).toBe(fixture.macs);
+    expect(macs(graph, [graph.outputs[0]])).toBe(fixture.macs);
     expect(macs(graph)).toBe(fixture.train_macs);
   });
 
   it('builds the same main path as without aux heads', () => {
     const plain = loadBundled('googlenet');
-    const main = (g: typeof graph) => g.nodes.filter((n) => !n.name.startsWith('aux')).map((n) => [n.name, n.outputShape, n.inputs.map((i) => g.nodes[i]!.name)]);
+    const main = (g: typeof graph) =>
+      g.nodes.filter((n) => !n.name.startsWith('aux')).map((n) => [n.name, n.outputShape, n.inputs.map((i) => g.nodes[i].name)]);
     expect(main(graph)).toEqual(main(plain));
   });
 });

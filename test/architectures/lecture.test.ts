@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled } from '../../src/index.js';
 
 const totals = (name: string, options: Parameters<typeof loadBundled>[1] = {}) => analyze(loadBundled(name, options)).totals;
-const outputShape = (name: string, options: Parameters<typeof loadBundled>[1] = {}) => analyze(loadBundled(name, options)).outputs[0]!.shape;
+const outputShape = (name: string, options: Parameters<typeof loadBundled>[1] = {}) => analyze(loadBundled(name, options)).outputs[0].shape;
 
 describe('lecture examples', () => {
   it('5x5 input, 3x3 kernel, padding 1, stride 1 gives 5x5', () => {
@@ -24,7 +24,7 @@ describe('lecture examples', () => {
 
   it('a 3x3 conv from 256 to 256 channels has 589,824 weights and 256 biases', () => {
     const g = loadBundled('lecture/conv3x3_256');
-    expect(g.nodes[1]!.tensors.map((t) => [t.name, t.shape])).toEqual([
+    expect(g.nodes[1].tensors.map((t) => [t.name, t.shape])).toEqual([
       ['weight', [256, 256, 3, 3]],
       ['bias', [256]],
     ]);
@@ -38,7 +38,7 @@ describe('lecture examples', () => {
 
   it('a depthwise separable conv: 2,304 + 65,536 weights', () => {
     const g = loadBundled('lecture/depthwise');
-    expect(g.nodes.find((n) => n.name === 'depthwise')!.tensors[0]!.shape).toEqual([256, 1, 3, 3]);
+    expect(g.nodes.find((n) => n.name === 'depthwise')!.tensors[0].shape).toEqual([256, 1, 3, 3]);
     expect(totals('lecture/depthwise').params).toBe(67_840);
   });
 

@@ -21,7 +21,12 @@ const EXTRA = /^(layer\d+\.\d+\.(add|relu2|relu_out)|flatten)$/;
 
 const stageShapes = (graph: Graph) => [1, 2, 3, 4].map((s) => blockOutput(graph, `layer${s}`)!.outputShape);
 
-describeFamily('resnet.yaml against torchvision 0.14', { published: PUBLISHED, output: 'fc', extra: EXTRA, kinds: { AdaptiveAvgPool2d: 'global_avgpool' } });
+describeFamily('resnet.yaml against torchvision 0.14', {
+  published: PUBLISHED,
+  output: 'fc',
+  extra: EXTRA,
+  kinds: { AdaptiveAvgPool2d: 'global_avgpool' },
+});
 
 describe('resnet50', () => {
   const graph = loadBundled('resnet50');
@@ -59,7 +64,7 @@ describe('resnet50', () => {
       [2048, 10, 10],
     ]);
     expect(totals(big).params).toBe(25_557_032);
-    expect(analyze(big).outputs[0]!.shape).toEqual([1, 1000]);
+    expect(analyze(big).outputs[0].shape).toEqual([1, 1000]);
   });
 
   it('takes a 16x16 input as torchvision does: layer3 and layer4 are 1x1', () => {
@@ -73,7 +78,7 @@ describe('resnet50', () => {
       [1024, 1, 1],
       [2048, 1, 1],
     ]);
-    expect(analyze(tiny).outputs[0]!.shape).toEqual([1, 1000]);
+    expect(analyze(tiny).outputs[0].shape).toEqual([1, 1000]);
   });
 });
 
@@ -93,10 +98,10 @@ describe('the resnet family file', () => {
     const r18 = layersByName(loadBundled('resnet18'));
     expect(r18.has('layer1.0.conv3')).toBe(false);
     expect(r18.has('layer1.0.downsample.0')).toBe(false);
-    expect(r18.get('layer2.0.downsample.0')!.tensors[0]!.shape).toEqual([128, 64, 1, 1]);
+    expect(r18.get('layer2.0.downsample.0')!.tensors[0].shape).toEqual([128, 64, 1, 1]);
     const rx = layersByName(loadBundled('resnext50_32x4d'));
     expect(rx.get('layer1.0.conv2')!.args).toMatchObject({ groups: 32 });
-    expect(rx.get('layer1.0.conv2')!.tensors[0]!.shape).toEqual([128, 4, 3, 3]);
+    expect(rx.get('layer1.0.conv2')!.tensors[0].shape).toEqual([128, 4, 3, 3]);
     expect(layersByName(loadBundled('wide_resnet50_2')).get('layer1.0.conv1')!.outputShape).toEqual([128, 56, 56]);
   });
 });

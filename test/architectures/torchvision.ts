@@ -143,7 +143,7 @@ export function expectMatchesTorchvision(graph: Graph, fixture: TorchvisionFixtu
   expect(mismatched, `${what}: leaf module output shapes`).toEqual([]);
 
   // The model's output.
-  const out = graph.nodes[graph.outputs[0]!]!;
+  const out = graph.nodes[graph.outputs[0]];
   expect([...out.outputShape], `${what}: output shape`).toEqual(fixture.output_shape.slice(1));
 }
 
@@ -158,7 +158,7 @@ export function macs(graph: Graph, outputs: readonly number[] = graph.outputs): 
     const id = stack.pop()!;
     if (needed.has(id)) continue;
     needed.add(id);
-    stack.push(...graph.nodes[id]!.inputs);
+    stack.push(...graph.nodes[id].inputs);
   }
   let total = 0;
   for (const node of graph.nodes) {
@@ -223,10 +223,15 @@ export function expectSameModules(graph: Graph, fixture: TorchvisionFixture, ext
  * every torchvision leaf module is a layer of ours of the corresponding kind, and our other
  * layers match `extra` (sums and concatenations written in torchvision's forward).
  */
-export function expectSameLayerSet(graph: Graph, fixture: TorchvisionFixture, extra: RegExp, kinds: Readonly<Record<string, string>> = TORCH_KINDS): void {
+export function expectSameLayerSet(
+  graph: Graph,
+  fixture: TorchvisionFixture,
+  extra: RegExp,
+  kinds: Readonly<Record<string, string>> = TORCH_KINDS,
+): void {
   const layers = layersByName(graph);
   const theirs = fixture.modules.map(([name, type]) => [name, kinds[type] ?? `(torch ${type})`]);
-  expect(theirs.map(([name]) => [name, layers.get(name!)?.kind])).toEqual(theirs);
+  expect(theirs.map(([name]) => [name, layers.get(name)?.kind])).toEqual(theirs);
   const names = new Set(fixture.modules.map(([name]) => name));
   expect([...layers.keys()].filter((n) => !names.has(n) && !extra.test(n))).toEqual([]);
 }

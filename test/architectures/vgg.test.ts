@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled, ModelError } from '../../src/index.js';
 import { thrown } from '../thrown.js';
-import { expectBlockShapes, expectMatchesTorchvision, expectSameModules, layersByName, loadFixture, macs, stateDict, totals } from './torchvision.js';
+import {
+  expectBlockShapes,
+  expectMatchesTorchvision,
+  expectSameModules,
+  layersByName,
+  loadFixture,
+  macs,
+  stateDict,
+  totals,
+} from './torchvision.js';
 
 /** torchvision's published `num_params`, written out (docs of torchvision.models). */
 const PUBLISHED: Readonly<Record<string, number>> = {
@@ -51,12 +60,12 @@ describe.each(Object.keys(PUBLISHED))('%s (torchvision)', (model) => {
     expect(macs(graph)).toBe(fixture.macs);
   });
 
-  it('has the convolutions of Table 1 and five max pools with the fixture\'s shapes', () => {
-    const convs = CONVS[model.replace('_bn', '')]!;
+  it("has the convolutions of Table 1 and five max pools with the fixture's shapes", () => {
+    const convs = CONVS[model.replace('_bn', '')];
     const layers = [...layersByName(graph).values()].filter((n) => n.name.startsWith('features.'));
     const perStage: number[] = [0];
     for (const n of layers) {
-      if (n.kind === 'conv') perStage[perStage.length - 1]!++;
+      if (n.kind === 'conv') perStage[perStage.length - 1]++;
       if (n.kind === 'maxpool') perStage.push(0);
     }
     expect(perStage).toEqual([...convs, 0]);
@@ -86,7 +95,7 @@ describe('vgg (one definition)', () => {
     expect(layers.get('features.30')!.outputShape).toEqual([512, 8, 8]);
     expect(layers.get('avgpool')!.outputShape).toEqual([512, 7, 7]);
     expect(totals(graph).params).toBe(138_357_544);
-    expect(analyze(graph).outputs[0]!.shape).toEqual([1, 1000]);
+    expect(analyze(graph).outputs[0].shape).toEqual([1, 1000]);
   });
 
   it('takes the smallest input, 32x32, whose 1x1 map the adaptive pool spreads to 7x7', () => {
@@ -101,7 +110,7 @@ describe('vgg (one definition)', () => {
     expect(e).toBeInstanceOf(ModelError);
     const { diagnostics, message } = e as ModelError;
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]!.layer).toEqual({ name: 'features.30', kind: 'maxpool' });
+    expect(diagnostics[0].layer).toEqual({ name: 'features.30', kind: 'maxpool' });
     expect(message).toMatch(/layer 'features\.30' \(maxpool\): output height would be 0/);
   });
 

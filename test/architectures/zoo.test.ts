@@ -22,7 +22,7 @@ describe('the bundled model zoo', () => {
       const report = analyze(loadBundled(m.name));
       expect(report.totals.params).toBeGreaterThan(0);
       expect(report.outputs.length).toBeGreaterThan(0);
-      if (classic.includes(m)) expect(report.outputs[0]!.shape).toEqual([1, 1000]);
+      if (classic.includes(m)) expect(report.outputs[0].shape).toEqual([1, 1000]);
     });
   }
 
@@ -32,7 +32,7 @@ describe('the bundled model zoo', () => {
     const texts = models.map((m) => readFileSync(m.path, 'utf8'));
     let layers = 0;
     models.forEach((m, i) => {
-      const graph = buildGraph(texts[i]!, { file: m.path, ...(m.preset !== undefined ? { preset: m.preset } : {}) });
+      const graph = buildGraph(texts[i], { file: m.path, ...(m.preset !== undefined ? { preset: m.preset } : {}) });
       layers += analyze(graph).layers.length;
     });
     expect(layers).toBeGreaterThan(5_000);

@@ -64,9 +64,9 @@ describe('quantities', () => {
 describe('the expect section', () => {
   it('keeps every bound with its position and its written text', () => {
     const [g] = groupsOf('expect:\n  params: {max: 30M, min: 1K}\n  macs: 5,328\n  output: [N, 10]\n  receptive_field: {min: 3}\n');
-    expect(g!.file).toBe('m.yaml');
-    expect(g!.at).toEqual({});
-    expect(g!.items).toEqual([
+    expect(g.file).toBe('m.yaml');
+    expect(g.at).toEqual({});
+    expect(g.items).toEqual([
       { kind: 'total', metric: 'params', relation: 'max', value: 30_000_000, text: '30M', pos: { line: 8, col: 12 } },
       { kind: 'total', metric: 'params', relation: 'min', value: 1000, text: '1K', pos: { line: 8, col: 22 } },
       { kind: 'total', metric: 'macs', relation: 'equal', value: 5328, text: '5,328', pos: { line: 9, col: 3 } },
@@ -76,7 +76,9 @@ describe('the expect section', () => {
   });
 
   it('takes a list of groups, each at its own input, batch, dtype and optimizer', () => {
-    const groups = groupsOf('expect:\n  - params: 1562\n  - {input: [3, 16, 16], batch: 4, dtype: bf16, optimizer: adam, output: [4, 10]}\n');
+    const groups = groupsOf(
+      'expect:\n  - params: 1562\n  - {input: [3, 16, 16], batch: 4, dtype: bf16, optimizer: adam, output: [4, 10]}\n',
+    );
     expect(groups.map((g) => g.at)).toEqual([{}, { input: [3, 16, 16], batch: 4, dtype: 'bf16', optimizer: 'adam' }]);
   });
 
@@ -91,8 +93,12 @@ describe('the expect section', () => {
       "11:11: 'output' must be a shape with the batch, like [N, 1000] or [1, 64, 56, 56] (N, first only, stands for the batch)",
     ]);
     expect(errorsOf('expect: []\n')).toEqual(["7:9: 'expect' is empty: give a map of expectations, or a list of them"]);
-    expect(errorsOf('expect:\n  input: [3, 0, 8]\n  params: 1\n')).toEqual(["8:10: 'input' must be [channels, height, width] (or [features]) of positive integers, without the batch"]);
-    expect(errorsOf('expect:\n  set: {classes: 10}\n  params: 1\n')).toEqual(["8:9: 'set': the model has no parameter 'classes' (params: none)"]);
+    expect(errorsOf('expect:\n  input: [3, 0, 8]\n  params: 1\n')).toEqual([
+      "8:10: 'input' must be [channels, height, width] (or [features]) of positive integers, without the batch",
+    ]);
+    expect(errorsOf('expect:\n  set: {classes: 10}\n  params: 1\n')).toEqual([
+      "8:9: 'set': the model has no parameter 'classes' (params: none)",
+    ]);
   });
 });
 
@@ -110,14 +116,21 @@ describe('budget files', () => {
       'b.yaml',
     );
     expect(b.entries).toHaveLength(1);
-    const e = b.entries[0]!;
+    const e = b.entries[0];
     expect(e.models).toEqual([
       { pattern: 'resnet50', pos: { line: 2, col: 14 } },
       { pattern: 'models/*.yaml', pos: { line: 2, col: 24 } },
     ]);
     expect(e.groups.map((g) => [g.file, g.at, g.set?.map((s) => [s.name, s.value])])).toEqual([
       ['b.yaml', { dtype: 'fp16' }, [['classes', 10]]],
-      ['b.yaml', { dtype: 'int8' }, [['classes', 10], ['depth', 18]]],
+      [
+        'b.yaml',
+        { dtype: 'int8' },
+        [
+          ['classes', 10],
+          ['depth', 18],
+        ],
+      ],
     ]);
   });
 
@@ -130,16 +143,24 @@ describe('budget files', () => {
         return (e as ModelError).diagnostics.map((d) => `${d.pos.line}:${d.pos.col}: ${d.message}`);
       }
     };
-    expect(problems('budget: []\n')).toEqual(["1:1: unknown key 'budget' (did you mean 'budgets'?) (a budget file has: budgets)", "1:1: missing 'budgets': a list of {models, expect} entries"]);
-    expect(problems('budgets:\n  - expect: {params: 1}\n')).toEqual(["2:5: a budget entry needs 'models': a model name or a path glob, or a list of them"]);
+    expect(problems('budget: []\n')).toEqual([
+      "1:1: unknown key 'budget' (did you mean 'budgets'?) (a budget file has: budgets)",
+      "1:1: missing 'budgets': a list of {models, expect} entries",
+    ]);
+    expect(problems('budgets:\n  - expect: {params: 1}\n')).toEqual([
+      "2:5: a budget entry needs 'models': a model name or a path glob, or a list of them",
+    ]);
     expect(problems('budgets:\n  - {models: [], expect: {params: 1}}\n')).toEqual(["2:14: 'models' is empty"]);
     expect(problems('budgets: [\n')[0]).toMatch(/^\d+:\d+: malformed YAML/);
   });
 });
 
 describe('evaluation', () => {
-  const { graph, expectations } = buildModel(`${head}expect:\n  params: {max: 1K}\n  macs: 5328\n  output: [N, 10]\n  outputs: {fc: [2, 10]}\n  receptive_field: {min: 3, max: 3}\n`, { file: 'm.yaml' });
-  const group = expectations![0]!;
+  const { graph, expectations } = buildModel(
+    `${head}expect:\n  params: {max: 1K}\n  macs: 5328\n  output: [N, 10]\n  outputs: {fc: [2, 10]}\n  receptive_field: {min: 3, max: 3}\n`,
+    { file: 'm.yaml' },
+  );
+  const group = expectations![0];
 
   it('judges each expectation against the report, keeping its position', () => {
     const results = evaluate(analyze(graph), group, { name: 't', file: 'm.yaml' });
@@ -151,14 +172,28 @@ describe('evaluation', () => {
       ['receptive_field', 'min', '3', [3, 3], true, 12, 21],
       ['receptive_field', 'max', '3', [3, 3], true, 12, 29],
     ]);
-    expect(results[0]).toMatchObject({ model: 't', model_file: 'm.yaml', file: 'm.yaml', input: [3, 8, 8], batch: 1, dtype: 'fp32', optimizer: 'sgd', at: {} });
+    expect(results[0]).toMatchObject({
+      model: 't',
+      model_file: 'm.yaml',
+      file: 'm.yaml',
+      input: [3, 8, 8],
+      batch: 1,
+      dtype: 'fp32',
+      optimizer: 'sgd',
+      at: {},
+    });
   });
 
   it('N matches any batch; the receptive field is the last spatial one after a global field', () => {
     const results = evaluate(analyze(graph, { batch: 2 }), group, { name: 't', file: 'm.yaml' });
     expect(results.filter((r) => r.metric.startsWith('output')).map((r) => r.ok)).toEqual([true, true]);
     const resnet = loadBundled('resnet50');
-    const g: ExpectGroup = { file: 'b.yaml', pos: { line: 1, col: 1 }, at: {}, items: [{ kind: 'receptive_field', relation: 'min', value: 400, text: '400', pos: { line: 2, col: 3 } }] };
+    const g: ExpectGroup = {
+      file: 'b.yaml',
+      pos: { line: 1, col: 1 },
+      at: {},
+      items: [{ kind: 'receptive_field', relation: 'min', value: 400, text: '400', pos: { line: 2, col: 3 } }],
+    };
     expect(evaluate(analyze(resnet), g, { name: 'resnet50', file: 'r.yaml' })[0]).toMatchObject({ actual: [427, 427], ok: true });
   });
 
@@ -170,7 +205,7 @@ describe('evaluation', () => {
   });
 
   it('finds output names the model does not have', () => {
-    const g = buildModel(`${head}expect: {outputs: {fc1: [N, 10]}}\n`, { file: 'm.yaml' }).expectations![0]!;
+    const g = buildModel(`${head}expect: {outputs: {fc1: [N, 10]}}\n`, { file: 'm.yaml' }).expectations![0];
     expect(expectationProblems(analyze(graph), g)).toEqual([
       { file: 'm.yaml', pos: { line: 7, col: 20 }, message: "model 't' has no output 'fc1' (did you mean 'fc'?) (outputs: fc)" },
     ]);
@@ -182,21 +217,59 @@ describe('evaluation', () => {
       { model: 't', file: 'm.yaml', results },
       { model: 'u', file: 'u.yaml', results: [] },
     ];
-    expect(summarize(models).summary).toEqual({ ok: false, models: 2, expectations: 6, passed: 4, failed: 2, models_failed: 1, models_without_expectations: 1, strict: false });
-    const passing = [{ model: 't', file: 'm.yaml', results: results.filter((r) => r.ok) }, models[1]!];
+    expect(summarize(models).summary).toEqual({
+      ok: false,
+      models: 2,
+      expectations: 6,
+      passed: 4,
+      failed: 2,
+      models_failed: 1,
+      models_without_expectations: 1,
+      strict: false,
+    });
+    const passing = [{ model: 't', file: 'm.yaml', results: results.filter((r) => r.ok) }, models[1]];
     expect(summarize(passing).summary.ok).toBe(true);
     expect(summarize(passing, true).summary).toMatchObject({ ok: false, models_failed: 1 });
   });
 
   it('gives the JSON document its shape: counts per model, results without their conditions as written', () => {
     const results = evaluate(analyze(graph), group, { name: 't', file: 'm.yaml' });
-    const doc = checkDocument(summarize([{ model: 't', file: 'm.yaml', results }, { model: 'u', file: 'u.yaml', results: [] }]));
+    const doc = checkDocument(
+      summarize([
+        { model: 't', file: 'm.yaml', results },
+        { model: 'u', file: 'u.yaml', results: [] },
+      ]),
+    );
     expect(Object.keys(doc)).toEqual(['schema', 'ok', 'summary', 'models', 'results']);
-    expect(doc.summary).toEqual({ models: 2, expectations: 6, passed: 4, failed: 2, models_failed: 1, models_without_expectations: 1, strict: false });
+    expect(doc.summary).toEqual({
+      models: 2,
+      expectations: 6,
+      passed: 4,
+      failed: 2,
+      models_failed: 1,
+      models_without_expectations: 1,
+      strict: false,
+    });
     expect(doc.models).toEqual([
       { model: 't', file: 'm.yaml', expectations: 6, failed: 2 },
       { model: 'u', file: 'u.yaml', expectations: 0, failed: 0 },
     ]);
-    expect(Object.keys(doc.results[0]!)).toEqual(['model', 'model_file', 'metric', 'relation', 'expected', 'expected_value', 'actual', 'ok', 'file', 'line', 'col', 'input', 'batch', 'dtype', 'optimizer']);
+    expect(Object.keys(doc.results[0])).toEqual([
+      'model',
+      'model_file',
+      'metric',
+      'relation',
+      'expected',
+      'expected_value',
+      'actual',
+      'ok',
+      'file',
+      'line',
+      'col',
+      'input',
+      'batch',
+      'dtype',
+      'optimizer',
+    ]);
   });
 });

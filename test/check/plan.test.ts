@@ -33,6 +33,7 @@ function memoryIo(files: Record<string, string>, bundled: readonly BundledModel[
         .replace(/[.+^$()|[\]\\]/g, '\\$&')
         .replace(/\*\*\//g, '\u0000')
         .replace(/\*/g, '[^/]*')
+        // eslint-disable-next-line no-control-regex -- NUL marks where `**/` stood
         .replace(/\u0000/g, '(?:.*/)?')
         .replace(/\{([^}]*)\}/g, (_, alts: string) => `(?:${alts.split(',').join('|')})`)}$`,
     );
@@ -47,12 +48,14 @@ function memoryIo(files: Record<string, string>, bundled: readonly BundledModel[
       return text;
     },
     readStdin: async () => stdin,
-    stat: (path) => (files[path] !== undefined ? 'file' : Object.keys(files).some((f) => f.startsWith(`${path}/`)) ? 'directory' : undefined),
+    stat: (path) =>
+      files[path] !== undefined ? 'file' : Object.keys(files).some((f) => f.startsWith(`${path}/`)) ? 'directory' : undefined,
     glob: async (pattern) => Object.keys(files).filter((f) => globRe(pattern).test(f)),
   };
 }
 
-const lines = (o: CheckOutcome) => o.run.models.flatMap((m) => m.results.map((r) => `${r.ok ? 'pass' : 'fail'} ${r.model} ${r.metric} ${r.file}:${r.line}:${r.col}`));
+const lines = (o: CheckOutcome) =>
+  o.run.models.flatMap((m) => m.results.map((r) => `${r.ok ? 'pass' : 'fail'} ${r.model} ${r.metric} ${r.file}:${r.line}:${r.col}`));
 const errors = (o: CheckOutcome) => o.errors.map(formatDiagnostic);
 
 describe('checkModels', () => {
@@ -79,7 +82,9 @@ describe('checkModels', () => {
 
   it('refuses an argument that names nothing, suggesting a bundled name', async () => {
     const io = memoryIo({}, [{ name: 'net_small', path: '/zoo/net.yaml', preset: 'net_small' }]);
-    await expect(checkModels({ models: ['net_smal'] }, io)).rejects.toThrow(new CheckInputError("net_smal: no such file or bundled model (did you mean 'net_small'?); 'cnnscope list' shows the bundled models"));
+    await expect(checkModels({ models: ['net_smal'] }, io)).rejects.toThrow(
+      new CheckInputError("net_smal: no such file or bundled model (did you mean 'net_small'?); 'cnnscope list' shows the bundled models"),
+    );
     await expect(checkModels({ models: ['models/*.yaml'] }, io)).rejects.toThrow(CheckInputError);
   });
 
@@ -104,8 +109,14 @@ describe('checkModels', () => {
     );
     const o = await checkModels({ models: [], budgets: ['budget.yaml'] }, io);
     // `net*` names the file (its name) and its preset: two builds; the path glob only the file's.
-    expect(lines(o)).toEqual(['fail net params budget.yaml:3:23', 'pass net output budget.yaml:5:14', 'pass net_small params budget.yaml:3:23']);
-    expect(o.warnings.map((w) => `${w.file}:${w.pos.line}:${w.pos.col}: ${w.message}`)).toEqual(["budget.yaml:6:13: 'nothing' matches no model checked here"]);
+    expect(lines(o)).toEqual([
+      'fail net params budget.yaml:3:23',
+      'pass net output budget.yaml:5:14',
+      'pass net_small params budget.yaml:3:23',
+    ]);
+    expect(o.warnings.map((w) => `${w.file}:${w.pos.line}:${w.pos.col}: ${w.message}`)).toEqual([
+      "budget.yaml:6:13: 'nothing' matches no model checked here",
+    ]);
     expect(io.reads).toEqual(['/w/budget.yaml', '/zoo/net.yaml']);
     // A bundled preset named in the arguments is that build alone.
     const small = await checkModels({ models: ['net_small'], budgets: ['budget.yaml'] }, io);
@@ -117,7 +128,8 @@ describe('checkModels', () => {
     const io = memoryIo({
       '/w/ok.yaml': net('expect: {params: 162}\n'),
       '/w/bad.yaml': 'name: bad\ninput: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernl: 3}\n',
-      '/w/budget.yaml': 'budgets:\n  - models: ok.yaml\n    preset: net_smal\n    set: {widht: 3}\n    expect: {params: 1}\n  - models: ok.yaml\n    expect: {outputs: {fc2: [N, 10]}}\n',
+      '/w/budget.yaml':
+        'budgets:\n  - models: ok.yaml\n    preset: net_smal\n    set: {widht: 3}\n    expect: {params: 1}\n  - models: ok.yaml\n    expect: {outputs: {fc2: [N, 10]}}\n',
     });
     const o = await checkModels({ models: ['ok.yaml', 'bad.yaml'], budgets: ['budget.yaml'] }, io);
     expect(lines(o)).toEqual(['pass net params ok.yaml:12:10']);
@@ -145,8 +157,8 @@ describe('checkModels', () => {
     });
     const o = await checkModels({ models: ['wide.yaml'], budgets: ['budget.yaml'] }, io);
     expect(errors(o)).toEqual([
-      'wide.yaml:7:5: error: wide at batch 1,048,576: layer '0' (conv) at wide.yaml:4:5: its MACs reach 2^53 at batch 1,048,576 and cannot be counted exactly; use a batch of 19,065 or less',
-      'budget.yaml:3:5: error: wide at batch 1,048,576: layer '0' (conv) at wide.yaml:4:5: its MACs reach 2^53 at batch 1,048,576 and cannot be counted exactly; use a batch of 19,065 or less',
+      "wide.yaml:7:5: error: wide at batch 1,048,576: layer '0' (conv) at wide.yaml:4:5: its MACs reach 2^53 at batch 1,048,576 and cannot be counted exactly; use a batch of 19,065 or less",
+      "budget.yaml:3:5: error: wide at batch 1,048,576: layer '0' (conv) at wide.yaml:4:5: its MACs reach 2^53 at batch 1,048,576 and cannot be counted exactly; use a batch of 19,065 or less",
     ]);
     // The expectations at the default batch are still checked.
     expect(lines(o)).toEqual(['pass wide params wide.yaml:6:15']);

@@ -57,7 +57,9 @@ describe('cnnscope check: exit codes', () => {
   it('exits 0 for a file without expectations, saying so', async () => {
     const r = await cli(['check', 'architectures/lecture/bottleneck.yaml']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('- lecture-bottleneck: no expectations (architectures/lecture/bottleneck.yaml)\n0 expectations in 1 model, 0 failed (1 model without expectations)\n');
+    expect(r.stdout).toBe(
+      '- lecture-bottleneck: no expectations (architectures/lecture/bottleneck.yaml)\n0 expectations in 1 model, 0 failed (1 model without expectations)\n',
+    );
   });
 
   it('--strict fails a model without expectations', async () => {
@@ -97,7 +99,9 @@ describe('cnnscope check: exit codes', () => {
     const r = await cli(['check', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Exit codes: 0 every expectation holds, 1 one failed, 2 an input is invalid');
-    expect(r.stdout.replace(/\s+/g, ' ')).toContain('table (default), json, markdown, csv, github (workflow annotations) or junit (JUnit XML)');
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(
+      'table (default), json, markdown, csv, github (workflow annotations) or junit (JUnit XML)',
+    );
   });
 });
 
@@ -124,7 +128,7 @@ describe('cnnscope check: invalid expectations are model errors (exit 2, file:li
       expect(r.stdout).toBe('0 expectations in 0 models, 0 failed\n');
       const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]!.startsWith(`${path}:${message}`), lines[0]).toBe(true);
+      expect(lines[0].startsWith(`${path}:${message}`), lines[0]).toBe(true);
     });
   }
 
@@ -152,7 +156,9 @@ describe('cnnscope check: invalid expectations are model errors (exit 2, file:li
     const budget = modelFile("budgets:\n  - models: 'architectures/resnet.yaml'\n    set: {dept: 101}\n    expect: {params: {max: 50M}}\n");
     const r = await cli(['check', 'architectures/resnet.yaml', '--budget', budget]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^${escape(budget)}:3:11: error: 'set': architectures/resnet.yaml has no parameter 'dept' \\(did you mean 'depth'\\?\\)`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^${escape(budget)}:3:11: error: 'set': architectures/resnet.yaml has no parameter 'dept' \\(did you mean 'depth'\\?\\)`),
+    );
   });
 });
 
@@ -212,7 +218,7 @@ describe('cnnscope check: GitHub annotations', () => {
       const m = /^::error file=([^,]+),line=(\d+),col=(\d+),title=cnnscope check::(.+)$/.exec(a);
       expect(m, a).not.toBeNull();
       const [, file, line, col] = m!;
-      const source = readFileSync(join(fixtures, file!), 'utf8').split('\n')[Number(line) - 1]!;
+      const source = readFileSync(join(fixtures, file), 'utf8').split('\n')[Number(line) - 1];
       written.push(source.slice(Number(col) - 1));
     }
     expect(written).toEqual(['max: 5K}', 'max: 64KiB}', 'min: 32}']);
@@ -255,9 +261,9 @@ describe('cnnscope check: JUnit XML', () => {
     const path = modelFile(tiny('expect: {params: {max: 100}}\n', '"a<b> & \\"c\\" \'d\' \\u0001 ]]>"'));
     const r = await cli(['check', path, '--format', 'junit']);
     const root = parseXml(r.stdout);
-    const suite = root.children[0]!;
+    const suite = root.children[0];
     expect(suite.attrs['name']).toBe('a<b> & "c" \'d\' \uFFFD ]]>');
-    expect(suite.children[0]!.children[0]!.text).toContain('a<b> & "c"');
+    expect(suite.children[0].children[0].text).toContain('a<b> & "c"');
   });
 
   it('the parser in this test is strict', () => {
@@ -267,13 +273,25 @@ describe('cnnscope check: JUnit XML', () => {
     expect(() => parseXml('<a x="1" x="2"/>')).toThrow();
     expect(() => parseXml('<a/><b/>')).toThrow();
     expect(() => parseXml('<a>\u0001</a>')).toThrow();
-    expect(parseXml('<a x="&lt;&#10;">t&amp;<b/></a>')).toMatchObject({ name: 'a', attrs: { x: '<\n' }, text: 't&', children: [{ name: 'b' }] });
+    expect(parseXml('<a x="&lt;&#10;">t&amp;<b/></a>')).toMatchObject({
+      name: 'a',
+      attrs: { x: '<\n' },
+      text: 't&',
+      children: [{ name: 'b' }],
+    });
   });
 });
 
 describe('cnnscope check: many models', () => {
   it('expands globs and directories, accepts bundled names, checks each file once', async () => {
-    const r = await cli(['check', 'architectures/lecture/*.yaml', 'architectures/lecture', 'resnet50', 'architectures/lecture/grouped.yaml', '--json']);
+    const r = await cli([
+      'check',
+      'architectures/lecture/*.yaml',
+      'architectures/lecture',
+      'resnet50',
+      'architectures/lecture/grouped.yaml',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.models.map((m: { model: string }) => m.model)).toEqual([
@@ -313,7 +331,9 @@ describe('cnnscope check: many models', () => {
 `);
     const ambiguous = await cli(['check', 'architectures/resnet.yaml', 'architectures/vgg.yaml', '--budget', budget]);
     expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toMatch(/^.*:10:53: error: 'weight_bytes': '140MB' is ambiguous for bytes .*: write 140MiB, or the exact number of bytes\n$/);
+    expect(ambiguous.stderr).toMatch(
+      /^.*:10:53: error: 'weight_bytes': '140MB' is ambiguous for bytes .*: write 140MiB, or the exact number of bytes\n$/,
+    );
     const fixed = modelFile(readFileSync(budget, 'utf8').replace('140MB', '140MiB'));
     const r = await cli(['check', 'architectures/resnet.yaml', 'architectures/vgg.yaml', '--budget', fixed, '--json']);
     expect(r.stderr).toBe('');
@@ -372,7 +392,9 @@ describe('examples/ci', () => {
   });
 
   it('the workflow runs cnnscope check with the budget file', () => {
-    const workflow = parseYamlText(readFileSync('examples/ci/cnnscope.yml', 'utf8')) as { jobs: Record<string, { steps: { run?: string }[] }> };
+    const workflow = parseYamlText(readFileSync('examples/ci/cnnscope.yml', 'utf8')) as {
+      jobs: Record<string, { steps: { run?: string }[] }>;
+    };
     const runs = Object.values(workflow.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ''));
     expect(runs.some((r) => r.includes('check --budget examples/ci/budget.yaml') && r.includes('--format github'))).toBe(true);
     expect(runs.some((r) => r.includes('--format junit'))).toBe(true);
@@ -398,7 +420,7 @@ function parseXml(src: string): XmlElement {
   const decl = /^<\?xml version="1\.0" encoding="UTF-8"\?>/.exec(src);
   if (decl) i = decl[0].length;
   const ws = () => {
-    while (i < src.length && /\s/.test(src[i]!)) i++;
+    while (i < src.length && /\s/.test(src[i])) i++;
   };
   const name = () => {
     const m = /^[A-Za-z_][\w.-]*/.exec(src.slice(i));
@@ -411,10 +433,10 @@ function parseXml(src: string): XmlElement {
     return raw.replace(/&([^;]*);?/g, (whole, ent: string) => {
       if (!whole.endsWith(';')) fail("a raw '&'");
       const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-      if (named[ent] !== undefined) return named[ent]!;
+      if (named[ent] !== undefined) return named[ent];
       const num = /^#(\d+)$/.exec(ent) ?? /^#x([0-9a-fA-F]+)$/.exec(ent);
       if (!num) fail(`unknown entity &${ent};`);
-      return String.fromCodePoint(parseInt(num![1]!, ent.startsWith('#x') ? 16 : 10));
+      return String.fromCodePoint(parseInt(num![1], ent.startsWith('#x') ? 16 : 10));
     });
   };
   const element = (): XmlElement => {

@@ -88,7 +88,9 @@ describe('cnnscope diff: one model, two sides', () => {
   });
 
   it('applies --set to both sides and --preset-a/--preset-b to one each', async () => {
-    const d = JSON.parse((await cli(['diff', 'resnet', '--preset-a', 'resnet18', '--preset-b', 'resnet34', '--set', 'classes=10', '--json'])).stdout);
+    const d = JSON.parse(
+      (await cli(['diff', 'resnet', '--preset-a', 'resnet18', '--preset-b', 'resnet34', '--set', 'classes=10', '--json'])).stdout,
+    );
     expect([d.a.model, d.b.model]).toEqual(['resnet18', 'resnet34']); // a model loaded through a preset is called by it
     expect(d.a.label).toBe('resnet --preset resnet18');
     expect(d.layers.find((l: { name: string }) => l.name === 'fc')).toBeUndefined(); // 10 classes on both sides
@@ -116,7 +118,12 @@ describe('cnnscope diff: one model, two sides', () => {
   });
 
   it('matches the golden files for a small model', async () => {
-    for (const [format, ext] of [['table', 'txt'], ['markdown', 'md'], ['json', 'json'], ['csv', 'csv']] as const) {
+    for (const [format, ext] of [
+      ['table', 'txt'],
+      ['markdown', 'md'],
+      ['json', 'json'],
+      ['csv', 'csv'],
+    ] as const) {
       const r = await cli(['diff', small, '--set-b', 'width=16', '--format', format]);
       expect(r.code, r.stderr).toBe(0);
       expectGolden(`diff/small_residual.width16.${ext}`, r.stdout);
@@ -141,7 +148,15 @@ describe('cnnscope diff --fail-on', () => {
   });
 
   it('exits 1 when a condition breaks, after printing the diff', async () => {
-    for (const c of ['macs>+3%', 'macs>+100M', 'params<-2%', 'params<=-528128', 'buffers>=+15104', 'flops>+0.1G', 'activation_bytes>+30MiB']) {
+    for (const c of [
+      'macs>+3%',
+      'macs>+100M',
+      'params<-2%',
+      'params<=-528128',
+      'buffers>=+15104',
+      'flops>+0.1G',
+      'activation_bytes>+30MiB',
+    ]) {
       const r = await run(c);
       expect(r.code, c).toBe(1);
       expect(r.stdout).toContain('Layers: 0 added, 0 removed, 112 changed');
@@ -151,7 +166,16 @@ describe('cnnscope diff --fail-on', () => {
   });
 
   it('takes several conditions, comma-separated or repeated, and reports each in JSON', async () => {
-    const r = await cli(['diff', 'resnet50', 'resnext50_32x4d', '--json', '--fail-on', 'params>+5%, macs>+3%', '--fail-on', 'peak_activation_bytes>+10%']);
+    const r = await cli([
+      'diff',
+      'resnet50',
+      'resnext50_32x4d',
+      '--json',
+      '--fail-on',
+      'params>+5%, macs>+3%',
+      '--fail-on',
+      'peak_activation_bytes>+10%',
+    ]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).fail_on).toEqual([
       { condition: 'params>+5%', metric: 'params', failed: false },

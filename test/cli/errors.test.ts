@@ -11,7 +11,10 @@ async function errorsOf(yaml: string, extra: string[] = []) {
   expect(r.code).toBe(2);
   expect(r.stdout).toBe('');
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  const lines = r.stderr.trim().split('\n').filter((l) => !/^\d+ errors$/.test(l));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !/^\d+ errors$/.test(l));
   for (const l of lines) expect(l.startsWith(`${path}:`), l).toBe(true);
   return lines.map((l) => l.slice(path.length + 1));
 }
@@ -47,18 +50,26 @@ describe('model errors', () => {
   });
 
   it('channel mismatch on add', async () => {
-    const [e] = await errorsOf(`${head}  - conv: {name: a, out: 8, kernel: 1}\n  - conv: {name: b, out: 4, kernel: 1, inputs: input}\n  - add: {name: sum, inputs: [a, b]}\n`);
-    expect(e).toMatch(/^6:5: error: layer 'sum' \(add\): .*\[4, 8, 8\].*\[8, 8, 8\]|^6:5: error: layer 'sum' \(add\): .*\[8, 8, 8\].*\[4, 8, 8\]/);
+    const [e] = await errorsOf(
+      `${head}  - conv: {name: a, out: 8, kernel: 1}\n  - conv: {name: b, out: 4, kernel: 1, inputs: input}\n  - add: {name: sum, inputs: [a, b]}\n`,
+    );
+    expect(e).toMatch(
+      /^6:5: error: layer 'sum' \(add\): .*\[4, 8, 8\].*\[8, 8, 8\]|^6:5: error: layer 'sum' \(add\): .*\[8, 8, 8\].*\[4, 8, 8\]/,
+    );
   });
 
   it('spatial mismatch on concat', async () => {
-    const [e] = await errorsOf(`${head}  - conv: {name: a, out: 8, kernel: 1}\n  - conv: {name: b, out: 4, kernel: 3, inputs: input}\n  - concat: {name: cat, inputs: [a, b]}\n`);
+    const [e] = await errorsOf(
+      `${head}  - conv: {name: a, out: 8, kernel: 1}\n  - conv: {name: b, out: 4, kernel: 3, inputs: input}\n  - concat: {name: cat, inputs: [a, b]}\n`,
+    );
     expect(e).toMatch(/^6:5: error: layer 'cat' \(concat\): .*(height|width|spatial)/);
   });
 
   it('an output that shrinks to zero', async () => {
     const [e] = await errorsOf(`${head}  - conv: {name: big, out: 8, kernel: 9}\n`);
-    expect(e).toBe("4:5: error: layer 'big' (conv): output height would be 0: input height 8 + padding 0 is smaller than the window extent 9 (kernel 9)");
+    expect(e).toBe(
+      "4:5: error: layer 'big' (conv): output height would be 0: input height 8 + padding 0 is smaller than the window extent 9 (kernel 9)",
+    );
   });
 
   it('groups that do not divide the channels', async () => {
@@ -82,17 +93,23 @@ describe('model errors', () => {
   });
 
   it('a block that uses itself', async () => {
-    const [e] = await errorsOf(`name: t\ninput: [16, 8, 8]\nblocks:\n  loop:\n    layers:\n      - relu\n      - loop\nlayers:\n  - loop\n`);
+    const [e] = await errorsOf(
+      `name: t\ninput: [16, 8, 8]\nblocks:\n  loop:\n    layers:\n      - relu\n      - loop\nlayers:\n  - loop\n`,
+    );
     expect(e).toMatch(/^7:9: error: layer '0\.1' \(loop\): block 'loop' uses itself \(loop -> loop\)/);
   });
 
   it('collects every error of a file, in line order', async () => {
-    const errs = await errorsOf(`${head}  - conv: {name: a, out: 8, kernel: 3, groups: 3}\n  - relu\n  - conv: {name: b, kernel: 3}\n  - nope\n`);
+    const errs = await errorsOf(
+      `${head}  - conv: {name: a, out: 8, kernel: 3, groups: 3}\n  - relu\n  - conv: {name: b, kernel: 3}\n  - nope\n`,
+    );
     expect(errs.map((e) => e.split(':')[0])).toEqual(['4', '6', '7']);
   });
 
   it('does not cascade from a broken layer to its readers', async () => {
-    const errs = await errorsOf(`${head}  - conv: {name: a, out: 8, kernel: 30}\n  - conv: {name: b, out: 8, kernel: 3}\n  - add: {inputs: [a, b]}\n`);
+    const errs = await errorsOf(
+      `${head}  - conv: {name: a, out: 8, kernel: 30}\n  - conv: {name: b, out: 8, kernel: 3}\n  - add: {inputs: [a, b]}\n`,
+    );
     expect(errs).toHaveLength(1);
   });
 
@@ -110,7 +127,12 @@ describe('model errors', () => {
 describe('resource bombs', () => {
   it('refuses a YAML alias bomb', async () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     const [e] = await errorsOf(`${bomb.join('\n')}\ninput: [3, 8, 8]\nlayers: [relu]\n`);
     expect(e).toMatch(/more than 1,000,000 YAML nodes/);
   });
@@ -121,17 +143,23 @@ describe('resource bombs', () => {
   });
 
   it('refuses nested repeats that multiply beyond the limit', async () => {
-    const errs = await errorsOf(`name: t\ninput: [16, 8, 8]\nblocks:\n  many:\n    layers: [{relu: {repeat: 100000}}]\nlayers:\n  - many: {repeat: 100000}\n`);
+    const errs = await errorsOf(
+      `name: t\ninput: [16, 8, 8]\nblocks:\n  many:\n    layers: [{relu: {repeat: 100000}}]\nlayers:\n  - many: {repeat: 100000}\n`,
+    );
     expect(errs.join('\n')).toMatch(/nested repeats expand this entry 10,000,000,000 times/);
   });
 
   it('refuses a tensor that cannot fit', async () => {
-    const [e] = await errorsOf('name: t\ninput: [3, 8, 8]\nlayers:\n  - conv: {name: c, out: 100000000, kernel: 1}\n  - flatten\n  - linear: {name: fc, out: 10000000}\n');
+    const [e] = await errorsOf(
+      'name: t\ninput: [3, 8, 8]\nlayers:\n  - conv: {name: c, out: 100000000, kernel: 1}\n  - flatten\n  - linear: {name: fc, out: 10000000}\n',
+    );
     expect(e).toMatch(/layer 'fc' \(linear\): a tensor of shape \[10000000, 6400000000\] has more than 2\^44 elements/);
   });
 
   it('refuses nested repeats that are all skipped', async () => {
-    const errs = await errorsOf(`name: t\ninput: [16, 8, 8]\nblocks:\n  none:\n    layers: [{relu: {repeat: 1000000, if: false}}]\nlayers:\n  - none: {repeat: 1000000}\n`);
+    const errs = await errorsOf(
+      `name: t\ninput: [16, 8, 8]\nblocks:\n  none:\n    layers: [{relu: {repeat: 1000000, if: false}}]\nlayers:\n  - none: {repeat: 1000000}\n`,
+    );
     expect(errs.join('\n')).toMatch(/nested repeats expand this entry 1,000,000,000,000 times/);
   });
 });

@@ -17,17 +17,29 @@ function parseCsv(text: string): string[][] {
   let field = '';
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
-    else field += c;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += c;
   }
-  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -65,7 +77,10 @@ describe('cnnscope analyze --format', () => {
   });
 
   it('rejects an unknown format and a --json that disagrees', async () => {
-    for (const argv of [['--format', 'xml'], ['--json', '--format', 'csv']]) {
+    for (const argv of [
+      ['--format', 'xml'],
+      ['--json', '--format', 'csv'],
+    ]) {
       const r = await cli(['analyze', MODELS.bottleneck, ...argv]);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^cnnscope: error: --/);
@@ -83,7 +98,7 @@ describe('cnnscope analyze --format', () => {
     for (const l of json.layers) {
       const row = byName.get(l.name)!;
       expect(row.kind).toBe(l.kind);
-      expect(row.inputs!.split(' ')).toEqual(l.inputs);
+      expect(row.inputs.split(' ')).toEqual(l.inputs);
       expect(row.output_shape).toBe(l.output_shape.join('x'));
       for (const k of ['params', 'trainable_params', 'buffers', 'macs', 'flops', 'activation_bytes']) expect(Number(row[k])).toBe(l[k]);
       if (l.receptive_field === 'global') {
@@ -110,7 +125,7 @@ describe('cnnscope analyze --format', () => {
         const lines = t.trim().split('\n');
         const width = (line: string) => line.replace(/\\\|/g, '').split('|').length;
         expect(lines[1]).toMatch(/^\|(:---|---:)(\|(:---|---:))*\|$/);
-        for (const line of lines) expect(width(line), line).toBe(width(lines[0]!));
+        for (const line of lines) expect(width(line), line).toBe(width(lines[0]));
       }
     }
   });
@@ -121,9 +136,7 @@ describe('cnnscope analyze --format', () => {
     expect(md).toContain('| **`layer3`** | stage | 62 | [1, 1024, 14, 14] | 7,098,368 | 1.46 GMAC |');
     expect(md).not.toContain('layer3.0.conv1');
     const csv = parseCsv((await cli(['analyze', 'resnet50', '--depth', '1', '--format', 'csv'])).stdout);
-    expect(csv[0]!.slice(0, 4)).toEqual(['name', 'kind', 'layers', 'output_shape']);
-    expect(csv.find((r) => r[0] === 'layer3')).toEqual(
-      expect.arrayContaining(['layer3', 'stage', '62', '1x1024x14x14', '7098368']),
-    );
+    expect(csv[0].slice(0, 4)).toEqual(['name', 'kind', 'layers', 'output_shape']);
+    expect(csv.find((r) => r[0] === 'layer3')).toEqual(expect.arrayContaining(['layer3', 'stage', '62', '1x1024x14x14', '7098368']));
   });
 });

@@ -8,17 +8,17 @@ import { cli } from './run.js';
 /** Node statements of a DOT text: id -> attribute text. */
 function dotNodes(dot: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of dot.matchAll(/^\s*(n\d+) \[(.*)\];$/gm)) out.set(m[1]!, m[2]!);
+  for (const m of dot.matchAll(/^\s*(n\d+) \[(.*)\];$/gm)) out.set(m[1], m[2]);
   return out;
 }
 
 function dotEdges(dot: string): [string, string][] {
-  return [...dot.matchAll(/^\s*(n\d+) -> (n\d+);$/gm)].map((m) => [m[1]!, m[2]!]);
+  return [...dot.matchAll(/^\s*(n\d+) -> (n\d+);$/gm)].map((m) => [m[1], m[2]]);
 }
 
 /** The label text of a node's attributes. */
 function label(attrs: string): string {
-  return /label="((?:[^"\\]|\\.)*)"/.exec(attrs)![1]!.replace(/\\n/g, '\n');
+  return /label="((?:[^"\\]|\\.)*)"/.exec(attrs)![1].replace(/\\n/g, '\n');
 }
 
 describe('cnnscope graph --format dot', () => {
@@ -63,7 +63,10 @@ describe('cnnscope graph --format dot', () => {
     expect(concats).toHaveLength(9); // inception3a ... inception5b
     for (const [id, attrs] of concats) {
       expect(label(attrs)).toMatch(/^concat · \d+×\d+×\d+$/);
-      expect(edges.filter(([, to]) => to === id), id).toHaveLength(4);
+      expect(
+        edges.filter(([, to]) => to === id),
+        id,
+      ).toHaveLength(4);
     }
     // Each module's input fans out to its four branches: a branch point, drawn with a thick border.
     const maxpool2 = [...nodes].find(([, a]) => label(a).startsWith('maxpool2\n'))!;
@@ -102,7 +105,14 @@ describe('cnnscope graph --format dot', () => {
   });
 
   it.skipIf(!existsSync('/usr/bin/dot'))('gives DOT that Graphviz parses for every bundled model', async () => {
-    for (const argv of [['googlenet'], ['resnet50'], ['resnet50', '--depth', '2'], ['densenet121', '--depth', '2'], ['vgg16'], ['alexnet', '--depth', '1']]) {
+    for (const argv of [
+      ['googlenet'],
+      ['resnet50'],
+      ['resnet50', '--depth', '2'],
+      ['densenet121', '--depth', '2'],
+      ['vgg16'],
+      ['alexnet', '--depth', '1'],
+    ]) {
       const dot = (await cli(['graph', ...argv])).stdout;
       const r = spawnSync('/usr/bin/dot', ['-Tsvg'], { input: dot, encoding: 'utf8' });
       expect(r.status, `${argv.join(' ')}: ${r.stderr}`).toBe(0);
@@ -119,7 +129,11 @@ describe('cnnscope graph --format dot', () => {
   });
 
   it('rejects unknown formats and depths', async () => {
-    for (const argv of [['--format', 'svg'], ['--depth', '0'], ['--format', 'json']]) {
+    for (const argv of [
+      ['--format', 'svg'],
+      ['--depth', '0'],
+      ['--format', 'json'],
+    ]) {
       const r = await cli(['graph', GOLDEN_MODELS.bottleneck, ...argv]);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^cnnscope: error: --/);
@@ -151,7 +165,7 @@ describe('cnnscope graph --format mermaid', () => {
           expect(open).toBeGreaterThanOrEqual(0);
         } else if (/^n\d+ --> n\d+$/.test(t)) {
           const [from, , to] = t.split(' ');
-          expect(defined.has(from!) && defined.has(to!), t).toBe(true);
+          expect(defined.has(from) && defined.has(to), t).toBe(true);
         } else if (t.startsWith('classDef ') || t.startsWith('class ')) {
           expect(t).toMatch(/^(classDef \w+ [\w:#,.-]+|class (n\d+,)*n\d+ \w+)$/);
         } else {
@@ -160,7 +174,7 @@ describe('cnnscope graph --format mermaid', () => {
           expect(m, t).not.toBeNull();
           const closing = { '([': '])', '[[': ']]', '((': '))', '{{': '}}', '(': ')' } as const;
           expect(m![4]).toBe(closing[m![2] as keyof typeof closing]);
-          defined.add(m![1]!);
+          defined.add(m![1]);
         }
       }
       expect(open).toBe(0);

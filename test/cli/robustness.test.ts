@@ -18,7 +18,30 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const SNIPPETS = ['', ' ', '\n', ':', '-', '[', ']', '{', '}', '"', '${', '}', '*a', '&a ', '0', '-1', '99999999', 'x', 'conv', 'in.c', '//', '#'];
+const SNIPPETS = [
+  '',
+  ' ',
+  '\n',
+  ':',
+  '-',
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  '${',
+  '}',
+  '*a',
+  '&a ',
+  '0',
+  '-1',
+  '99999999',
+  'x',
+  'conv',
+  'in.c',
+  '//',
+  '#',
+];
 
 function mutate(text: string, random: () => number): string {
   let out = text;
@@ -26,14 +49,19 @@ function mutate(text: string, random: () => number): string {
   for (let e = 0; e < edits; e++) {
     const at = Math.floor(random() * out.length);
     const len = Math.floor(random() * 6);
-    const snippet = SNIPPETS[Math.floor(random() * SNIPPETS.length)]!;
+    const snippet = SNIPPETS[Math.floor(random() * SNIPPETS.length)];
     out = out.slice(0, at) + snippet + out.slice(at + len);
   }
   return out;
 }
 
 describe('mutated models', () => {
-  for (const file of ['architectures/resnet.yaml', 'architectures/googlenet.yaml', 'architectures/densenet.yaml', 'architectures/vgg.yaml']) {
+  for (const file of [
+    'architectures/resnet.yaml',
+    'architectures/googlenet.yaml',
+    'architectures/densenet.yaml',
+    'architectures/vgg.yaml',
+  ]) {
     it(`${file}: 60 mutations analyze or fail cleanly`, async () => {
       const text = readFileSync(file, 'utf8');
       const random = mulberry32(file.length * 7919);

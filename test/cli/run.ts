@@ -10,7 +10,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export async function cli(argv: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string; tty?: boolean } = {}): Promise<CliResult> {
+export async function cli(
+  argv: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string; tty?: boolean } = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await run(argv, {

@@ -64,7 +64,17 @@ describe('cnnscope run', () => {
 
   it('reproduces PyTorch from a .npy input and a safetensors weights file, and saves the output', async () => {
     const saved = out('tiny_out.npy');
-    const r = await cli(['run', tinyModel, '--input', tinyInput, '--weights', reference('tiny_inception.safetensors'), '--save', saved, '--json']);
+    const r = await cli([
+      'run',
+      tinyModel,
+      '--input',
+      tinyInput,
+      '--weights',
+      reference('tiny_inception.safetensors'),
+      '--save',
+      saved,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const rep = JSON.parse(r.stdout);
     expect(rep.input.shape).toEqual(net.input_shape);
@@ -102,13 +112,18 @@ describe('cnnscope run', () => {
 
   it('reports non-finite values with the first layer that made them, exit 1', async () => {
     const weights = tinyWeightsFile('inf.safetensors', (t) => {
-      (t['b2b.weight']!.data as Float32Array)[0] = Infinity;
+      (t['b2b.weight'].data as Float32Array)[0] = Infinity;
     });
     const r = await cli(['run', tinyModel, '--input', tinyInput, '--weights', weights]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Output: softmax [2, 5]');
-    expect(r.stderr).toMatch(/^cnnscope: warning: layer 'b2b' \(conv\) is the first to produce a NaN or infinity \(element \d+ of its output\); 10 output values are not finite\n$/);
-    expect(JSON.parse((await cli(['run', tinyModel, '--input', tinyInput, '--weights', weights, '--json'])).stdout).non_finite).toEqual({ layer: 'b2b', kind: 'conv' });
+    expect(r.stderr).toMatch(
+      /^cnnscope: warning: layer 'b2b' \(conv\) is the first to produce a NaN or infinity \(element \d+ of its output\); 10 output values are not finite\n$/,
+    );
+    expect(JSON.parse((await cli(['run', tinyModel, '--input', tinyInput, '--weights', weights, '--json'])).stdout).non_finite).toEqual({
+      layer: 'b2b',
+      kind: 'conv',
+    });
   });
 
   it('lists every tensor that does not fit in one error, exit 2', async () => {
@@ -180,14 +195,17 @@ describe('cnnscope run', () => {
   });
 
   // Worker threads run the built worker (dist/execute/worker.js): `npm test` builds first.
-  it.skipIf(!existsSync(new URL('../../dist/execute/worker.js', import.meta.url)))('gives identical results with worker threads', async () => {
-    const one = out('t1.npy');
-    const two = out('t2.npy');
-    const args = ['run', 'resnet18', '--input-shape', '3,64,64', '--batch', '2'];
-    expect((await cli([...args, '--save', one])).code).toBe(0);
-    const r = await cli([...args, '--save', two, '--threads', '2', '--json']);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).threads).toBe(2);
-    expect(readNpy(two).data).toEqual(readNpy(one).data);
-  });
+  it.skipIf(!existsSync(new URL('../../dist/execute/worker.js', import.meta.url)))(
+    'gives identical results with worker threads',
+    async () => {
+      const one = out('t1.npy');
+      const two = out('t2.npy');
+      const args = ['run', 'resnet18', '--input-shape', '3,64,64', '--batch', '2'];
+      expect((await cli([...args, '--save', one])).code).toBe(0);
+      const r = await cli([...args, '--save', two, '--threads', '2', '--json']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).threads).toBe(2);
+      expect(readNpy(two).data).toEqual(readNpy(one).data);
+    },
+  );
 });

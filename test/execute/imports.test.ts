@@ -28,7 +28,7 @@ function importsOf(folder: string): Import[] {
     const text = readFileSync(path, 'utf8');
     return [...text.matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?\bfrom\s+'([^']+)'/gms)].map((m) => ({
       file: relative(src, path),
-      target: m[2]!.startsWith('.') ? relative(src, resolve(dirname(path), m[2]!)).replace(/\.js$/, '.ts') : m[2]!,
+      target: m[2].startsWith('.') ? relative(src, resolve(dirname(path), m[2])).replace(/\.js$/, '.ts') : m[2],
       typeOnly: m[1] !== undefined,
     }));
   });
@@ -44,7 +44,11 @@ describe('folder boundaries', () => {
   });
 
   it('src/layers/ imports nothing from src/execute/', () => {
-    expect(importsOf('layers').filter((i) => i.target.startsWith('execute/')).map(show)).toEqual([]);
+    expect(
+      importsOf('layers')
+        .filter((i) => i.target.startsWith('execute/'))
+        .map(show),
+    ).toEqual([]);
   });
 
   it('src/execute/ imports only types from src/layers/', () => {

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeNpy, encodeNpy, NpyError, readNpy } from '../../src/execute/npy.js';
 import { fnv1a32, stream, unit, fillUniform } from '../../src/execute/random.js';
-import { encodeSafetensors, floatToHalf, halfToFloat, SafetensorsError, SafetensorsFile, type TensorToWrite } from '../../src/execute/safetensors.js';
+import {
+  encodeSafetensors,
+  floatToHalf,
+  halfToFloat,
+  SafetensorsError,
+  SafetensorsFile,
+  type TensorToWrite,
+} from '../../src/execute/safetensors.js';
 import { relativeError, tensor } from '../../src/kernels/tensor.js';
 import { initWeights, loadWeights, syntheticWeights, weightSlots, WeightsError } from '../../src/execute/weights.js';
 import { loadBundled } from '../../src/index.js';
@@ -83,7 +90,7 @@ describe('safetensors', () => {
     const w = loadWeights(graph, reference('tiny_inception.safetensors'));
     for (const { key, node, spec } of weightSlots(graph)) {
       if (spec.dtype !== 'float') continue;
-      expect(Array.from(w.get(node.id)![spec.name]!), key).toEqual(params.get(key)!.values);
+      expect(Array.from(w.get(node.id)![spec.name]), key).toEqual(params.get(key)!.values);
     }
   });
 
@@ -96,15 +103,24 @@ describe('safetensors', () => {
       if (spec.dtype !== 'float') continue;
       // F16 keeps 11 significant bits, BF16 8: relative error below 2^-11 and 2^-8 of each value.
       const tol = key.startsWith('b') && !key.startsWith('bn') ? 2 ** -11 : 2 ** -8;
-      const got = w.get(node.id)![spec.name]!;
-      params.get(key)!.values.forEach((v, i) => expect(Math.abs(got[i]! - v), key).toBeLessThanOrEqual(Math.abs(v) * tol + 1e-7));
+      const got = w.get(node.id)![spec.name];
+      params.get(key)!.values.forEach((v, i) => expect(Math.abs(got[i] - v), key).toBeLessThanOrEqual(Math.abs(v) * tol + 1e-7));
     }
   });
 
   it('decodes half precision exactly', () => {
-    expect([0x3c00, 0xc000, 0x7bff, 0x0001, 0x8000, 0x7c00, 0xfc00].map(halfToFloat)).toEqual([1, -2, 65504, 2 ** -24, -0, Infinity, -Infinity]);
+    expect([0x3c00, 0xc000, 0x7bff, 0x0001, 0x8000, 0x7c00, 0xfc00].map(halfToFloat)).toEqual([
+      1,
+      -2,
+      65504,
+      2 ** -24,
+      -0,
+      Infinity,
+      -Infinity,
+    ]);
     expect(halfToFloat(0x7e00)).toBeNaN();
-    for (const v of [1, -2, 65504, 2 ** -24, 0.1, 3.14159, -1e-5, 1e5]) expect(floatToHalf(halfToFloat(floatToHalf(v)))).toBe(floatToHalf(v));
+    for (const v of [1, -2, 65504, 2 ** -24, 0.1, 3.14159, -1e-5, 1e5])
+      expect(floatToHalf(halfToFloat(floatToHalf(v)))).toBe(floatToHalf(v));
     expect(floatToHalf(1e5)).toBe(0x7c00);
     const data = Float32Array.from([1, -2.5, 0.1, 3e38]);
     const path = file(encodeSafetensors({ a: { dtype: 'BF16', shape: [4], data }, b: { dtype: 'F16', shape: [2, 2], data } }));
@@ -183,12 +199,16 @@ describe('the deterministic generator and initializations', () => {
     expect(Array.from(fillUniform(new Float32Array(4), stream(0, 'conv1.weight'), 1))).toEqual([
       0.5171846151351929, -0.3233916759490967, 0.27823030948638916, 0.5311629772186279,
     ]);
-    expect(Array.from(fillUniform(new Float32Array(3), stream(7, 'fc.bias'), 0.5, 1))).toEqual([0.5095099806785583, 1.0781497955322266, 1.3206970691680908]);
+    expect(Array.from(fillUniform(new Float32Array(3), stream(7, 'fc.bias'), 0.5, 1))).toEqual([
+      0.5095099806785583, 1.0781497955322266, 1.3206970691680908,
+    ]);
   });
 
   it('draws in [0, 1)', () => {
     const st = stream(3, 'x');
-    let lo = 1, hi = 0, sum = 0;
+    let lo = 1,
+      hi = 0,
+      sum = 0;
     for (let k = 0; k < 20000; k++) {
       const u = unit(st, k);
       lo = Math.min(lo, u);
@@ -204,14 +224,14 @@ describe('the deterministic generator and initializations', () => {
     const graph = loadBundled('resnet18', { input: [3, 32, 32] });
     const w = initWeights(graph, 5);
     const byName = (name: string) => w.get(graph.nodes.find((n) => n.name === name)!.id)!;
-    const conv1 = byName('conv1')['weight']!; // [64, 3, 7, 7]: fan_in 147
+    const conv1 = byName('conv1')['weight']; // [64, 3, 7, 7]: fan_in 147
     const bound = 1 / Math.sqrt(147);
     expect(Math.max(...conv1.map(Math.abs))).toBeLessThanOrEqual(bound);
     expect(Math.max(...conv1.map(Math.abs))).toBeGreaterThan(0.99 * bound);
     const fc = byName('fc');
-    expect(Math.max(...fc['bias']!.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(512));
+    expect(Math.max(...fc['bias'].map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(512));
     const bn = byName('bn1');
-    expect([bn['weight']![0], bn['bias']![0], bn['running_mean']![0], bn['running_var']![0]]).toEqual([1, 0, 0, 1]);
+    expect([bn['weight'][0], bn['bias'][0], bn['running_mean'][0], bn['running_var'][0]]).toEqual([1, 0, 0, 1]);
     // Same seed, same weights; another seed, others.
     expect(initWeights(graph, 5).get(1)!['weight']).toEqual(conv1);
     expect(initWeights(graph, 6).get(1)!['weight']).not.toEqual(conv1);
@@ -220,7 +240,8 @@ describe('the deterministic generator and initializations', () => {
   it('synthetic weights keep batchnorm variances positive', () => {
     const graph = loadBundled('resnet18', { input: [3, 32, 32] });
     const w = syntheticWeights(graph, 0);
-    for (const node of graph.nodes) if (node.kind === 'batchnorm') expect(Math.min(...w.get(node.id)!['running_var']!)).toBeGreaterThanOrEqual(0.5);
-    expect(relativeError(w.get(1)!['weight']!, w.get(1)!['weight']!)).toBe(0);
+    for (const node of graph.nodes)
+      if (node.kind === 'batchnorm') expect(Math.min(...w.get(node.id)!['running_var'])).toBeGreaterThanOrEqual(0.5);
+    expect(relativeError(w.get(1)!['weight'], w.get(1)!['weight'])).toBe(0);
   });
 });

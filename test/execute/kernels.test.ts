@@ -22,8 +22,18 @@ const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
 
 describe('gemm', () => {
   const shapes: [number, number, number][] = [
-    [1, 1, 1], [3, 5, 7], [4, 4, 4], [5, 9, 1], [17, 33, 300], [64, 49, 576], [2, 1, 513],
-    [70, NC + 3, 20], [9, 13, KC * 2 + 5], [130, 7, 3], [0, 5, 3], [4, 0, 3],
+    [1, 1, 1],
+    [3, 5, 7],
+    [4, 4, 4],
+    [5, 9, 1],
+    [17, 33, 300],
+    [64, 49, 576],
+    [2, 1, 513],
+    [70, NC + 3, 20],
+    [9, 13, KC * 2 + 5],
+    [130, 7, 3],
+    [0, 5, 3],
+    [4, 0, 3],
   ];
   for (const [M, N, K] of shapes) {
     for (const accumulate of [false, true]) {
@@ -66,7 +76,8 @@ describe('gemm', () => {
       for (const splitRows of [true, false]) {
         for (const parts of [2, 3, 8]) {
           const C = new Float32Array(M * N);
-          for (let p = 0; p < parts; p++) gemmPart(M, N, K, rowMajor(A, 0, K), rowMajor(B, 0, N), rowMajor(C, 0, N), false, splitRows, parts, p, engine);
+          for (let p = 0; p < parts; p++)
+            gemmPart(M, N, K, rowMajor(A, 0, K), rowMajor(B, 0, N), rowMajor(C, 0, N), false, splitRows, parts, p, engine);
           expect(C).toEqual(whole);
         }
       }
@@ -89,7 +100,7 @@ function checkConv(n: number, cin: number, h: number, w: number, a: ConvArgs): v
   const weight = tensor([a.out, cin / a.groups, ...a.kernel], randomArray((a.out * cin * a.kernel[0] * a.kernel[1]) / a.groups, next));
   const bias = a.bias ? randomArray(a.out, next) : undefined;
   const ctx = new LocalContext();
-  const y = conv.forward!([x], a, bias ? { weight: weight.data, bias } : { weight: weight.data }, ctx);
+  const y = conv.forward([x], a, bias ? { weight: weight.data, bias } : { weight: weight.data }, ctx);
   const expected = conv2dReference(x, weight, bias, a);
   const staticShape = conv.outputShape([[cin, h, w]], a);
   expect(y.shape).toEqual([n, ...staticShape]);
@@ -104,20 +115,48 @@ describe('conv forward against the naive reference', () => {
     ['1x1 direct, batch 3', 3, 8, 5, 7, convArgs(6, [1, 1])],
     ['1x1 stride 2, no bias', 2, 8, 9, 9, convArgs(4, [1, 1], { stride: [2, 2], bias: false })],
     ['1x1 with padding (not direct)', 1, 3, 4, 4, convArgs(2, [1, 1], { padding: { top: 1, bottom: 0, left: 2, right: 1 } })],
-    ['depthwise 3x3 stride 2', 2, 6, 11, 10, convArgs(6, [3, 3], { groups: 6, stride: [2, 2], padding: { top: 1, bottom: 1, left: 1, right: 1 } })],
+    [
+      'depthwise 3x3 stride 2',
+      2,
+      6,
+      11,
+      10,
+      convArgs(6, [3, 3], { groups: 6, stride: [2, 2], padding: { top: 1, bottom: 1, left: 1, right: 1 } }),
+    ],
     ['depthwise multiplier 2', 1, 4, 7, 7, convArgs(8, [3, 3], { groups: 4, padding: { top: 1, bottom: 1, left: 1, right: 1 } })],
-    ['groups 3, dilation 2, stride [2, 1]', 1, 6, 12, 13, convArgs(9, [3, 3], { groups: 3, dilation: [2, 2], stride: [2, 1], padding: { top: 2, bottom: 2, left: 1, right: 1 } })],
+    [
+      'groups 3, dilation 2, stride [2, 1]',
+      1,
+      6,
+      12,
+      13,
+      convArgs(9, [3, 3], { groups: 3, dilation: [2, 2], stride: [2, 1], padding: { top: 2, bottom: 2, left: 1, right: 1 } }),
+    ],
     ['asymmetric padding, rectangular kernel', 2, 3, 6, 9, convArgs(5, [2, 4], { padding: { top: 0, bottom: 3, left: 2, right: 1 } })],
-    ['dilation [1, 3], stride [1, 2]', 1, 4, 5, 14, convArgs(3, [1, 3], { dilation: [1, 3], stride: [1, 2], padding: { top: 0, bottom: 0, left: 3, right: 3 } })],
+    [
+      'dilation [1, 3], stride [1, 2]',
+      1,
+      4,
+      5,
+      14,
+      convArgs(3, [1, 3], { dilation: [1, 3], stride: [1, 2], padding: { top: 0, bottom: 0, left: 3, right: 3 } }),
+    ],
     ['kernel as large as the padded input', 1, 2, 3, 3, convArgs(2, [5, 5], { padding: { top: 1, bottom: 1, left: 1, right: 1 } })],
     ['stride larger than the kernel', 1, 2, 10, 10, convArgs(3, [2, 2], { stride: [3, 4] })],
-    ['7x7 stride 2 pad 3 (a ResNet stem)', 1, 3, 20, 20, convArgs(8, [7, 7], { stride: [2, 2], padding: { top: 3, bottom: 3, left: 3, right: 3 }, bias: false })],
+    [
+      '7x7 stride 2 pad 3 (a ResNet stem)',
+      1,
+      3,
+      20,
+      20,
+      convArgs(8, [7, 7], { stride: [2, 2], padding: { top: 3, bottom: 3, left: 3, right: 3 }, bias: false }),
+    ],
   ];
   for (const [name, n, cin, h, w, a] of cases) it(name, () => checkConv(n, cin, h, w, a));
 
   it('random geometries', () => {
     for (let t = 0; t < 40; t++) {
-      const groups = [1, 1, 2, 3][int(0, 3)]!;
+      const groups = [1, 1, 2, 3][int(0, 3)];
       const cin = groups * int(1, 3);
       const out = groups * int(1, 3);
       const kernel: [number, number] = [int(1, 4), int(1, 4)];
@@ -125,19 +164,30 @@ describe('conv forward against the naive reference', () => {
       const padding = { top: int(0, 3), bottom: int(0, 3), left: int(0, 3), right: int(0, 3) };
       const h = int(1, 9) + dilation[0] * (kernel[0] - 1);
       const w = int(1, 9) + dilation[1] * (kernel[1] - 1);
-      checkConv(int(1, 2), cin, h, w, convArgs(out, kernel, { groups, dilation, padding, stride: [int(1, 3), int(1, 3)], bias: next() < 0.5 }));
+      checkConv(
+        int(1, 2),
+        cin,
+        h,
+        w,
+        convArgs(out, kernel, { groups, dilation, padding, stride: [int(1, 3), int(1, 3)], bias: next() < 0.5 }),
+      );
     }
   });
 });
 
 describe('linear forward against the naive reference', () => {
-  for (const [n, f, out, bias] of [[1, 1, 1, true], [1, 37, 11, true], [4, 19, 6, false], [3, 300, 9, true]] as const) {
+  for (const [n, f, out, bias] of [
+    [1, 1, 1, true],
+    [1, 37, 11, true],
+    [4, 19, 6, false],
+    [3, 300, 9, true],
+  ] as const) {
     it(`batch ${n}, ${f} -> ${out}${bias ? '' : ', no bias'}`, () => {
       const x = tensor([n, f], randomArray(n * f, next));
       const weight = tensor([out, f], randomArray(out * f, next));
       const b = bias ? randomArray(out, next) : undefined;
       const ctx = new LocalContext();
-      const y = linear.forward!([x], { out, bias }, b ? { weight: weight.data, bias: b } : { weight: weight.data }, ctx);
+      const y = linear.forward([x], { out, bias }, b ? { weight: weight.data, bias: b } : { weight: weight.data }, ctx);
       expect(y.shape).toEqual([n, out]);
       expect(relativeError(y.data, linearReference(x, weight, b).data)).toBeLessThan(1e-5);
       expect(ctx.macs).toBe(n * f * out);

@@ -31,12 +31,15 @@ describe('executed MACs equal the static MACs for every bundled model', () => {
       const graph = load(m.name, m.family);
       const ctx = new CountingContext();
       const r = execute(graph, { weights: zeroWeights(graph), input: tensor([1, ...graph.inputShape]), context: ctx });
-      const expected = graph.nodes.reduce((sum, n) => (n.id === 0 ? sum : sum + n.layer.cost(n.inputShapes, n.outputShape, n.args).macs), 0);
+      const expected = graph.nodes.reduce(
+        (sum, n) => (n.id === 0 ? sum : sum + n.layer.cost(n.inputShapes, n.outputShape, n.args).macs),
+        0,
+      );
       expect(r.macs).toBe(expected);
       expect(r.macs).toBe(staticMacs(graph));
       expect(r.macs).toBe(analyze(graph).totals.macs);
       expect(r.layers.reduce((sum, l) => sum + l.macs, 0)).toBe(r.macs);
-      expect(r.outputs.map((o) => o.tensor.shape)).toEqual(graph.outputs.map((id) => [1, ...graph.nodes[id]!.outputShape]));
+      expect(r.outputs.map((o) => o.tensor.shape)).toEqual(graph.outputs.map((id) => [1, ...graph.nodes[id].outputShape]));
       expect(ctx.gemms).toBeGreaterThan(0);
       expect(ctx.maxScratch * 4).toBe(estimateMemory(graph, 1).scratch - GEMM_SCRATCH_BYTES);
     });
@@ -80,7 +83,9 @@ describe('CountingContext', () => {
     expect(() => ctx.gemm(2, 3, 4, m(8, 0, 4), m(12, 0, 3), m(6, 1, 3), false)).toThrow(/C 2x3/);
     expect(() => ctx.gemm(2, 3, 1.5, m(8, 0, 4), m(12, 0, 3), m(6, 0, 3), false)).toThrow(/K = 1.5/);
     const shared = new Float32Array(20);
-    expect(() => ctx.gemm(2, 2, 2, { data: shared, offset: 0, rs: 2, cs: 1 }, m(4, 0, 2), { data: shared, offset: 2, rs: 2, cs: 1 }, false)).toThrow(/C overlaps A/);
+    expect(() =>
+      ctx.gemm(2, 2, 2, { data: shared, offset: 0, rs: 2, cs: 1 }, m(4, 0, 2), { data: shared, offset: 2, rs: 2, cs: 1 }, false),
+    ).toThrow(/C overlaps A/);
     ctx.gemm(2, 2, 2, { data: shared, offset: 0, rs: 2, cs: 1 }, m(4, 0, 2), { data: shared, offset: 4, rs: 2, cs: 1 }, false);
   });
 });

@@ -23,12 +23,12 @@ describe('the tiny reference nets (PyTorch float32 outputs)', () => {
       const graph = tinyGraph(net);
       const input: Tensor = { shape: net.input_shape, data: Float32Array.from(net.input) };
       const r = execute(graph, { weights: tinyWeights(graph, net), input });
-      const out = r.outputs[0]!.tensor;
+      const out = r.outputs[0].tensor;
       expect(out.shape).toEqual(net.output_shape);
       expect(relativeError(out.data, net.output)).toBeLessThan(TOLERANCE);
       // Against the float64 evaluation too (the GEMM sums in float32 with wasm SIMD, float64 in JS).
       expect(relativeError(out.data, net.output_float64)).toBeLessThan(TOLERANCE);
-      expect(r.macs).toBe(staticMacs(graph) * net.input_shape[0]!);
+      expect(r.macs).toBe(staticMacs(graph) * net.input_shape[0]);
       expect(r.nonFinite).toBeUndefined();
     });
   }
@@ -42,7 +42,11 @@ describe('the tiny reference nets (PyTorch float32 outputs)', () => {
     for (const f of kindFixtures) {
       expect(f.file).toBe(`${f.kind}.json`);
       expect(Object.keys(layerKinds), f.file).toContain(f.kind);
-      for (const net of f.nets) expect(tinyGraph(net).nodes.map((n) => n.kind), `${f.file}: ${net.name}`).toContain(f.kind);
+      for (const net of f.nets)
+        expect(
+          tinyGraph(net).nodes.map((n) => n.kind),
+          `${f.file}: ${net.name}`,
+        ).toContain(f.kind);
     }
     // These kinds came before the per-kind files and are tested by the nets of others; every
     // kind added since has its own file.
@@ -56,7 +60,8 @@ describe('the tiny reference nets (PyTorch float32 outputs)', () => {
   it('declare an initialization wherever they have float tensors', () => {
     for (const net of tinyNets) {
       for (const node of tinyGraph(net).nodes) {
-        if (node.tensors.some((t) => t.dtype === 'float')) expect(node.layer.init, `${net.name}: ${node.name} (${node.kind})`).toBeDefined();
+        if (node.tensors.some((t) => t.dtype === 'float'))
+          expect(node.layer.init, `${net.name}: ${node.name} (${node.kind})`).toBeDefined();
       }
     }
   });
@@ -73,7 +78,7 @@ describe('the tiny reference nets (PyTorch float32 outputs)', () => {
     expect(some('conv', (a) => a.kernel[0] === 1 && a.kernel[1] === 1 && a.stride[0] === 1)).toBe(true); // direct GEMM
     expect(some('conv', (a) => a.kernel[0] === 1 && a.kernel[1] === 1 && a.stride[0] > 1)).toBe(true);
     expect(some('linear', (a) => !a.bias)).toBe(true);
-    expect(tinyNets.some((n) => n.input_shape[0]! > 1)).toBe(true);
+    expect(tinyNets.some((n) => n.input_shape[0] > 1)).toBe(true);
   });
 });
 
@@ -94,7 +99,8 @@ describe('full torchvision networks at 64x64 with synthetic weights', () => {
       // Stage outputs: the last layer of each tapped module (`layer1` -> `layer1.1.relu_out`).
       const taps = new Map<string, Tensor>();
       const lastOf = new Map<string, number>();
-      for (const node of graph.nodes) for (const tap of Object.keys(net.files)) if (node.name.startsWith(`${tap}.`)) lastOf.set(tap, node.id);
+      for (const node of graph.nodes)
+        for (const tap of Object.keys(net.files)) if (node.name.startsWith(`${tap}.`)) lastOf.set(tap, node.id);
       const r = execute(graph, {
         weights: syntheticWeights(graph, net.seed),
         input,
@@ -102,9 +108,9 @@ describe('full torchvision networks at 64x64 with synthetic weights', () => {
           for (const [tap, id] of lastOf) if (id === node.id) taps.set(tap, out);
         },
       });
-      const out = r.outputs[0]!.tensor;
+      const out = r.outputs[0].tensor;
       expect(out.shape).toEqual(net.output_shape);
-      expect(relativeError(out.data, readNpy(reference(net.files['output']!)).data)).toBeLessThan(TOLERANCE);
+      expect(relativeError(out.data, readNpy(reference(net.files['output'])).data)).toBeLessThan(TOLERANCE);
       for (const [tap, file] of Object.entries(net.files)) {
         if (tap === 'output') continue;
         const expected = readNpy(reference(file));

@@ -14,7 +14,18 @@ import { rowMajor, type Mat } from '../../src/kernels/mat.js';
 import { relativeError, tensor } from '../../src/kernels/tensor.js';
 import { createContext } from '../../src/execute/threads.js';
 import { Code, encodeModule, I32, sleb, uleb } from '../../src/execute/wasm/encoder.js';
-import { gemmModuleBytes, KC, MB, MR, NC, NR, simdModuleBytes, WASM_GEMM_BYTES, WasmGemm, wasmSimdSupported } from '../../src/execute/wasm/gemm-kernel.js';
+import {
+  gemmModuleBytes,
+  KC,
+  MB,
+  MR,
+  NC,
+  NR,
+  simdModuleBytes,
+  WASM_GEMM_BYTES,
+  WasmGemm,
+  wasmSimdSupported,
+} from '../../src/execute/wasm/gemm-kernel.js';
 import { syntheticWeights } from '../../src/execute/weights.js';
 import { loadBundled } from '../../src/index.js';
 import { randomArray, rng } from './helpers.js';
@@ -38,8 +49,14 @@ describe('the wasm encoder', () => {
     // (func (param n i32) (result i32) (local s i32) loop s += n; n -= 1; br_if n != 0 end s)
     const code = new Code()
       .loop()
-      .localGet(1).localGet(0).i32Add().localSet(1)
-      .localGet(0).i32Const(1).i32Sub().localTee(0)
+      .localGet(1)
+      .localGet(0)
+      .i32Add()
+      .localSet(1)
+      .localGet(0)
+      .i32Const(1)
+      .i32Sub()
+      .localTee(0)
       .brIf(0)
       .end()
       .localGet(1);
@@ -63,8 +80,21 @@ describe('the wasm encoder', () => {
 describe('the wasm GEMM against gemmReference', () => {
   const wasm = new WasmGemm();
   const shapes: [number, number, number][] = [
-    [1, 1, 1], [1, 9, 1], [1, 2, 5], [7, 1, 3], [2, 3, 1], [MR, NR, 4], [MR + 1, NR + 1, 3], [MR - 1, NR - 1, 17],
-    [3, 5, 7], [13, 17, 300], [64, 49, 576], [33, 70, KC * 2 + 5], [MB + 5, 11, 40], [9, NC + 13, 20], [MB * 2 + 3, NC + 9, KC + 1],
+    [1, 1, 1],
+    [1, 9, 1],
+    [1, 2, 5],
+    [7, 1, 3],
+    [2, 3, 1],
+    [MR, NR, 4],
+    [MR + 1, NR + 1, 3],
+    [MR - 1, NR - 1, 17],
+    [3, 5, 7],
+    [13, 17, 300],
+    [64, 49, 576],
+    [33, 70, KC * 2 + 5],
+    [MB + 5, 11, 40],
+    [9, NC + 13, 20],
+    [MB * 2 + 3, NC + 9, KC + 1],
   ];
   for (const [M, N, K] of shapes) {
     it(`${M}x${K} · ${K}x${N}, row-major / transposed / offset views, accumulating or not`, () => {
@@ -73,7 +103,11 @@ describe('the wasm GEMM against gemmReference', () => {
       const C0 = randomArray(2 * M * N + 7, next);
       const views: [Mat, Mat, Mat][] = [
         [rowMajor(A, 0, K), rowMajor(B, 0, N), rowMajor(C0, 0, N)],
-        [{ data: A, offset: 0, rs: 1, cs: M }, { data: B, offset: 0, rs: 1, cs: K }, { data: C0, offset: 0, rs: 1, cs: M }],
+        [
+          { data: A, offset: 0, rs: 1, cs: M },
+          { data: B, offset: 0, rs: 1, cs: K },
+          { data: C0, offset: 0, rs: 1, cs: M },
+        ],
         // Offsets, and C every other column of a wider matrix.
         [rowMajor(A, 5, K), rowMajor(B, 3, N), { data: C0, offset: 7, rs: 2 * N, cs: 2 }],
       ];
@@ -102,7 +136,15 @@ describe('the wasm GEMM against gemmReference', () => {
 
   it('writes only C: offsets and strides leave the rest of the buffer alone', () => {
     const data = new Float32Array(100).fill(7);
-    wasm.gemm(2, 3, 3, rowMajor(randomArray(6, next), 0, 3), rowMajor(randomArray(9, next), 0, 3), { data, offset: 10, rs: 20, cs: 2 }, false);
+    wasm.gemm(
+      2,
+      3,
+      3,
+      rowMajor(randomArray(6, next), 0, 3),
+      rowMajor(randomArray(9, next), 0, 3),
+      { data, offset: 10, rs: 20, cs: 2 },
+      false,
+    );
     const touched = new Set([10, 12, 14, 30, 32, 34]);
     data.forEach((v, i) => {
       if (!touched.has(i)) expect(v).toBe(7);
@@ -161,14 +203,14 @@ describe('CNNSCOPE_NO_WASM', () => {
           const input = tensor([2, 3, 32, 32], ctx.allocate(2 * 3 * 32 * 32));
           input.data.set(randomArray(input.data.length, rng(3)));
           const r = execute(graph, { weights: syntheticWeights(graph, 1, ctx.allocate), input, context: ctx });
-          perThreads.push(r.outputs[0]!.tensor.data.slice());
+          perThreads.push(r.outputs[0].tensor.data.slice());
         } finally {
           await ctx.close();
         }
       }
       expect(perThreads[1]).toEqual(perThreads[0]);
-      outputs.push(perThreads[0]!);
+      outputs.push(perThreads[0]);
     }
-    expect(relativeError(outputs[0]!, outputs[1]!)).toBeLessThan(1e-5);
+    expect(relativeError(outputs[0], outputs[1])).toBeLessThan(1e-5);
   });
 });

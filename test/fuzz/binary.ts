@@ -14,7 +14,38 @@ export const BINARY_MODEL = 'architectures/lecture/padding_stride.yaml';
 const WEIGHTS = { 'conv.weight': [1, 1, 3, 3], 'conv.bias': [1] } as const;
 
 /** A field value that a reader must refuse or take as it is. */
-const hostileJson = fc.constantFrom<unknown>(0, -1, 1, 2.5, 1e300, 2 ** 53, 2 ** 64, 'F32', 'F16', 'BF16', 'I64', 'F64', 'U8', 'X', null, true, [], [0], [0, 0], [0, 36], [36, 40], [0, 2 ** 60], [-4, 0], [1, 1, 3, 3], [9], [3, 3], [0, 0, 0], {}, '__proto__', 'constructor');
+const hostileJson = fc.constantFrom<unknown>(
+  0,
+  -1,
+  1,
+  2.5,
+  1e300,
+  2 ** 53,
+  2 ** 64,
+  'F32',
+  'F16',
+  'BF16',
+  'I64',
+  'F64',
+  'U8',
+  'X',
+  null,
+  true,
+  [],
+  [0],
+  [0, 0],
+  [0, 36],
+  [36, 40],
+  [0, 2 ** 60],
+  [-4, 0],
+  [1, 1, 3, 3],
+  [9],
+  [3, 3],
+  [0, 0, 0],
+  {},
+  '__proto__',
+  'constructor',
+);
 
 export type WeightsEdit =
   | { readonly op: 'field'; readonly key: number; readonly field: 'dtype' | 'shape' | 'data_offsets'; readonly value: unknown }
@@ -26,8 +57,17 @@ export type WeightsEdit =
   | { readonly op: 'append'; readonly bytes: number };
 
 const weightsEdit: fc.Arbitrary<WeightsEdit> = fc.oneof(
-  fc.record({ op: fc.constant('field' as const), key: fc.nat({ max: 1 }), field: fc.constantFrom('dtype' as const, 'shape' as const, 'data_offsets' as const), value: hostileJson }),
-  fc.record({ op: fc.constant('entry' as const), name: fc.constantFrom('__metadata__', '__proto__', 'constructor', 'extra.weight', 'conv.weight'), value: fc.oneof(hostileJson, fc.constant({ dtype: 'F32', shape: [1], data_offsets: [0, 4] })) }),
+  fc.record({
+    op: fc.constant('field' as const),
+    key: fc.nat({ max: 1 }),
+    field: fc.constantFrom('dtype' as const, 'shape' as const, 'data_offsets' as const),
+    value: hostileJson,
+  }),
+  fc.record({
+    op: fc.constant('entry' as const),
+    name: fc.constantFrom('__metadata__', '__proto__', 'constructor', 'extra.weight', 'conv.weight'),
+    value: fc.oneof(hostileJson, fc.constant({ dtype: 'F32', shape: [1], data_offsets: [0, 4] })),
+  }),
   fc.constant({ op: 'alias' as const }),
   fc.record({ op: fc.constant('length' as const), delta: fc.constantFrom(-100, -8, -1, 1, 8, 1000, 2 ** 40) }),
   fc.record({ op: fc.constant('flip' as const), at: fc.nat({ max: 10_000 }), bits: fc.integer({ min: 1, max: 255 }) }),
@@ -36,7 +76,11 @@ const weightsEdit: fc.Arbitrary<WeightsEdit> = fc.oneof(
 );
 
 export const weightsFile: fc.Arbitrary<{ readonly edits: readonly WeightsEdit[]; readonly bytes: Uint8Array }> = fc
-  .record({ values: fc.array(fc.float({ noNaN: false }), { minLength: 10, maxLength: 10 }), dtype: fc.constantFrom('F32', 'F16', 'BF16'), edits: fc.array(weightsEdit, { maxLength: 3 }) })
+  .record({
+    values: fc.array(fc.float({ noNaN: false }), { minLength: 10, maxLength: 10 }),
+    dtype: fc.constantFrom('F32', 'F16', 'BF16'),
+    edits: fc.array(weightsEdit, { maxLength: 3 }),
+  })
   .map(({ values, dtype, edits }) => ({ edits, bytes: applyWeightsEdits(values, dtype, edits) }));
 
 function applyWeightsEdits(values: number[], dtype: string, edits: readonly WeightsEdit[]): Uint8Array {
@@ -73,7 +117,7 @@ function editHeader(file: Buffer, e: Extract<WeightsEdit, { op: 'field' | 'entry
   if (!header || typeof header !== 'object') return file;
   const keys = Object.keys(header).filter((k) => k !== '__metadata__');
   if (e.op === 'field') {
-    const entry = header[keys[e.key % Math.max(1, keys.length)]!];
+    const entry = header[keys[e.key % Math.max(1, keys.length)]];
     if (entry && typeof entry === 'object') entry[e.field] = e.value;
   } else if (e.op === 'entry') {
     Object.defineProperty(header, e.name, { value: e.value, enumerable: true, configurable: true, writable: true });

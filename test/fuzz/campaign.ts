@@ -89,7 +89,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       const base = join(save, `${String(n++).padStart(3, '0')}-${o.cls}`);
       if (c.source === 'generated' || c.source === 'mutated') writeFileSync(`${base}.yaml`, modelText(c));
       else writeFileSync(`${base}.${c.source === 'weights' ? 'safetensors' : 'npy'}`, c.bytes);
-      writeFileSync(`${base}.txt`, `${key}\n${o.argv.map((a) => (/[^\w./=,:-]/.test(a) ? `'${a}'` : a)).join(' ')}${o.stdin !== undefined ? ' < model.yaml' : ''}\n\n${o.result.stderr}\n${JSON.stringify(c)}\n`);
+      writeFileSync(
+        `${base}.txt`,
+        `${key}\n${o.argv.map((a) => (/[^\w./=,:-]/.test(a) ? `'${a}'` : a)).join(' ')}${o.stdin !== undefined ? ' < model.yaml' : ''}\n\n${o.result.stderr}\n${JSON.stringify(c)}\n`,
+      );
     }
   }
   process.stdout.write(`${summaryLine(r, seed)}\n`);

@@ -17,8 +17,23 @@ export interface Command {
 }
 
 export type Case =
-  | { readonly source: 'generated'; readonly text: string; readonly command: Command; readonly stdin: boolean; readonly set: readonly string[] }
-  | { readonly source: 'mutated'; readonly base: string; readonly generated?: string; readonly mutations: readonly Mutation[]; readonly withExpect: boolean; readonly command: Command; readonly stdin: boolean; readonly set: readonly string[] }
+  | {
+      readonly source: 'generated';
+      readonly text: string;
+      readonly command: Command;
+      readonly stdin: boolean;
+      readonly set: readonly string[];
+    }
+  | {
+      readonly source: 'mutated';
+      readonly base: string;
+      readonly generated?: string;
+      readonly mutations: readonly Mutation[];
+      readonly withExpect: boolean;
+      readonly command: Command;
+      readonly stdin: boolean;
+      readonly set: readonly string[];
+    }
   | { readonly source: 'weights'; readonly edits: readonly WeightsEdit[]; readonly bytes: Uint8Array }
   | { readonly source: 'npy'; readonly edits: readonly NpyEdit[]; readonly bytes: Uint8Array };
 
@@ -42,35 +57,90 @@ const commandFor = (names: readonly CommandName[]): fc.Arbitrary<Command> =>
   fc.constantFrom(...names).chain((name) => fc.constantFrom(...OPTIONS[name]).map((options) => ({ name, options })));
 
 const OPTIONS: Readonly<Record<CommandName, readonly (readonly string[])[]>> = {
-  analyze: [['--json'], ['--json'], ['--json', '--depth', '1'], ['--json', '--batch', '3', '--dtype', 'fp16', '--optimizer', 'adam'], [], ['--depth', '2', '--by', 'kind'], ['--format', 'markdown', '--depth', '1'], ['--format', 'csv']],
+  analyze: [
+    ['--json'],
+    ['--json'],
+    ['--json', '--depth', '1'],
+    ['--json', '--batch', '3', '--dtype', 'fp16', '--optimizer', 'adam'],
+    [],
+    ['--depth', '2', '--by', 'kind'],
+    ['--format', 'markdown', '--depth', '1'],
+    ['--format', 'csv'],
+  ],
   graph: [[], ['--format', 'mermaid', '--depth', '1'], ['--depth', '1']],
   diff: [['--json'], ['--format', 'markdown'], ['--format', 'csv'], ['--json', '--fail-on', 'params>+5%']],
   check: [['--json'], ['--json'], ['--format', 'github'], ['--format', 'junit'], ['--strict']],
-  run: [['--json', '--max-memory', '256MiB'], ['--json', '--batch', '2', '--max-memory', '256MiB'], ['--top', '2', '--max-memory', '256MiB']],
+  run: [
+    ['--json', '--max-memory', '256MiB'],
+    ['--json', '--batch', '2', '--max-memory', '256MiB'],
+    ['--top', '2', '--max-memory', '256MiB'],
+  ],
 };
 
 /** `--set` values that have broken front ends: wrong types, huge numbers, aliases, inherited names. */
 export const HOSTILE_SETS: readonly string[] = [
-  'width=0', 'width=-1', 'width=2.5', 'width=1e9', 'width=[1, 2]', 'width=null', 'width={}', 'width="x"', 'width=&a [*a]',
-  'depth=18', 'depth=0', 'depth=1000', 'classes=0', 'growth=0', 'stages={}', 'constructor=1', '__proto__=1', 'toString=1', 'x=1', 'cfg=&a [*a]',
+  'width=0',
+  'width=-1',
+  'width=2.5',
+  'width=1e9',
+  'width=[1, 2]',
+  'width=null',
+  'width={}',
+  'width="x"',
+  'width=&a [*a]',
+  'depth=18',
+  'depth=0',
+  'depth=1000',
+  'classes=0',
+  'growth=0',
+  'stages={}',
+  'constructor=1',
+  '__proto__=1',
+  'toString=1',
+  'x=1',
+  'cfg=&a [*a]',
 ];
 
-const sets = fc.oneof({ weight: 4, arbitrary: fc.constant([] as string[]) }, { weight: 1, arbitrary: fc.array(fc.constantFrom(...HOSTILE_SETS), { minLength: 1, maxLength: 2 }) });
+const sets = fc.oneof(
+  { weight: 4, arbitrary: fc.constant([] as string[]) },
+  { weight: 1, arbitrary: fc.array(fc.constantFrom(...HOSTILE_SETS), { minLength: 1, maxLength: 2 }) },
+);
 
 const generated: fc.Arbitrary<Case> = fc
-  .record({ model: generatedModel, command: commandFor(['analyze', 'analyze', 'graph', 'diff', 'check', 'check', 'run', 'run']), stdin: fc.boolean(), set: sets })
+  .record({
+    model: generatedModel,
+    command: commandFor(['analyze', 'analyze', 'graph', 'diff', 'check', 'check', 'run', 'run']),
+    stdin: fc.boolean(),
+    set: sets,
+  })
   .map(({ model, command, stdin, set }) => ({ source: 'generated', text: model.text, command, stdin, set }));
 
 const base = fc.oneof(...BASES.map((b) => ({ weight: b.weight, arbitrary: fc.constant(b.path) })));
 
 const mutated: fc.Arbitrary<Case> = fc
-  .record({ base, mutations, withExpect: fc.boolean(), command: commandFor(['analyze', 'analyze', 'graph', 'diff', 'check']), stdin: fc.boolean(), set: sets })
+  .record({
+    base,
+    mutations,
+    withExpect: fc.boolean(),
+    command: commandFor(['analyze', 'analyze', 'graph', 'diff', 'check']),
+    stdin: fc.boolean(),
+    set: sets,
+  })
   .map((c) => ({ source: 'mutated', ...c }));
 
 /** Mutations of generated models: structure the bundled files do not have (residuals, branches, repeats). */
 const mutatedGenerated: fc.Arbitrary<Case> = fc
   .record({ model: generatedModel, mutations, command: commandFor(['analyze', 'graph', 'check', 'run']), stdin: fc.boolean() })
-  .map(({ model, mutations: ms, command, stdin }) => ({ source: 'mutated', base: '(generated)', generated: model.text, mutations: ms, withExpect: false, command, stdin, set: [] }));
+  .map(({ model, mutations: ms, command, stdin }) => ({
+    source: 'mutated',
+    base: '(generated)',
+    generated: model.text,
+    mutations: ms,
+    withExpect: false,
+    command,
+    stdin,
+    set: [],
+  }));
 
 export const fuzzCase: fc.Arbitrary<Case> = fc.oneof(
   { weight: 8, arbitrary: generated },

@@ -23,7 +23,10 @@ describe('fuzz (bounded)', () => {
       timeBound: 10_000,
       recheckEvery: 5,
       onFailure: (c, o, known) => {
-        if (!known) failures.push(`${o.cls}: ${o.detail}\n  $ ${o.argv.join(' ')}\n  stderr: ${o.result.stderr.slice(0, 500)}\n  case: ${JSON.stringify(c).slice(0, 1500)}`);
+        if (!known)
+          failures.push(
+            `${o.cls}: ${o.detail}\n  $ ${o.argv.join(' ')}\n  stderr: ${o.result.stderr.slice(0, 500)}\n  case: ${JSON.stringify(c).slice(0, 1500)}`,
+          );
       },
     });
     console.log(summaryLine(r, SEED));
@@ -37,8 +40,17 @@ describe('fuzz (bounded)', () => {
   it('every known failure still reproduces (when one is fixed, delete its entry in known.ts)', async () => {
     for (const k of KNOWN_FAILURES) {
       const o = await runArgv(k.demo.argv, k.demo.stdin);
-      const asCase: Case = { source: 'generated', text: k.demo.stdin ?? '', command: { name: 'analyze', options: [] }, stdin: true, set: [] };
-      expect(k.matches(o, asCase), `known failure '${k.id}' no longer reproduces (${o.cls}: ${o.result.stderr.slice(0, 200)}): delete it from test/fuzz/known.ts`).toBe(true);
+      const asCase: Case = {
+        source: 'generated',
+        text: k.demo.stdin ?? '',
+        command: { name: 'analyze', options: [] },
+        stdin: true,
+        set: [],
+      };
+      expect(
+        k.matches(o, asCase),
+        `known failure '${k.id}' no longer reproduces (${o.cls}: ${o.result.stderr.slice(0, 200)}): delete it from test/fuzz/known.ts`,
+      ).toBe(true);
     }
   });
 

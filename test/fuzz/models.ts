@@ -16,7 +16,9 @@ const flag = fc.boolean();
 /** A layer that keeps the spatial size (and, with `out: "${in.c}"`, the channels): bodies of residuals and adds. */
 const keepShape: fc.Arbitrary<Entry> = fc.oneof(
   fc.constantFrom<Entry>('relu', 'identity', 'batchnorm', { dropout: { p: 0.25 } }, { lrn: { size: 3 } }),
-  fc.record({ kernel: fc.constantFrom(1, 3, 5), bias: flag }).map(({ kernel, bias }) => ({ conv: { out: '${in.c}', kernel, padding: Math.floor(kernel / 2), bias } })),
+  fc
+    .record({ kernel: fc.constantFrom(1, 3, 5), bias: flag })
+    .map(({ kernel, bias }) => ({ conv: { out: '${in.c}', kernel, padding: Math.floor(kernel / 2), bias } })),
   fc.constant({ conv: { out: '${in.c}', kernel: 3, padding: 'same', groups: '${in.c}' } }),
   fc.constant({ conv: { out: '${in.c}', kernel: 3, padding: 2, dilation: 2 } }),
 );
@@ -26,16 +28,28 @@ const spatialLayer: fc.Arbitrary<Entry> = fc.oneof(
   { weight: 3, arbitrary: keepShape },
   {
     weight: 3,
-    arbitrary: fc.record({ out: small, kernel: fc.constantFrom(1, 3), stride: fc.constantFrom(1, 2), bias: flag }).map(({ out, kernel, stride, bias }) => ({
-      conv: { out, kernel, stride, padding: Math.floor(kernel / 2), bias },
-    })),
+    arbitrary: fc
+      .record({ out: small, kernel: fc.constantFrom(1, 3), stride: fc.constantFrom(1, 2), bias: flag })
+      .map(({ out, kernel, stride, bias }) => ({
+        conv: { out, kernel, stride, padding: Math.floor(kernel / 2), bias },
+      })),
   },
-  { weight: 1, arbitrary: fc.record({ out: fc.constantFrom('${width}', '${width * 2}', '${in.c + 1}'), stride: fc.constantFrom(1, 2) }).map((a) => ({ conv: { ...a, kernel: 3, padding: [1, 1, 1, 1] } })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ out: fc.constantFrom('${width}', '${width * 2}', '${in.c + 1}'), stride: fc.constantFrom(1, 2) })
+      .map((a) => ({ conv: { ...a, kernel: 3, padding: [1, 1, 1, 1] } })),
+  },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constantFrom('maxpool', 'avgpool'), ceil: flag }).map(({ kind, ceil }) => ({ [kind]: { kernel: 3, stride: 2, padding: 1, ceil } })),
+    arbitrary: fc
+      .record({ kind: fc.constantFrom('maxpool', 'avgpool'), ceil: flag })
+      .map(({ kind, ceil }) => ({ [kind]: { kernel: 3, stride: 2, padding: 1, ceil } })),
   },
-  { weight: 1, arbitrary: fc.constantFrom<Entry>({ maxpool: { kernel: 1 } }, { avgpool: { kernel: 1, stride: 1 } }, { adaptive_avgpool: { size: 1 } }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<Entry>({ maxpool: { kernel: 1 } }, { avgpool: { kernel: 1, stride: 1 } }, { adaptive_avgpool: { size: 1 } }),
+  },
   { weight: 1, arbitrary: fc.record({ out: small, stride: fc.constantFrom(1, 2) }).map((a) => ({ unit: a })) },
 );
 
@@ -64,25 +78,45 @@ function spatialEntries(depth: number, max: number): fc.Arbitrary<Entry[]> {
             weight: 1,
             arbitrary: fc
               .record({ body: fc.array(keepShape, { minLength: 1, maxLength: 3 }), projected: flag })
-              .map(({ body, projected }) => ({ residual: { body, ...(projected ? { shortcut: [{ conv: { out: '${in.c}', kernel: 1, bias: false } }, 'batchnorm'] } : {}) } })),
+              .map(({ body, projected }) => ({
+                residual: { body, ...(projected ? { shortcut: [{ conv: { out: '${in.c}', kernel: 1, bias: false } }, 'batchnorm'] } : {}) },
+              })),
           },
           {
             weight: 1,
             arbitrary: fc
-              .array(fc.oneof(fc.constant([] as Entry[]), fc.array(fc.record({ out: small, kernel: fc.constantFrom(1, 3) }).map(({ out, kernel }) => ({ conv: { out, kernel, padding: Math.floor(kernel / 2) } })), { minLength: 1, maxLength: 2 })), { minLength: 2, maxLength: 3 })
+              .array(
+                fc.oneof(
+                  fc.constant([] as Entry[]),
+                  fc.array(
+                    fc
+                      .record({ out: small, kernel: fc.constantFrom(1, 3) })
+                      .map(({ out, kernel }) => ({ conv: { out, kernel, padding: Math.floor(kernel / 2) } })),
+                    { minLength: 1, maxLength: 2 },
+                  ),
+                ),
+                { minLength: 2, maxLength: 3 },
+              )
               .map((branches) => ({ concat: { branches } })),
           },
-          { weight: 1, arbitrary: fc.array(fc.array(keepShape, { maxLength: 2 }), { minLength: 2, maxLength: 3 }).map((branches) => ({ add: { branches } })) },
+          {
+            weight: 1,
+            arbitrary: fc
+              .array(fc.array(keepShape, { maxLength: 2 }), { minLength: 2, maxLength: 3 })
+              .map((branches) => ({ add: { branches } })),
+          },
           { weight: 1, arbitrary: spatialEntries(depth - 1, 3).map((layers) => ({ sequential: { layers } })) },
         );
-  const decorated = fc.tuple(entry, fc.constantFrom(0, 0, 0, 1, 2, 3), fc.constantFrom('none', 'none', 'none', 'true', 'false', 'even')).map(([e, repeat, cond]) => decorate(e, repeat, cond));
+  const decorated = fc
+    .tuple(entry, fc.constantFrom(0, 0, 0, 1, 2, 3), fc.constantFrom('none', 'none', 'none', 'true', 'false', 'even'))
+    .map(([e, repeat, cond]) => decorate(e, repeat, cond));
   return fc.array(decorated, { minLength: 1, maxLength: max });
 }
 
 /** Adds `repeat` and `if` to a map entry. */
 function decorate(e: Entry, repeat: number, cond: string): Entry {
   if (typeof e === 'string' || (repeat === 0 && cond === 'none')) return e;
-  const [kind, args] = Object.entries(e)[0]!;
+  const [kind, args] = Object.entries(e)[0];
   const extra: Record<string, unknown> = {};
   if (repeat > 0) extra['repeat'] = repeat;
   if (cond === 'true' || cond === 'false') extra['if'] = cond === 'true';
@@ -114,10 +148,16 @@ export const generatedModel: fc.Arbitrary<GeneratedModel> = fc
     inline: fc.boolean(),
   })
   .map((m) => {
-    const layers: Entry[] = m.flatInput ? m.flatLayers : [...m.spatial, ...(m.aux ? [{ sequential: { name: 'aux', output: true, layers: ['global_avgpool', 'flatten', { linear: { out: 2 } }] } }] : []), ...m.head];
+    const layers: Entry[] = m.flatInput
+      ? m.flatLayers
+      : [
+          ...m.spatial,
+          ...(m.aux ? [{ sequential: { name: 'aux', output: true, layers: ['global_avgpool', 'flatten', { linear: { out: 2 } }] } }] : []),
+          ...m.head,
+        ];
     let n = 0;
     const named = nameSome(layers, () => {
-      const yes = m.names[n % m.names.length]!;
+      const yes = m.names[n % m.names.length];
       return yes ? `n${n++}` : (n++, undefined);
     });
     const model: Record<string, unknown> = {
@@ -129,7 +169,11 @@ export const generatedModel: fc.Arbitrary<GeneratedModel> = fc
           ...(m.inline ? { inline: true } : {}),
           params: { out: null, stride: 1 },
           // Inline blocks splice their layers into the caller's scope: named ones would clash.
-          layers: [{ conv: { ...(m.inline ? {} : { name: 'conv' }), out: '${out}', kernel: 3, stride: '${stride}', padding: 1, bias: false } }, m.inline ? 'batchnorm' : { batchnorm: { name: 'bn' } }, 'relu'],
+          layers: [
+            { conv: { ...(m.inline ? {} : { name: 'conv' }), out: '${out}', kernel: 3, stride: '${stride}', padding: 1, bias: false } },
+            m.inline ? 'batchnorm' : { batchnorm: { name: 'bn' } },
+            'relu',
+          ],
         },
       },
       layers: named,
@@ -143,7 +187,7 @@ function nameSome(entries: Entry[], next: () => string | undefined): Entry[] {
   return entries.map((e) => {
     const name = next();
     if (typeof e === 'string') return name ? { [e]: { name } } : e;
-    const [kind, args] = Object.entries(e)[0]!;
+    const [kind, args] = Object.entries(e)[0];
     const a = { ...(args as Record<string, unknown>) };
     // Paths of a residual or branches are named in the enclosing scope, so copies of a repeat
     // would clash: only entries that are not repeated name what they hold.

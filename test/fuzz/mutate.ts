@@ -5,19 +5,77 @@
  * choices), applied by `applyMutations`, so a failing case prints and shrinks like any other.
  */
 import fc from 'fast-check';
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, Scalar, type Document } from 'yaml';
 
 /** Values that have broken parsers before: zero, negatives, huge, fractional, the wrong type, inherited names. */
 export const HOSTILE_VALUES: readonly unknown[] = [
-  0, -1, 1, 1e9, 2.5, -0.5, 2 ** 53, 2 ** 60, 1e300, 'x', '', 'conv', null, true, [], [1, 2], [0, 0, 0], {}, { a: 1 },
-  'constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype',
-  '${in.c}', '${i}', '${1 / 0}', '${2 ** 1000}', '${[1, 2][5]}', '${x}', '${in.shape[9]}', '${-in.c}', '${in.c * 1e9}', '${max([])}',
+  0,
+  -1,
+  1,
+  1e9,
+  2.5,
+  -0.5,
+  2 ** 53,
+  2 ** 60,
+  1e300,
+  'x',
+  '',
+  'conv',
+  null,
+  true,
+  [],
+  [1, 2],
+  [0, 0, 0],
+  {},
+  { a: 1 },
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'prototype',
+  '${in.c}',
+  '${i}',
+  '${1 / 0}',
+  '${2 ** 1000}',
+  '${[1, 2][5]}',
+  '${x}',
+  '${in.shape[9]}',
+  '${-in.c}',
+  '${in.c * 1e9}',
+  '${max([])}',
 ];
 
 /** Key names that exist on every JavaScript object. */
-export const INHERITED_NAMES: readonly string[] = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'length', '__defineGetter__'];
+export const INHERITED_NAMES: readonly string[] = [
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'prototype',
+  'length',
+  '__defineGetter__',
+];
 
-const KEYS = [...INHERITED_NAMES, 'conv', 'relu', 'repeat', 'name', 'inputs', 'if', 'output', 'layers', 'blocks', 'params', 'kernel', 'stride', 'padding', 'out', 'x'];
+const KEYS = [
+  ...INHERITED_NAMES,
+  'conv',
+  'relu',
+  'repeat',
+  'name',
+  'inputs',
+  'if',
+  'output',
+  'layers',
+  'blocks',
+  'params',
+  'kernel',
+  'stride',
+  'padding',
+  'out',
+  'x',
+];
 
 export type Mutation =
   | { readonly op: 'drop' | 'duplicate' | 'swap'; readonly at: number; readonly other: number }
@@ -28,18 +86,59 @@ export type Mutation =
   | { readonly op: 'insert'; readonly at: number; readonly snippet: number }
   | { readonly op: 'nest'; readonly at: number; readonly depth: number; readonly style: number };
 
-const SNIPPETS = ['', ' ', '\n', ':', '- ', '[', ']', '{', '}', '"', '${', '*a', '&a ', '0', '-1', '99999999999', 'x', '\t', '#', '? ', '!!map ', '<<: ', '\u0000', '\ufeff', '${in.c', '${(1'];
+const SNIPPETS = [
+  '',
+  ' ',
+  '\n',
+  ':',
+  '- ',
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  '${',
+  '*a',
+  '&a ',
+  '0',
+  '-1',
+  '99999999999',
+  'x',
+  '\t',
+  '#',
+  '? ',
+  '!!map ',
+  '<<: ',
+  '\u0000',
+  '\ufeff',
+  '${in.c',
+  '${(1',
+];
 
 const index = fc.nat({ max: 1_000_000 });
 
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constantFrom('drop' as const, 'duplicate' as const, 'swap' as const), at: index, other: index }) },
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('replace' as const), at: index, value: fc.nat({ max: HOSTILE_VALUES.length - 1 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constantFrom('drop' as const, 'duplicate' as const, 'swap' as const), at: index, other: index }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constant('replace' as const), at: index, value: fc.nat({ max: HOSTILE_VALUES.length - 1 }) }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('rename' as const), at: index, key: fc.nat({ max: KEYS.length - 1 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: index }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('flip' as const), at: index, bits: fc.integer({ min: 1, max: 255 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('insert' as const), at: index, snippet: fc.nat({ max: SNIPPETS.length - 1 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('nest' as const), at: index, depth: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.constantFrom(1000, 3000)), style: fc.nat({ max: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('nest' as const),
+      at: index,
+      depth: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.constantFrom(1000, 3000)),
+      style: fc.nat({ max: 3 }),
+    }),
+  },
 );
 
 export const mutations = fc.array(mutation, { minLength: 1, maxLength: 3 });
@@ -63,7 +162,7 @@ function applyOne(text: string, m: Mutation): string {
     }
     case 'insert': {
       const at = m.at % (text.length + 1);
-      return text.slice(0, at) + SNIPPETS[m.snippet]! + text.slice(at);
+      return text.slice(0, at) + SNIPPETS[m.snippet] + text.slice(at);
     }
     case 'nest':
       return nest(text, m.at, m.depth, m.style);
@@ -77,16 +176,19 @@ function nest(text: string, at: number, depth: number, style: number): string {
   const lines = text.split('\n');
   const candidates = lines.map((l, i) => [l, i] as const).filter(([l]) => /:\s*\S/.test(l) && !/^\s*#/.test(l));
   if (candidates.length === 0) return text;
-  const [line, i] = candidates[at % candidates.length]!;
+  const [line, i] = candidates[at % candidates.length];
   const colon = line.indexOf(': ');
   if (colon < 0) return text;
   const value = line.slice(colon + 2).trim() || '1';
   const inner = /^[\d.]+$/.test(value) ? value : '1';
   const deep =
-    style === 0 ? '['.repeat(depth) + value + ']'.repeat(depth)
-    : style === 1 ? '{a: '.repeat(depth) + value + '}'.repeat(depth)
-    : style === 2 ? `"\${${'('.repeat(depth)}${inner}${')'.repeat(depth)}}"`
-    : `"\${${'-'.repeat(depth)}${inner}}"`;
+    style === 0
+      ? '['.repeat(depth) + value + ']'.repeat(depth)
+      : style === 1
+        ? '{a: '.repeat(depth) + value + '}'.repeat(depth)
+        : style === 2
+          ? `"\${${'('.repeat(depth)}${inner}${')'.repeat(depth)}}"`
+          : `"\${${'-'.repeat(depth)}${inner}}"`;
   lines[i] = line.slice(0, colon + 2) + deep;
   return lines.join('\n');
 }
@@ -104,7 +206,7 @@ function slots(doc: Document): Slot[] {
     if (depth > 64) return;
     if (isMap(node) || isSeq(node)) {
       node.items.forEach((item, index) => {
-        out.push({ parent: node as { items: unknown[] }, index });
+        out.push({ parent: node, index });
         visit(isPair(item) ? item.value : item, depth + 1);
       });
     }
@@ -123,7 +225,7 @@ function structural(text: string, m: Exclude<Mutation, { op: 'truncate' | 'flip'
   if (doc.errors.length > 0) return text;
   const all = slots(doc);
   if (all.length === 0) return text;
-  const slot = all[m.at % all.length]!;
+  const slot = all[m.at % all.length];
   const items = slot.parent.items;
   const item = items[slot.index];
   switch (m.op) {
@@ -145,10 +247,10 @@ function structural(text: string, m: Exclude<Mutation, { op: 'truncate' | 'flip'
       break;
     }
     case 'rename': {
-      const key = KEYS[m.key]!;
+      const key = KEYS[m.key];
       if (isPair(item)) item.key = new Scalar(key);
       else if (isScalar(item) || isAlias(item)) items[slot.index] = new Scalar(key);
-      else items[slot.index] = doc.createNode({ [key]: null }) as Node;
+      else items[slot.index] = doc.createNode({ [key]: null });
       break;
     }
   }
@@ -160,5 +262,5 @@ function structural(text: string, m: Exclude<Mutation, { op: 'truncate' | 'flip'
 }
 
 function clone(x: unknown): unknown {
-  return x && typeof x === 'object' && 'clone' in x && typeof (x as { clone: unknown }).clone === 'function' ? (x as { clone(): unknown }).clone() : x;
+  return x && typeof x === 'object' && 'clone' in x && typeof x.clone === 'function' ? (x as { clone(): unknown }).clone() : x;
 }

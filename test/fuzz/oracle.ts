@@ -76,7 +76,8 @@ export const ERROR_FORMS = {
   /** `diff --fail-on`'s verdict, at exit 1. */
   diffVerdict: /^cnnscope: diff: \d+ of \d+ --fail-on conditions? failed: .+$/,
   /** `run` refusing what its options ask for: more memory than --max-memory, a tensor too large to index. */
-  runResources: /^(the run needs about .+, more than .+; use a smaller --batch or --input-shape, or raise --max-memory|one tensor of this run holds .+)$/,
+  runResources:
+    /^(the run needs about .+, more than .+; use a smaller --batch or --input-shape, or raise --max-memory|one tensor of this run holds .+)$/,
 } as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnscope-fuzz-'));
@@ -113,7 +114,12 @@ function prepare(c: Case): Prepared {
     const path = join(dir, `${c.source}${fileCounter++}.${c.source === 'weights' ? 'safetensors' : 'npy'}`);
     writeFileSync(path, c.bytes);
     const flag = c.source === 'weights' ? '--weights' : '--input';
-    return { argv: ['run', BINARY_MODEL, flag, path, '--json', '--max-memory', '256MiB'], modelName: BINARY_MODEL, modelText: readBase(BINARY_MODEL), binaryFiles: [path] };
+    return {
+      argv: ['run', BINARY_MODEL, flag, path, '--json', '--max-memory', '256MiB'],
+      modelName: BINARY_MODEL,
+      modelText: readBase(BINARY_MODEL),
+      binaryFiles: [path],
+    };
   }
   const text = modelText(c);
   let model = '-';
@@ -152,39 +158,64 @@ export async function runCase(c: Case, options: RunOptions): Promise<Outcome> {
   const start = performance.now();
   const result = await cli(p.argv, p.stdin !== undefined ? { stdin: p.stdin } : {});
   const ms = performance.now() - start;
-  const done = (cls: OutcomeClass, detail = ''): Outcome => ({ cls, detail, ms, result, argv: p.argv, ...(p.stdin !== undefined ? { stdin: p.stdin } : {}) });
+  const done = (cls: OutcomeClass, detail = ''): Outcome => ({
+    cls,
+    detail,
+    ms,
+    result,
+    argv: p.argv,
+    ...(p.stdin !== undefined ? { stdin: p.stdin } : {}),
+  });
   const verdict = judge(p, result);
   if (verdict) return done(verdict.cls, verdict.detail);
   if (ms > options.timeBound) return done('slow', `${ms.toFixed(0)} ms`);
   if (options.recheck && result.code === 0) {
     const again = await cli(p.argv, p.stdin !== undefined ? { stdin: p.stdin } : {});
     // Only run's times may differ: `"time_ms": 1.2` in JSON, `Time: 1.2 ms, 1 thread, 0.9 GMAC/s` in text.
-    const strip = (s: string) => (p.argv[0] === 'run' ? s.replace(/"time_ms": [\d.e+-]+/g, '"time_ms": 0').replace(/^Time: .*$/gm, 'Time:') : s);
-    if (again.code !== result.code || strip(again.stdout) !== strip(result.stdout) || again.stderr !== result.stderr) return done('nondeterministic', 'a second run printed other bytes');
+    const strip = (s: string) =>
+      p.argv[0] === 'run' ? s.replace(/"time_ms": [\d.e+-]+/g, '"time_ms": 0').replace(/^Time: .*$/gm, 'Time:') : s;
+    if (again.code !== result.code || strip(again.stdout) !== strip(result.stdout) || again.stderr !== result.stderr)
+      return done('nondeterministic', 'a second run printed other bytes');
   }
   return done(result.code === 0 ? 'ok' : result.code === 1 ? 'exit1' : 'exit2');
 }
 
 /** The outcome of a command run outside a case (a model on stdin, or a bundled one): for known.ts's demos. */
 export async function runArgv(argv: readonly string[], stdin?: string): Promise<Outcome> {
-  const p: Prepared = { argv: [...argv], ...(stdin !== undefined ? { stdin } : {}), modelName: '<stdin>', modelText: stdin ?? '', binaryFiles: [] };
+  const p: Prepared = {
+    argv: [...argv],
+    ...(stdin !== undefined ? { stdin } : {}),
+    modelName: '<stdin>',
+    modelText: stdin ?? '',
+    binaryFiles: [],
+  };
   const start = performance.now();
   const result = await cli(p.argv, stdin !== undefined ? { stdin } : {});
   const verdict = judge(p, result);
   const cls = verdict?.cls ?? (result.code === 0 ? 'ok' : result.code === 1 ? 'exit1' : 'exit2');
-  return { cls, detail: verdict?.detail ?? '', ms: performance.now() - start, result, argv: p.argv, ...(stdin !== undefined ? { stdin } : {}) };
+  return {
+    cls,
+    detail: verdict?.detail ?? '',
+    ms: performance.now() - start,
+    result,
+    argv: p.argv,
+    ...(stdin !== undefined ? { stdin } : {}),
+  };
 }
 
 /** The failure the result shows, or undefined when it is correct behaviour. */
 function judge(p: Prepared, r: CliResult): { cls: OutcomeClass; detail: string } | undefined {
   const all = `${r.stdout}\n${r.stderr}`;
   if (/internal error/.test(r.stderr) || r.code === 70) return { cls: 'internal', detail: firstLine(r.stderr) };
-  if (/^\s+at .+(:\d+:\d+\)?|\(native\))$/m.test(all) || /^\w*Error: /m.test(r.stderr)) return { cls: 'stack', detail: firstLine(r.stderr) };
+  if (/^\s+at .+(:\d+:\d+\)?|\(native\))$/m.test(all) || /^\w*Error: /m.test(r.stderr))
+    return { cls: 'stack', detail: firstLine(r.stderr) };
   if (![0, 1, 2].includes(r.code)) return { cls: 'bad-exit', detail: `exit ${r.code}` };
-  const command = p.argv[0]!;
-  if (r.code === 1 && !(command === 'check' || command === 'run' || (command === 'diff' && p.argv.includes('--fail-on')))) return { cls: 'bad-exit', detail: `exit 1 from ${command}` };
+  const command = p.argv[0];
+  if (r.code === 1 && !(command === 'check' || command === 'run' || (command === 'diff' && p.argv.includes('--fail-on'))))
+    return { cls: 'bad-exit', detail: `exit 1 from ${command}` };
   const lines = r.stderr.split('\n').filter((l) => l !== '');
   // A line is a line: user text quoted in a message must not carry a carriage return or other control character.
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
   const control = lines.find((l) => /[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]/.test(l));
   if (control) return { cls: 'control-chars', detail: JSON.stringify(control).slice(0, 300) };
   if (r.code === 2) return judgeErrors(p, lines, r, command);
@@ -207,15 +238,18 @@ function judgeErrors(p: Prepared, lines: string[], r: CliResult, command: string
     const pos = ERROR_FORMS.positioned.exec(line);
     if (pos && !line.startsWith('cnnscope: ')) {
       const [, file, ln, col] = pos;
-      if (!(file === p.modelName || /(^|\/)architectures\/.+\.ya?ml$/.test(file!))) return { cls: 'unpositioned', detail: `error names another file: ${line}` };
-      if (Number(ln) < 1 || Number(col) < 1 || (file === p.modelName && Number(ln) > textLines + 1)) return { cls: 'bad-position', detail: line };
+      if (!(file === p.modelName || /(^|\/)architectures\/.+\.ya?ml$/.test(file)))
+        return { cls: 'unpositioned', detail: `error names another file: ${line}` };
+      if (Number(ln) < 1 || Number(col) < 1 || (file === p.modelName && Number(ln) > textLines + 1))
+        return { cls: 'bad-position', detail: line };
       positioned++;
       listing = false;
       continue;
     }
     const count = ERROR_FORMS.count.exec(line);
     if (count) {
-      if (i !== lines.length - 1 || Number(count[1]) !== positioned || positioned < 2) return { cls: 'unpositioned', detail: `count line: ${line} after ${positioned} errors` };
+      if (i !== lines.length - 1 || Number(count[1]) !== positioned || positioned < 2)
+        return { cls: 'unpositioned', detail: `count line: ${line} after ${positioned} errors` };
       continue;
     }
     if (ERROR_FORMS.warning.test(line) || ERROR_FORMS.commander.test(line) || ERROR_FORMS.commanderHint.test(line)) continue;
@@ -223,8 +257,12 @@ function judgeErrors(p: Prepared, lines: string[], r: CliResult, command: string
     if (command === 'check' && (ERROR_FORMS.checkModel.test(line) || ERROR_FORMS.checkCount.test(line))) continue;
     const usage = ERROR_FORMS.usage.exec(line);
     if (usage) {
-      const msg = usage[1]!;
-      if (msg.startsWith('--') || p.binaryFiles.some((f) => msg.startsWith(`${f}: `)) || (command === 'run' && ERROR_FORMS.runResources.test(msg))) {
+      const msg = usage[1];
+      if (
+        msg.startsWith('--') ||
+        p.binaryFiles.some((f) => msg.startsWith(`${f}: `)) ||
+        (command === 'run' && ERROR_FORMS.runResources.test(msg))
+      ) {
         // A weights file that does not fit lists the tensors on indented lines after it.
         listing = msg.endsWith(':');
         continue;
@@ -298,17 +336,23 @@ const DTYPE_BYTES: Record<string, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1
 function sums(doc: AnalyzeJson): { cls: OutcomeClass; detail: string } | undefined {
   const total = <T>(rows: readonly T[], key: keyof T) => rows.reduce((a, r) => a + (r[key] as number), 0);
   for (const key of ['params', 'trainable_params', 'buffers', 'macs', 'flops'] as const) {
-    if (total(doc.layers, key) !== doc.totals[key]) return { cls: 'sums', detail: `layers' ${key} sum to ${total(doc.layers, key)}, the total is ${doc.totals[key]}` };
+    if (total(doc.layers, key) !== doc.totals[key])
+      return { cls: 'sums', detail: `layers' ${key} sum to ${total(doc.layers, key)}, the total is ${doc.totals[key]}` };
   }
-  const inputBytes = doc.input.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[doc.options.dtype]!;
-  if (total(doc.layers, 'activation_bytes') + inputBytes !== doc.totals.activation_bytes) return { cls: 'sums', detail: 'activation bytes: layers + input differ from the total' };
+  const inputBytes = doc.input.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[doc.options.dtype];
+  if (total(doc.layers, 'activation_bytes') + inputBytes !== doc.totals.activation_bytes)
+    return { cls: 'sums', detail: 'activation bytes: layers + input differ from the total' };
   for (const key of ['params', 'macs', 'flops'] as const) {
-    if (total(doc.by_kind, key) !== doc.totals[key]) return { cls: 'sums', detail: `by_kind ${key} sum to ${total(doc.by_kind, key)}, the total is ${doc.totals[key]}` };
-    if (doc.blocks && total(doc.blocks, key) !== doc.totals[key]) return { cls: 'sums', detail: `blocks' ${key} sum to ${total(doc.blocks, key)}, the total is ${doc.totals[key]}` };
+    if (total(doc.by_kind, key) !== doc.totals[key])
+      return { cls: 'sums', detail: `by_kind ${key} sum to ${total(doc.by_kind, key)}, the total is ${doc.totals[key]}` };
+    if (doc.blocks && total(doc.blocks, key) !== doc.totals[key])
+      return { cls: 'sums', detail: `blocks' ${key} sum to ${total(doc.blocks, key)}, the total is ${doc.totals[key]}` };
   }
   if (total(doc.by_kind, 'layers') !== doc.layers.length) return { cls: 'sums', detail: 'by_kind layers do not count every layer' };
-  if (doc.blocks && total(doc.blocks, 'layers') !== doc.layers.length) return { cls: 'sums', detail: 'blocks do not fold every layer once' };
-  if (doc.blocks && total(doc.blocks, 'activation_bytes') !== total(doc.layers, 'activation_bytes')) return { cls: 'sums', detail: "blocks' activation bytes differ from the layers'" };
+  if (doc.blocks && total(doc.blocks, 'layers') !== doc.layers.length)
+    return { cls: 'sums', detail: 'blocks do not fold every layer once' };
+  if (doc.blocks && total(doc.blocks, 'activation_bytes') !== total(doc.layers, 'activation_bytes'))
+    return { cls: 'sums', detail: "blocks' activation bytes differ from the layers'" };
   return undefined;
 }
 

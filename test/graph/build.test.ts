@@ -28,10 +28,15 @@ layers:
   });
 
   it('skips entries whose if is false without using an index', () => {
-    const g = build('input: [4, 8, 8]\nparams: {bn: false}\nlayers:\n  - conv: {out: 4, kernel: 1}\n  - batchnorm: {if: "${bn}"}\n  - relu\n');
+    const g = build(
+      'input: [4, 8, 8]\nparams: {bn: false}\nlayers:\n  - conv: {out: 4, kernel: 1}\n  - batchnorm: {if: "${bn}"}\n  - relu\n',
+    );
     expect(names(g)).toEqual(['0', '1']);
     expect(node(g, '1').kind).toBe('relu');
-    const withBn = build('input: [4, 8, 8]\nparams: {bn: false}\nlayers:\n  - conv: {out: 4, kernel: 1}\n  - batchnorm: {if: "${bn}"}\n  - relu\n', { set: { bn: true } });
+    const withBn = build(
+      'input: [4, 8, 8]\nparams: {bn: false}\nlayers:\n  - conv: {out: 4, kernel: 1}\n  - batchnorm: {if: "${bn}"}\n  - relu\n',
+      { set: { bn: true } },
+    );
     expect(names(withBn)).toEqual(['0', '1', '2']);
   });
 
@@ -78,8 +83,8 @@ layers:
 `;
     const g = build(yaml);
     expect(names(g)).toEqual(['a.conv1', 'a.add', 'a.0', 'b.conv1', 'b.downsample.0', 'b.add', 'b.0']);
-    expect(node(g, 'a.add').inputs.map((i) => g.nodes[i]!.name)).toEqual(['a.conv1', 'input']);
-    expect(node(g, 'b.add').inputs.map((i) => g.nodes[i]!.name)).toEqual(['b.conv1', 'b.downsample.0']);
+    expect(node(g, 'a.add').inputs.map((i) => g.nodes[i].name)).toEqual(['a.conv1', 'input']);
+    expect(node(g, 'b.add').inputs.map((i) => g.nodes[i].name)).toEqual(['b.conv1', 'b.downsample.0']);
     expect(node(g, 'b.add').outputShape).toEqual([16, 4, 4]);
   });
 
@@ -94,7 +99,7 @@ layers:
         - [{maxpool: {name: p, kernel: 3, stride: 1, padding: 1}}, {conv: {name: b, out: 2, kernel: 1}}]
 `;
     const g = build(yaml);
-    expect(node(g, 'cat').inputs.map((i) => g.nodes[i]!.name)).toEqual(['input', 'a', 'b']);
+    expect(node(g, 'cat').inputs.map((i) => g.nodes[i].name)).toEqual(['input', 'a', 'b']);
     expect(node(g, 'cat').outputShape).toEqual([14, 8, 8]);
   });
 
@@ -108,7 +113,7 @@ layers:
 `;
     const g = build(yaml);
     expect(node(g, 'after').inputs).toEqual([node(g, 'trunk').id]);
-    expect(g.outputs.map((i) => g.nodes[i]!.name)).toEqual(['after', 'head.2']);
+    expect(g.outputs.map((i) => g.nodes[i].name)).toEqual(['after', 'head.2']);
     expect(build(yaml, { set: { aux: false } }).outputs).toHaveLength(1);
   });
 
@@ -126,29 +131,30 @@ layers:
   - add: {name: top, inputs: [x, blk.y]}
 `;
     const g = build(yaml);
-    expect(node(g, 'blk.0').inputs.map((i) => g.nodes[i]!.name)).toEqual(['blk.x', 'blk.y']);
-    expect(node(g, 'top').inputs.map((i) => g.nodes[i]!.name)).toEqual(['x', 'blk.y']);
+    expect(node(g, 'blk.0').inputs.map((i) => g.nodes[i].name)).toEqual(['blk.x', 'blk.y']);
+    expect(node(g, 'top').inputs.map((i) => g.nodes[i].name)).toEqual(['x', 'blk.y']);
   });
 
   it('applies presets, then --set, and derived params follow', () => {
-    const yaml = 'input: [3, 8, 8]\nparams: {width: 4, double: "${width * 2}"}\npresets: {wide: {width: 16}}\nlayers:\n  - conv: {out: "${double}", kernel: 1}\n';
-    expect(build(yaml).nodes[1]!.outputShape[0]).toBe(8);
-    expect(build(yaml, { preset: 'wide' }).nodes[1]!.outputShape[0]).toBe(32);
-    expect(build(yaml, { preset: 'wide', set: { width: 1 } }).nodes[1]!.outputShape[0]).toBe(2);
+    const yaml =
+      'input: [3, 8, 8]\nparams: {width: 4, double: "${width * 2}"}\npresets: {wide: {width: 16}}\nlayers:\n  - conv: {out: "${double}", kernel: 1}\n';
+    expect(build(yaml).nodes[1].outputShape[0]).toBe(8);
+    expect(build(yaml, { preset: 'wide' }).nodes[1].outputShape[0]).toBe(32);
+    expect(build(yaml, { preset: 'wide', set: { width: 1 } }).nodes[1].outputShape[0]).toBe(2);
     expect(build(yaml, { preset: 'wide' }).name).toBe('wide');
     expect(() => build(yaml, { preset: 'narrow' })).toThrow("no preset 'narrow'");
   });
 
   it('takes the input shape from the options over the file', () => {
     const g = build('input: [3, 8, 8]\nlayers: [{conv: {out: 2, kernel: 3}}]\n', { input: [3, 32, 32] });
-    expect(g.nodes[1]!.outputShape).toEqual([2, 30, 30]);
+    expect(g.nodes[1].outputShape).toEqual([2, 30, 30]);
   });
 
   it('returns the expect section beside the graph, never inside it', () => {
     const yaml = 'input: [3, 8, 8]\nlayers: [relu]\n';
     const { graph, expectations } = buildModel(`${yaml}expect: {params: 0}\n`, { file: 'm.yaml' });
     expect(expectations).toHaveLength(1);
-    expect(expectations![0]!.items).toMatchObject([{ metric: 'params', value: 0 }]);
+    expect(expectations![0].items).toMatchObject([{ metric: 'params', value: 0 }]);
     expect(Object.keys(graph)).not.toContain('expectations');
     expect(buildModel(yaml, { file: 'm.yaml' }).expectations).toBeUndefined();
     expect(buildGraph(`${yaml}expect: {params: 0}\n`, { file: 'm.yaml' })).toEqual(graph);
@@ -176,6 +182,6 @@ describe('scale', () => {
     const text = `${lines.join('\n')}\n`;
     const g = build(text);
     expect(g.nodes).toHaveLength(2001);
-    expect(node(g, 'a499').inputs.map((i) => g.nodes[i]!.name)).toEqual(['r499', 'a498']);
+    expect(node(g, 'a499').inputs.map((i) => g.nodes[i].name)).toEqual(['r499', 'a498']);
   });
 });

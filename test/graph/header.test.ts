@@ -5,8 +5,15 @@ import { readModelHeader } from '../../src/graph/header.js';
 
 describe('readModelHeader', () => {
   it('reads the name, family, source and the keys of presets and params', () => {
-    const text = 'name: net\nfamily: Nets\nsource: a paper\nparams: {width: 4, depth: 2}\npresets:\n  small: {width: 2}\n  big: {width: 8}\nlayers: []\n';
-    expect(readModelHeader(text)).toEqual({ name: 'net', family: 'Nets', source: 'a paper', presets: ['small', 'big'], params: ['width', 'depth'] });
+    const text =
+      'name: net\nfamily: Nets\nsource: a paper\nparams: {width: 4, depth: 2}\npresets:\n  small: {width: 2}\n  big: {width: 8}\nlayers: []\n';
+    expect(readModelHeader(text)).toEqual({
+      name: 'net',
+      family: 'Nets',
+      source: 'a paper',
+      presets: ['small', 'big'],
+      params: ['width', 'depth'],
+    });
   });
 
   it('leaves out what is absent or not text, and gives nothing for a file that is no YAML map', () => {
@@ -19,6 +26,8 @@ describe('readModelHeader', () => {
     const resnet50 = bundledModels().find((m) => m.name === 'resnet50');
     expect(resnet50).toMatchObject({ preset: 'resnet50', family: 'ResNet' });
     expect(resnet50!.path).toMatch(/architectures[/\\]resnet\.yaml$/);
-    expect(bundledModels().find((m) => m.name === 'lecture/bottleneck')).toMatchObject({ path: expect.stringMatching(/bottleneck\.yaml$/) });
+    expect(bundledModels().find((m) => m.name === 'lecture/bottleneck')).toMatchObject({
+      path: expect.stringMatching(/bottleneck\.yaml$/),
+    });
   });
 });

@@ -16,7 +16,9 @@ const INHERITED = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'va
 function errorsOf(yaml: string, options: Partial<Parameters<typeof buildGraph>[1]> = {}): string[] {
   const e = thrown(() => buildGraph(yaml, { file: 'm.yaml', ...options }));
   expect(e).toBeInstanceOf(ModelError);
-  return (e as ModelError).diagnostics.map((d) => `${d.pos.line}:${d.pos.col}: ${d.layer ? `layer '${d.layer.name}' (${d.layer.kind}): ` : ''}${d.message}`);
+  return (e as ModelError).diagnostics.map(
+    (d) => `${d.pos.line}:${d.pos.col}: ${d.layer ? `layer '${d.layer.name}' (${d.layer.kind}): ` : ''}${d.message}`,
+  );
 }
 
 describe('own keys only', () => {
@@ -38,7 +40,9 @@ describe('own keys only', () => {
 
   it.each(INHERITED)('the argument %s of a kind is unknown', (arg) => {
     const [e] = errorsOf(`input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernel: 1, ${arg}: 1}\n`);
-    expect(e).toBe(`3:31: layer '0' (conv): unknown argument '${arg}' (conv takes: out, kernel, stride, padding, dilation, groups, bias, name, inputs, repeat, if, output)`);
+    expect(e).toBe(
+      `3:31: layer '0' (conv): unknown argument '${arg}' (conv takes: out, kernel, stride, padding, dilation, groups, bias, name, inputs, repeat, if, output)`,
+    );
   });
 
   it('`conv: {out: 4, kernel: 1, constructor: 1}` exits 2, not 70', async () => {
@@ -59,8 +63,12 @@ describe('own keys only', () => {
 
   it('`--set __proto__=5` is refused like any parameter the model does not have', async () => {
     const yaml = 'input: [3, 8, 8]\nparams: {width: 4}\nlayers:\n  - conv: {out: "${width}", kernel: 1}\n';
-    expect(errorsOf(yaml, { set: parseSets(['__proto__=5']) })).toEqual(["1:1: --set __proto__: the model has no parameter '__proto__' (params: width)"]);
-    expect(errorsOf(yaml, { set: parseSets(['constructor=5']) })).toEqual(["1:1: --set constructor: the model has no parameter 'constructor' (params: width)"]);
+    expect(errorsOf(yaml, { set: parseSets(['__proto__=5']) })).toEqual([
+      "1:1: --set __proto__: the model has no parameter '__proto__' (params: width)",
+    ]);
+    expect(errorsOf(yaml, { set: parseSets(['constructor=5']) })).toEqual([
+      "1:1: --set constructor: the model has no parameter 'constructor' (params: width)",
+    ]);
     const r = await cli(['analyze', '-', '--set', '__proto__=5'], { stdin: yaml });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--set __proto__: the model has no parameter '__proto__'");
@@ -78,13 +86,18 @@ describe('own keys only', () => {
   });
 
   it('a map param keeps a key __proto__ as data', () => {
-    const { graph } = buildModel('input: [3, 8, 8]\nparams: {m: {__proto__: 4}}\nlayers:\n  - conv: {out: "${m.__proto__}", kernel: 1}\n', { file: 'm.yaml' });
-    expect(graph.nodes[1]!.outputShape).toEqual([4, 8, 8]);
+    const { graph } = buildModel('input: [3, 8, 8]\nparams: {m: {__proto__: 4}}\nlayers:\n  - conv: {out: "${m.__proto__}", kernel: 1}\n', {
+      file: 'm.yaml',
+    });
+    expect(graph.nodes[1].outputShape).toEqual([4, 8, 8]);
   });
 });
 
 describe('expressions read own keys only', () => {
-  const scope = new Map<string, Value>([['in', { c: 3, h: 8, w: 8, shape: [3, 8, 8] }], ['m', { a: 1 }]]);
+  const scope = new Map<string, Value>([
+    ['in', { c: 3, h: 8, w: 8, shape: [3, 8, 8] }],
+    ['m', { a: 1 }],
+  ]);
   const error = (src: string) => {
     const e = thrown(() => evaluate(parseExpression(src), (n) => scope.get(n)));
     expect(e).toBeInstanceOf(ExprError);

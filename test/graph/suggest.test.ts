@@ -5,8 +5,21 @@ import { layerKinds } from '../../src/layers/index.js';
 // A fixed vocabulary (the kinds cnnscope had when these cases were written), not the live
 // registry: adding a kind must not change what these cases expect.
 const KINDS = [
-  'conv', 'linear', 'maxpool', 'avgpool', 'adaptive_avgpool', 'global_avgpool', 'batchnorm', 'lrn',
-  'relu', 'dropout', 'flatten', 'softmax', 'identity', 'add', 'concat',
+  'conv',
+  'linear',
+  'maxpool',
+  'avgpool',
+  'adaptive_avgpool',
+  'global_avgpool',
+  'batchnorm',
+  'lrn',
+  'relu',
+  'dropout',
+  'flatten',
+  'softmax',
+  'identity',
+  'add',
+  'concat',
 ];
 const closeKinds = (name: string) => closeMatches(name, KINDS);
 

@@ -89,18 +89,27 @@ describe('#14 stdin read in chunks', () => {
 });
 
 describe('#15 .npy read header first, size exact', () => {
-  const good = encodeNpy(tensor([1, 3, 2, 2], new Float32Array(12).map((_, i) => i)));
+  const good = encodeNpy(
+    tensor(
+      [1, 3, 2, 2],
+      new Float32Array(12).map((_, i) => i),
+    ),
+  );
 
   it('refuses trailing data, naming the file and both sizes', () => {
     const path = file(Buffer.concat([good, Buffer.alloc(1000)]));
     const e = thrown(() => readNpy(path, 'big.npy'));
     expect(e).toBeInstanceOf(NpyError);
-    expect(e.message).toBe('big.npy: not a readable .npy file: the shape (1, 3, 2, 2) needs 48 bytes of data, the file has 1048 (trailing data after the array)');
+    expect(e.message).toBe(
+      'big.npy: not a readable .npy file: the shape (1, 3, 2, 2) needs 48 bytes of data, the file has 1048 (trailing data after the array)',
+    );
   });
 
   it('refuses missing data', () => {
     const path = file(good.subarray(0, good.length - 4));
-    expect(thrown(() => readNpy(path, 'short.npy')).message).toBe('short.npy: not a readable .npy file: the shape (1, 3, 2, 2) needs 48 bytes of data, the file has 44 (truncated?)');
+    expect(thrown(() => readNpy(path, 'short.npy')).message).toBe(
+      'short.npy: not a readable .npy file: the shape (1, 3, 2, 2) needs 48 bytes of data, the file has 44 (truncated?)',
+    );
   });
 
   it('reads the header without the data, then the data into a given buffer', () => {
@@ -129,12 +138,15 @@ describe('#15 .npy read header first, size exact', () => {
 });
 
 describe('#21 safetensors data_offsets tile the data', () => {
-  const open = (header: Record<string, unknown>, dataBytes: number) => thrown(() => SafetensorsFile.open(file(safetensors(header, dataBytes))));
+  const open = (header: Record<string, unknown>, dataBytes: number) =>
+    thrown(() => SafetensorsFile.open(file(safetensors(header, dataBytes))));
 
   it('refuses two tensors aliasing the same bytes', () => {
     const e = open({ a: f32(2, 0), b: f32(2, 0) }, 8);
     expect(e).toBeInstanceOf(SafetensorsError);
-    expect(e.message).toMatch(/not a valid safetensors file: entry 'b' \(data_offsets \[0, 8\]\) overlaps entry 'a' \(data_offsets \[0, 8\]\); tensors must not share bytes$/);
+    expect(e.message).toMatch(
+      /not a valid safetensors file: entry 'b' \(data_offsets \[0, 8\]\) overlaps entry 'a' \(data_offsets \[0, 8\]\); tensors must not share bytes$/,
+    );
   });
 
   it('refuses overlapping tensors', () => {
@@ -142,8 +154,12 @@ describe('#21 safetensors data_offsets tile the data', () => {
   });
 
   it('refuses a gap and data after the last tensor', () => {
-    expect(open({ a: f32(1, 0), b: f32(1, 8) }, 12).message).toMatch(/entry 'b' starts at byte 8 of the data, but the tensors before it end at byte 4; the data_offsets must leave no gap$/);
-    expect(open({ a: f32(1, 0) }, 12).message).toMatch(/the tensors end at byte 4 of the data, but the file has 12 bytes of data; the data_offsets must cover it exactly$/);
+    expect(open({ a: f32(1, 0), b: f32(1, 8) }, 12).message).toMatch(
+      /entry 'b' starts at byte 8 of the data, but the tensors before it end at byte 4; the data_offsets must leave no gap$/,
+    );
+    expect(open({ a: f32(1, 0) }, 12).message).toMatch(
+      /the tensors end at byte 4 of the data, but the file has 12 bytes of data; the data_offsets must cover it exactly$/,
+    );
   });
 
   it('accepts tensors in any header order, and empty tensors, when they tile the data', () => {
@@ -151,7 +167,14 @@ describe('#21 safetensors data_offsets tile the data', () => {
     const f = SafetensorsFile.open(path);
     expect([...f.entries.keys()].sort()).toEqual(['a', 'b', 'empty']);
     f.close();
-    const written = SafetensorsFile.open(file(encodeSafetensors({ x: { dtype: 'F32', shape: [3], data: new Float32Array(3) }, y: { dtype: 'F16', shape: [2], data: new Float32Array(2) } })));
+    const written = SafetensorsFile.open(
+      file(
+        encodeSafetensors({
+          x: { dtype: 'F32', shape: [3], data: new Float32Array(3) },
+          y: { dtype: 'F16', shape: [2], data: new Float32Array(2) },
+        }),
+      ),
+    );
     written.close();
   });
 
@@ -159,6 +182,8 @@ describe('#21 safetensors data_offsets tile the data', () => {
     const path = file(safetensors({ 'conv.weight': f32(9, 0), 'conv.bias': f32(1, 0) }, 36));
     const r = await cli(['run', 'lecture/padding_stride', '--weights', path]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^cnnscope: error: .*: not a valid safetensors file: entry 'conv.weight' \(data_offsets \[0, 36\]\) overlaps entry 'conv.bias' \(data_offsets \[0, 4\]\); tensors must not share bytes\n$/);
+    expect(r.stderr).toMatch(
+      /^cnnscope: error: .*: not a valid safetensors file: entry 'conv.weight' \(data_offsets \[0, 36\]\) overlaps entry 'conv.bias' \(data_offsets \[0, 4\]\); tensors must not share bytes\n$/,
+    );
   });
 });

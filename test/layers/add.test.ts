@@ -32,9 +32,15 @@ describe('add', () => {
     );
     expect(e).toBeInstanceOf(LayerError);
     expect(e.message).toBe('input 2 has shape [128, 28, 28], input 1 has [256, 28, 28]: add needs equal shapes');
-    expect(thrown(() => apply(add, {}, [[4, 2, 2], [4, 2, 2], [4, 1, 2]])).message).toBe(
-      'input 3 has shape [4, 1, 2], input 1 has [4, 2, 2]: add needs equal shapes',
-    );
+    expect(
+      thrown(() =>
+        apply(add, {}, [
+          [4, 2, 2],
+          [4, 2, 2],
+          [4, 1, 2],
+        ]),
+      ).message,
+    ).toBe('input 3 has shape [4, 1, 2], input 1 has [4, 2, 2]: add needs equal shapes');
     // No broadcasting: [256] and [256, 1, 1] differ.
     expect(thrown(() => apply(add, {}, [[256], [256, 1, 1]])).message).toBe(
       'input 2 has shape [256, 1, 1], input 1 has [256]: add needs equal shapes',

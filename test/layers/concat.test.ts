@@ -31,17 +31,28 @@ describe('concat', () => {
     expect(e).toBeInstanceOf(LayerError);
     expect(e.message).toBe('input 2 has spatial size 14x14, input 1 has 28x28: concat needs equal height and width');
     // The width alone, on a later input.
-    expect(thrown(() => apply(concat, {}, [[8, 7, 7], [8, 7, 7], [8, 7, 6]])).message).toBe(
-      'input 3 has spatial size 7x6, input 1 has 7x7: concat needs equal height and width',
-    );
+    expect(
+      thrown(() =>
+        apply(concat, {}, [
+          [8, 7, 7],
+          [8, 7, 7],
+          [8, 7, 6],
+        ]),
+      ).message,
+    ).toBe('input 3 has spatial size 7x6, input 1 has 7x7: concat needs equal height and width');
   });
 
   it('refuses mixed or unsupported ranks', () => {
     expect(thrown(() => apply(concat, {}, [[64, 28, 28], [10]])).message).toBe(
       'input 2 has shape [10], input 1 has [64, 28, 28]: concat needs all feature maps [C, H, W] or all flat [F]',
     );
-    expect(thrown(() => apply(concat, {}, [[3, 4], [3, 4]])).message).toBe(
-      'input 1 has shape [3, 4]: concat expects feature maps [C, H, W] or flat features [F]',
-    );
+    expect(
+      thrown(() =>
+        apply(concat, {}, [
+          [3, 4],
+          [3, 4],
+        ]),
+      ).message,
+    ).toBe('input 1 has shape [3, 4]: concat expects feature maps [C, H, W] or flat features [F]');
   });
 });

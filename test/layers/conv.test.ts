@@ -119,7 +119,9 @@ describe('conv', () => {
     expect(e.message).toBe('output height would be 0: input height 2 + padding 0 is smaller than the window extent 5 (kernel 5)');
     // extent 4 * (3 - 1) + 1 = 9 > 8 on the width only.
     const e2 = thrown(() => apply(conv, { out: 1, kernel: 3, dilation: [1, 4] }, [[3, 8, 8]]));
-    expect(e2.message).toBe('output width would be 0: input width 8 + padding 0 is smaller than the window extent 9 (kernel 3, dilation 4)');
+    expect(e2.message).toBe(
+      'output width would be 0: input width 8 + padding 0 is smaller than the window extent 9 (kernel 3, dilation 4)',
+    );
   });
 
   it('needs a feature map', () => {

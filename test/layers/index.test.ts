@@ -20,10 +20,10 @@ describe('layer registry', () => {
     for (const file of kindFiles) {
       const mod = (await import(new URL(`${file}.js`, srcDir).href)) as Record<string, unknown>;
       expect(mod[file], `${file}.ts exports ${file}`).toBe(layerKinds[file]);
-      expect(layerKinds[file]!.kind).toBe(file);
-      expect(layerKinds[file]!.summary).not.toBe('');
-      expect(layerKinds[file]!.docs?.flops, `${file} documents its FLOPs`).toBeTruthy();
-      for (const [name, spec] of Object.entries(layerKinds[file]!.args)) expect(spec.doc, `${file}.${name} is documented`).not.toBe('');
+      expect(layerKinds[file].kind).toBe(file);
+      expect(layerKinds[file].summary).not.toBe('');
+      expect(layerKinds[file].docs?.flops, `${file} documents its FLOPs`).toBeTruthy();
+      for (const [name, spec] of Object.entries(layerKinds[file].args)) expect(spec.doc, `${file}.${name} is documented`).not.toBe('');
     }
   });
 
@@ -39,5 +39,4 @@ describe('layer registry', () => {
     expect(findKind('constructor')).toBeUndefined();
     expect(findKind('toString')).toBeUndefined();
   });
-
 });

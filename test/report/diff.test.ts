@@ -7,17 +7,21 @@ const model = (layers: string) => analyze(buildGraph(`name: m\ninput: [3, 8, 8]\
 
 describe('diffReports', () => {
   it('matches layers by name: added, removed and changed, in order', () => {
-    const a = model(`  - conv: {name: a, out: 4, kernel: 3}\n  - relu: {name: r}\n  - conv: {name: gone, out: 4, kernel: 1}\n  - conv: {name: c, out: 2, kernel: 1}\n`);
-    const b = model(`  - conv: {name: a, out: 8, kernel: 3}\n  - relu: {name: r}\n  - conv: {name: new, out: 4, kernel: 1}\n  - conv: {name: c, out: 2, kernel: 1}\n`);
+    const a = model(
+      `  - conv: {name: a, out: 4, kernel: 3}\n  - relu: {name: r}\n  - conv: {name: gone, out: 4, kernel: 1}\n  - conv: {name: c, out: 2, kernel: 1}\n`,
+    );
+    const b = model(
+      `  - conv: {name: a, out: 8, kernel: 3}\n  - relu: {name: r}\n  - conv: {name: new, out: 4, kernel: 1}\n  - conv: {name: c, out: 2, kernel: 1}\n`,
+    );
     const d = diffReports(a, b);
     // c reads 4 channels on both sides (from another layer): unchanged, so not listed.
     expect(d.layers.map((r) => `${r.status} ${r.name}`)).toEqual(['changed a', 'changed r', 'removed gone', 'added new']);
     expect(d.summary).toEqual({ added: 1, removed: 1, changed: 2, unchanged: 1 });
     expect(d.layers[0]).toMatchObject({ changed: ['output_shape', 'params', 'macs', 'flops'], delta: { params: 4 * 27 + 4 } });
-    expect(d.layers[1]!.changed).toEqual(['output_shape', 'flops']);
+    expect(d.layers[1].changed).toEqual(['output_shape', 'flops']);
     expect(d.layers[2]).toMatchObject({ a: { kind: 'conv', params: 20 }, delta: { params: -20 } });
-    expect(d.layers[2]!.b).toBeUndefined();
-    expect(d.layers[3]!.a).toBeUndefined();
+    expect(d.layers[2].b).toBeUndefined();
+    expect(d.layers[3].a).toBeUndefined();
     expect(d.a.label).toBe('m');
   });
 
@@ -61,22 +65,36 @@ describe('parseConditions', () => {
   });
 
   it('refuses malformed conditions', () => {
-    for (const bad of ['', 'params', 'params>', 'params>>5', 'params=5', 'params>5x', 'params>5%%', 'params>5%B', 'macs>1Q', 'nope>5%', 'PARAMS>5%', 'params>+5%,', 'params>+-5%']) {
+    for (const bad of [
+      '',
+      'params',
+      'params>',
+      'params>>5',
+      'params=5',
+      'params>5x',
+      'params>5%%',
+      'params>5%B',
+      'macs>1Q',
+      'nope>5%',
+      'PARAMS>5%',
+      'params>+5%,',
+      'params>+-5%',
+    ]) {
       expect(() => parseConditions([bad]), bad).toThrow(DiffError);
     }
   });
 
   it('compares the change, relative changes exactly', () => {
     const [gt5, ltm5, gt0abs] = parseConditions(['params>+5%,params<-5%,params>0']);
-    expect(conditionFails(gt5!, change(100, 105))).toBe(false); // exactly +5% is not above it
-    expect(conditionFails(gt5!, change(100, 106))).toBe(true);
-    expect(conditionFails(ltm5!, change(100, 95))).toBe(false);
-    expect(conditionFails(ltm5!, change(100, 94))).toBe(true);
-    expect(conditionFails(gt5!, change(0, 1))).toBe(true); // from nothing: above any percentage
-    expect(conditionFails(gt0abs!, change(3, 3))).toBe(false);
-    expect(conditionFails(gt0abs!, change(3, 4))).toBe(true);
+    expect(conditionFails(gt5, change(100, 105))).toBe(false); // exactly +5% is not above it
+    expect(conditionFails(gt5, change(100, 106))).toBe(true);
+    expect(conditionFails(ltm5, change(100, 95))).toBe(false);
+    expect(conditionFails(ltm5, change(100, 94))).toBe(true);
+    expect(conditionFails(gt5, change(0, 1))).toBe(true); // from nothing: above any percentage
+    expect(conditionFails(gt0abs, change(3, 3))).toBe(false);
+    expect(conditionFails(gt0abs, change(3, 4))).toBe(true);
     // 0.1 + 0.2 style rounding does not matter: 7% of 100 is exactly 7.
-    expect(conditionFails(parseConditions(['params>=+7%'])[0]!, change(100, 107))).toBe(true);
+    expect(conditionFails(parseConditions(['params>=+7%'])[0], change(100, 107))).toBe(true);
   });
 });
 

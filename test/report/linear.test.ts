@@ -17,7 +17,11 @@ import { renderMermaid } from '../../src/report/mermaid.js';
 function chain(layers: number): string {
   const lines = ['name: chain', 'input: [4, 8, 8]', 'layers:'];
   for (let i = 0; i < layers / 4; i++) {
-    lines.push(`  - conv: {name: c${i}, out: 4, kernel: 3, padding: 1, bias: false}`, `  - batchnorm: {name: b${i}}`, `  - relu: {name: r${i}}`);
+    lines.push(
+      `  - conv: {name: c${i}, out: 4, kernel: 3, padding: 1, bias: false}`,
+      `  - batchnorm: {name: b${i}}`,
+      `  - relu: {name: r${i}}`,
+    );
     lines.push(`  - add: {name: a${i}, inputs: [r${i}, ${i === 0 ? 'input' : `a${i - 1}`}]}`);
   }
   return `${lines.join('\n')}\n`;
@@ -54,9 +58,10 @@ function growth(fn: (graph: Graph, report: Report) => void): number {
 describe('linear work', () => {
   it('counts the steps of a spread (the instrument works)', () => {
     const lists = new Map<string, number[]>();
-    const quadratic = (n: number) => iteratorSteps(() => {
-      for (let i = 0; i < n; i++) lists.set('k', [...(lists.get('k') ?? []), i]);
-    });
+    const quadratic = (n: number) =>
+      iteratorSteps(() => {
+        for (let i = 0; i < n; i++) lists.set('k', [...(lists.get('k') ?? []), i]);
+      });
     lists.clear();
     const a = quadratic(100);
     lists.clear();

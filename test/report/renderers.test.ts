@@ -29,7 +29,10 @@ describe('CSV', () => {
       'relu,relu,conv,1x64x224x224,0,0,0,0,3211264,12845056,3,3,1,1,1,1',
       '',
     ]);
-    const fc = renderCsv(analyze(loadBundled('alexnet'))).trimEnd().split('\r\n').at(-1)!;
+    const fc = renderCsv(analyze(loadBundled('alexnet')))
+      .trimEnd()
+      .split('\r\n')
+      .at(-1)!;
     expect(fc).toMatch(/^classifier\.6,linear,classifier\.5,1x1000,.*,global,global,global,global,global,global$/);
   });
 });
@@ -68,7 +71,9 @@ describe('diff renderers', () => {
     expect(renderDiffMarkdown(d)).toContain('<details>');
     expect(renderDiffMarkdown(d, { foldAfter: 1000 })).not.toContain('<details>');
     const csv = renderDiffCsv(d).split('\r\n');
-    expect(csv[0]).toBe('status,name,kind_a,kind_b,output_shape_a,output_shape_b,params_a,params_b,params_change,macs_a,macs_b,macs_change,flops_a,flops_b,flops_change');
+    expect(csv[0]).toBe(
+      'status,name,kind_a,kind_b,output_shape_a,output_shape_b,params_a,params_b,params_change,macs_a,macs_b,macs_change,flops_a,flops_b,flops_change',
+    );
     expect(csv[1]).toMatch(/^added,layer1\.2\.conv1,,conv,,1x64x56x56,,36864,36864,/);
   });
 });
@@ -117,9 +122,21 @@ describe('graph view, DOT and Mermaid', () => {
     const g = loadBundled('resnet18');
     const view = graphView(g, analyze(g, { depth: 2 }), 2);
     expect(view.nodes.filter((n) => n.role === 'block').map((n) => n.name)).toEqual([
-      'layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1', 'layer4.0', 'layer4.1',
+      'layer1.0',
+      'layer1.1',
+      'layer2.0',
+      'layer2.1',
+      'layer3.0',
+      'layer3.1',
+      'layer4.0',
+      'layer4.1',
     ]);
-    expect(view.clusters.map((c) => `${c.name}:${c.label}:${c.kind}`)).toEqual(['layer1:layer1:stage', 'layer2:layer2:stage', 'layer3:layer3:stage', 'layer4:layer4:stage']);
+    expect(view.clusters.map((c) => `${c.name}:${c.label}:${c.kind}`)).toEqual([
+      'layer1:layer1:stage',
+      'layer2:layer2:stage',
+      'layer3:layer3:stage',
+      'layer4:layer4:stage',
+    ]);
     expect(view.nodes.find((n) => n.name === 'layer2.1')).toMatchObject({ label: '1', cluster: 'layer2', layers: 7 });
     expect(view.edges).toHaveLength(view.nodes.length - 1); // a chain once folded
     expect(() => graphView(g, analyze(g), 2)).toThrow(/depth/);

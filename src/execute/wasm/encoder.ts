@@ -101,31 +101,65 @@ export class Code {
 
   // Control: `loop ... br_if 0 ... end` jumps back to the loop's start while the condition
   // (popped by br_if) is nonzero; depth 0 is the innermost enclosing loop.
-  loop(): this { return this.op(OP.loop, EMPTY_BLOCK); }
-  end(): this { return this.op(OP.end); }
-  brIf(depth: number): this { return this.op(OP.br_if, ...uleb(depth)); }
+  loop(): this {
+    return this.op(OP.loop, EMPTY_BLOCK);
+  }
+  end(): this {
+    return this.op(OP.end);
+  }
+  brIf(depth: number): this {
+    return this.op(OP.br_if, ...uleb(depth));
+  }
 
   // Locals (parameters first, then declared locals).
-  localGet(i: number): this { return this.op(OP.local_get, ...uleb(i)); }
-  localSet(i: number): this { return this.op(OP.local_set, ...uleb(i)); }
-  localTee(i: number): this { return this.op(OP.local_tee, ...uleb(i)); }
+  localGet(i: number): this {
+    return this.op(OP.local_get, ...uleb(i));
+  }
+  localSet(i: number): this {
+    return this.op(OP.local_set, ...uleb(i));
+  }
+  localTee(i: number): this {
+    return this.op(OP.local_tee, ...uleb(i));
+  }
 
   // i32 arithmetic.
-  i32Const(v: number): this { return this.op(OP.i32_const, ...sleb(v)); }
-  i32Add(): this { return this.op(OP.i32_add); }
-  i32Sub(): this { return this.op(OP.i32_sub); }
-  i32Mul(): this { return this.op(OP.i32_mul); }
-  i32LtU(): this { return this.op(OP.i32_lt_u); }
+  i32Const(v: number): this {
+    return this.op(OP.i32_const, ...sleb(v));
+  }
+  i32Add(): this {
+    return this.op(OP.i32_add);
+  }
+  i32Sub(): this {
+    return this.op(OP.i32_sub);
+  }
+  i32Mul(): this {
+    return this.op(OP.i32_mul);
+  }
+  i32LtU(): this {
+    return this.op(OP.i32_lt_u);
+  }
 
   // SIMD128: a v128 holds four f32 lanes.
-  v128Load(offset = 0): this { return this.simd(SIMD.v128_load, ...Code.memarg(4, offset)); }
+  v128Load(offset = 0): this {
+    return this.simd(SIMD.v128_load, ...Code.memarg(4, offset));
+  }
   /** One f32 at address+offset, copied into all four lanes. */
-  v128Load32Splat(offset = 0): this { return this.simd(SIMD.v128_load32_splat, ...Code.memarg(2, offset)); }
-  v128Store(offset = 0): this { return this.simd(SIMD.v128_store, ...Code.memarg(4, offset)); }
+  v128Load32Splat(offset = 0): this {
+    return this.simd(SIMD.v128_load32_splat, ...Code.memarg(2, offset));
+  }
+  v128Store(offset = 0): this {
+    return this.simd(SIMD.v128_store, ...Code.memarg(4, offset));
+  }
   /** The all-zero vector. */
-  v128Zero(): this { return this.simd(SIMD.v128_const, ...new Array<number>(16).fill(0)); }
-  f32x4Add(): this { return this.simd(SIMD.f32x4_add); }
-  f32x4Mul(): this { return this.simd(SIMD.f32x4_mul); }
+  v128Zero(): this {
+    return this.simd(SIMD.v128_const, ...new Array<number>(16).fill(0));
+  }
+  f32x4Add(): this {
+    return this.simd(SIMD.f32x4_add);
+  }
+  f32x4Mul(): this {
+    return this.simd(SIMD.f32x4_mul);
+  }
 }
 
 export interface FuncDef {
@@ -169,10 +203,10 @@ export function encodeModule(def: ModuleDef): Uint8Array<ArrayBuffer> {
   const bodies = def.functions.map((f) => {
     // Locals are declared as runs of (count, type).
     const runs: number[][] = [];
-    for (let i = 0; i < f.locals.length; ) {
+    for (let i = 0; i < f.locals.length;) {
       let j = i;
       while (j < f.locals.length && f.locals[j] === f.locals[i]) j++;
-      runs.push([...uleb(j - i), f.locals[i]!]);
+      runs.push([...uleb(j - i), f.locals[i]]);
       i = j;
     }
     const body = [...vec(runs), ...f.code.bytes, OP.end];

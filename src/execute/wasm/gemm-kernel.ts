@@ -88,7 +88,12 @@ function kernel(): Code {
     c.localGet(ap).localSet(aPanel);
     c.localGet(cCol).localSet(cTile);
     // bEnd = bPanel + kc*NR*4
-    c.localGet(bPanel).localGet(kc).i32Const(NR * 4).i32Mul().i32Add().localSet(bEnd);
+    c.localGet(bPanel)
+      .localGet(kc)
+      .i32Const(NR * 4)
+      .i32Mul()
+      .i32Add()
+      .localSet(bEnd);
     c.loop(); // ir: one A panel (kc × MR), the tile at cTile
     {
       for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) c.v128Zero().localSet(acc(r, v));
@@ -96,15 +101,26 @@ function kernel(): Code {
       c.localGet(bPanel).localSet(b);
       c.loop(); // k: acc[r][v] += A[r][k] * B[k][4v:4v+4]
       {
-        for (let v = 0; v < NV; v++) c.localGet(b).v128Load(16 * v).localSet(bv(v));
+        for (let v = 0; v < NV; v++)
+          c.localGet(b)
+            .v128Load(16 * v)
+            .localSet(bv(v));
         for (let r = 0; r < MR; r++) {
-          c.localGet(a).v128Load32Splat(4 * r).localSet(splat);
+          c.localGet(a)
+            .v128Load32Splat(4 * r)
+            .localSet(splat);
           for (let v = 0; v < NV; v++) {
             c.localGet(acc(r, v)).localGet(splat).localGet(bv(v)).f32x4Mul().f32x4Add().localSet(acc(r, v));
           }
         }
-        c.localGet(a).i32Const(MR * 4).i32Add().localSet(a);
-        c.localGet(b).i32Const(NR * 4).i32Add().localTee(b);
+        c.localGet(a)
+          .i32Const(MR * 4)
+          .i32Add()
+          .localSet(a);
+        c.localGet(b)
+          .i32Const(NR * 4)
+          .i32Add()
+          .localTee(b);
         c.localGet(bEnd).i32LtU().brIf(0);
       }
       c.end();
@@ -112,7 +128,12 @@ function kernel(): Code {
       c.localGet(cTile).localSet(cRow);
       for (let r = 0; r < MR; r++) {
         for (let v = 0; v < NV; v++) {
-          c.localGet(cRow).localGet(cRow).v128Load(16 * v).localGet(acc(r, v)).f32x4Add().v128Store(16 * v);
+          c.localGet(cRow)
+            .localGet(cRow)
+            .v128Load(16 * v)
+            .localGet(acc(r, v))
+            .f32x4Add()
+            .v128Store(16 * v);
         }
         if (r < MR - 1) c.localGet(cRow).localGet(ldc).i32Add().localSet(cRow);
       }
@@ -124,7 +145,10 @@ function kernel(): Code {
     c.end();
     // ... and `b` at the next B panel.
     c.localGet(bEnd).localSet(bPanel);
-    c.localGet(cCol).i32Const(NR * 4).i32Add().localSet(cCol);
+    c.localGet(cCol)
+      .i32Const(NR * 4)
+      .i32Add()
+      .localSet(cCol);
     c.localGet(bPanel).localGet(bAllEnd).i32LtU().brIf(0);
   }
   c.end();
@@ -243,7 +267,9 @@ function storeC(C: Mat, ib: number, mb: number, jc: number, nc: number, ncPad: n
 /** Bp[panel][k][NR] = B[pc+k, jc + panel*NR + jj], zero beyond the last column. */
 function packB(B: Mat, pc: number, kc: number, jc: number, nc: number, mem: Float32Array): void {
   const data = B.data;
-  const offset = B.offset | 0, rs = B.rs | 0, cs = B.cs | 0;
+  const offset = B.offset | 0,
+    rs = B.rs | 0,
+    cs = B.cs | 0;
   let dst = BP / 4;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = Math.min(NR, nc - jr);
@@ -261,7 +287,7 @@ function packB(B: Mat, pc: number, kc: number, jc: number, nc: number, mem: Floa
       }
     } else {
       for (let k = 0; k < kc; k++, src += rs, dst += NR) {
-        for (let jj = 0; jj < NR; jj++) mem[dst + jj] = jj < cols ? data[src + jj * cs]! : 0;
+        for (let jj = 0; jj < NR; jj++) mem[dst + jj] = jj < cols ? data[src + jj * cs] : 0;
       }
     }
   }
@@ -270,7 +296,9 @@ function packB(B: Mat, pc: number, kc: number, jc: number, nc: number, mem: Floa
 /** Ap[panel][k][MR] = A[ic + panel*MR + ii, pc+k], zero beyond the last row. */
 function packA(A: Mat, ic: number, mc: number, pc: number, kc: number, mem: Float32Array): void {
   const data = A.data;
-  const offset = A.offset | 0, rs = A.rs | 0, cs = A.cs | 0;
+  const offset = A.offset | 0,
+    rs = A.rs | 0,
+    cs = A.cs | 0;
   let dst = AP / 4;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = Math.min(MR, mc - ir);
