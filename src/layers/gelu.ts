@@ -18,7 +18,7 @@ const KAPPA = 0.044715;
 export const gelu = elementwise<GeluArgs>({
   kind: 'gelu',
   summary: 'Gaussian error linear unit, x · Φ(x), exact (erf) or its tanh approximation (nn.GELU)',
-  display: { category: 'activation' },
+  display: { category: 'activation', detail: (a) => (a.approximate === 'tanh' ? 'tanh' : '') },
   args: {
     approximate: choice({
       values: ['none', 'tanh'] as const,

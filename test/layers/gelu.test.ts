@@ -14,6 +14,8 @@ describe('gelu', () => {
     expect(r.field).toEqual({ type: 'pointwise' });
     // 9 * 3072
     expect(apply(gelu, { approximate: 'tanh' }, [[3072]]).cost).toEqual({ macs: 0, flops: 27_648 });
+    expect(gelu.display.detail!({ approximate: 'tanh' })).toBe('tanh');
+    expect(gelu.display.detail!({ approximate: 'none' })).toBe('');
   });
 
   it('takes approximate "none" or "tanh" only', () => {
