@@ -284,7 +284,33 @@ FUNCTIONS = {
     "add": lambda xs, a: sum_all(xs),
     "concat": lambda xs, a: torch.cat(xs, dim=1),
     "identity": lambda xs, a: xs[0],
+    # The vocabulary of modern CNNs (issue 11): activations, gating, channel moves.
+    "hardswish": lambda xs, a: F.hardswish(xs[0]),
+    "hardsigmoid": lambda xs, a: F.hardsigmoid(xs[0]),
+    "sigmoid": lambda xs, a: torch.sigmoid(xs[0]),
+    "silu": lambda xs, a: F.silu(xs[0]),
+    "gelu": lambda xs, a: F.gelu(xs[0], approximate=a["approximate"]),
+    "leaky_relu": lambda xs, a: F.leaky_relu(xs[0], a["negative_slope"]),
+    "tanh": lambda xs, a: torch.tanh(xs[0]),
+    "mul": lambda xs, a: mul_per_sample(xs[0], xs[1]),
+    "stochastic_depth": lambda xs, a: stochastic_depth_eval(xs[0], a),
+    "channel_shuffle": lambda xs, a: F.channel_shuffle(xs[0], a["groups"]),
+    "channel_slice": lambda xs, a: xs[0][:, a["start"]:a["end"]],
 }
+
+
+def mul_per_sample(x, y):
+    """x * y with cnnscope's broadcasting of per-sample shapes: the lower-rank one is viewed as
+    [N, 1, ..., *shape], so that ranks are aligned after the batch, not across it."""
+    rank = max(x.dim(), y.dim())
+    x = x.reshape(x.shape[0], *([1] * (rank - x.dim())), *x.shape[1:])
+    y = y.reshape(y.shape[0], *([1] * (rank - y.dim())), *y.shape[1:])
+    return x * y
+
+
+def stochastic_depth_eval(x, a):
+    import torchvision.ops
+    return torchvision.ops.stochastic_depth(x, a["p"], a["mode"], training=False)
 
 
 def sum_all(xs):
@@ -450,6 +476,132 @@ net_relu6 = interpreted(
      L("clip_flat", "relu6", "flatten")],
     (2, 3, 5, 5), scale=4.0)
 
+# ---- the vocabulary of modern CNNs (issue 11) ----
+
+
+def activation_net(key, kind, what, scale, **args):
+    return interpreted(
+        key,
+        "%s on a feature map and then on flat features, batch 2, input scaled by %g" % (what, scale),
+        [L("act", kind, "input", **args),
+         L("flatten", "flatten", "act", start_dim=1, end_dim=-1),
+         L("act_flat", kind, "flatten", **args)],
+        (2, 3, 5, 5), scale=scale)
+
+
+net_hardswish = activation_net("hardswish_ranges", "hardswish", "Hardswish (below -3, inside [-3, 3], above 3)", 4.0)
+net_hardsigmoid = activation_net("hardsigmoid_ranges", "hardsigmoid", "Hardsigmoid (below -3, inside [-3, 3], above 3)", 4.0)
+net_sigmoid = activation_net("sigmoid_wide", "sigmoid", "Sigmoid", 6.0)
+net_silu = activation_net("silu_wide", "silu", "SiLU", 6.0)
+net_tanh = activation_net("tanh_wide", "tanh", "Tanh", 3.0)
+net_gelu = activation_net("gelu_exact", "gelu", "GELU (exact, erf)", 3.0, approximate="none")
+
+net_gelu_tanh_mlp = interpreted(
+    "convnext_mlp_gelu_tanh",
+    "a ConvNeXt-like MLP: 1x1 conv 4->16, GELU(approximate='tanh'), 1x1 conv 16->4, batch 2",
+    [conv_layer("pw1", "input", 4, 16, 1),
+     L("act", "gelu", "pw1", approximate="tanh"),
+     conv_layer("pw2", "act", 16, 4, 1)],
+    (2, 4, 5, 5), scale=2.0)
+
+net_leaky_relu = interpreted(
+    "leaky_relu_slopes",
+    "LeakyReLU with its default slope 0.01 on a feature map, then LeakyReLU(0.2) on flat features, batch 2",
+    [L("leaky", "leaky_relu", "input", negative_slope=0.01),
+     L("flatten", "flatten", "leaky", start_dim=1, end_dim=-1),
+     L("leaky_flat", "leaky_relu", "flatten", negative_slope=0.2)],
+    (2, 3, 4, 4), scale=3.0)
+
+net_mobilenet_v3_se = interpreted(
+    "mobilenet_v3_block_se",
+    "a MobileNet v3 inverted residual with squeeze-and-excitation, batch 2: 1x1 conv 8->16, BN, "
+    "Hardswish, depthwise 3x3, BN, Hardswish, SE (avg pool, 1x1 conv 16->8, ReLU, 1x1 conv 8->16, "
+    "Hardsigmoid, scale * x), 1x1 conv 16->8, BN, + input",
+    [conv_layer("expand", "input", 8, 16, 1, bias=False),
+     bn_layer("expand_bn", "expand", 16),
+     L("expand_act", "hardswish", "expand_bn"),
+     conv_layer("dw", "expand_act", 16, 16, 3, padding=1, groups=16, bias=False),
+     bn_layer("dw_bn", "dw", 16),
+     L("dw_act", "hardswish", "dw_bn"),
+     L("se_pool", "global_avgpool", "dw_act"),
+     conv_layer("se_fc1", "se_pool", 16, 8, 1),
+     L("se_relu", "relu", "se_fc1"),
+     conv_layer("se_fc2", "se_relu", 8, 16, 1),
+     L("se_scale", "hardsigmoid", "se_fc2"),
+     L("se", "mul", ["se_scale", "dw_act"]),
+     conv_layer("project", "se", 16, 8, 1, bias=False),
+     bn_layer("project_bn", "project", 8),
+     L("add", "add", ["project_bn", "input"])],
+    (2, 8, 6, 6), bn_offsets=["expand_bn", "dw_bn", "project_bn"])
+
+net_mul_broadcast = interpreted(
+    "mul_broadcast",
+    "products that broadcast, batch 2: [4, 5, 6] x [1, 5, 6] (a spatial gate), [4, 1, 6] x [4, 5, 6], "
+    "[1, 5, 1] x [4, 1, 6] (both stretched), and [4, 5, 6] x [6] (a flat input, aligned with the last axis)",
+    [conv_layer("c", "input", 3, 4, 3, padding=1),
+     conv_layer("s", "input", 3, 1, 1),
+     L("gated", "mul", ["c", "s"]),
+     L("rows", "adaptive_avgpool", "c", output_size=[1, 6]),
+     L("cols", "adaptive_avgpool", "s", output_size=[5, 1]),
+     L("both", "mul", ["rows", "gated"]),
+     L("outer", "mul", ["cols", "rows"]),
+     L("sum", "add", ["both", "outer"]),
+     L("flat", "flatten", "rows", start_dim=1, end_dim=-1),
+     L("fc", "linear", "flat", in_features=24, out_features=6, bias=True),
+     L("out", "mul", ["sum", "fc"])],
+    (2, 3, 5, 6))
+
+net_convnext_stochastic_depth = interpreted(
+    "convnext_like_stochastic_depth",
+    "a ConvNeXt-like residual without its LayerNorm, batch 2: depthwise 7x7 conv, 1x1 conv 4->16, GELU, "
+    "1x1 conv 16->4, StochasticDepth(0.1, 'row') (the identity in eval mode), + input",
+    [conv_layer("dwconv", "input", 4, 4, 7, padding=3, groups=4),
+     conv_layer("pw1", "dwconv", 4, 16, 1),
+     L("act", "gelu", "pw1", approximate="none"),
+     conv_layer("pw2", "act", 16, 4, 1),
+     L("drop_path", "stochastic_depth", "pw2", p=0.1, mode="row"),
+     L("add", "add", ["drop_path", "input"])],
+    (2, 4, 6, 6))
+
+net_shufflenet_v1_shuffle = interpreted(
+    "shufflenet_v1_group_shuffle",
+    "ShuffleNet v1's grouped 1x1 conv 6->6 groups 3, channel_shuffle(3), depthwise 3x3, grouped 1x1 conv groups 3",
+    [conv_layer("gconv1", "input", 6, 6, 1, groups=3),
+     L("shuffle", "channel_shuffle", "gconv1", groups=3),
+     conv_layer("dw", "shuffle", 6, 6, 3, padding=1, groups=6, bias=False),
+     conv_layer("gconv2", "dw", 6, 6, 1, groups=3)],
+    (1, 6, 5, 5))
+
+net_shufflenet_v2_unit = interpreted(
+    "shufflenet_v2_unit_stride1",
+    "torchvision's ShuffleNet v2 InvertedResidual(8, 8, 1), batch 2: x1, x2 = x.chunk(2, dim=1) as two "
+    "channel slices, branch2(x2) = 1x1 conv, BN, ReLU, depthwise 3x3, BN, 1x1 conv, BN, ReLU; "
+    "cat(x1, branch2(x2)), channel_shuffle(2)",
+    [L("x1", "channel_slice", "input", start=0, end=4),
+     L("x2", "channel_slice", "input", start=4, end=8),
+     conv_layer("b2_0", "x2", 4, 4, 1, bias=False),
+     bn_layer("b2_1", "b2_0", 4),
+     L("b2_2", "relu", "b2_1"),
+     conv_layer("b2_3", "b2_2", 4, 4, 3, padding=1, groups=4, bias=False),
+     bn_layer("b2_4", "b2_3", 4),
+     conv_layer("b2_5", "b2_4", 4, 4, 1, bias=False),
+     bn_layer("b2_6", "b2_5", 4),
+     L("b2_7", "relu", "b2_6"),
+     L("cat", "concat", ["x1", "b2_7"], dim=1),
+     L("shuffle", "channel_shuffle", "cat", groups=2)],
+    (2, 8, 6, 6), bn_offsets=["b2_1", "b2_4", "b2_6"])
+
+net_channel_slice_flat = interpreted(
+    "channel_slice_flat_split",
+    "torch.split(x, [3, 7], dim=1) of flat features as two slices, each through its own linear, concatenated",
+    [L("flat", "flatten", "input", start_dim=1, end_dim=-1),
+     L("head", "channel_slice", "flat", start=0, end=3),
+     L("tail", "channel_slice", "flat", start=3, end=10),
+     L("fc_head", "linear", "head", in_features=3, out_features=2, bias=True),
+     L("fc_tail", "linear", "tail", in_features=7, out_features=2, bias=False),
+     L("cat", "concat", ["fc_head", "fc_tail"], dim=1)],
+    (2, 10, 1, 1))
+
 # Each kind's nets, written to kinds/<kind>.json. A net is filed under the kind it was made to
 # test and may use others; together they cover every kind (test/execute/reference.test.ts).
 KIND_NETS = {
@@ -464,6 +616,17 @@ KIND_NETS = {
     "maxpool": [net_maxpool_dilated_ceil],
     "relu": [net_conv_relu_maxpool],
     "relu6": [net_relu6],
+    "hardswish": [net_hardswish],
+    "hardsigmoid": [net_hardsigmoid],
+    "sigmoid": [net_sigmoid],
+    "silu": [net_silu],
+    "gelu": [net_gelu, net_gelu_tanh_mlp],
+    "leaky_relu": [net_leaky_relu],
+    "tanh": [net_tanh],
+    "mul": [net_mobilenet_v3_se, net_mul_broadcast],
+    "stochastic_depth": [net_convnext_stochastic_depth],
+    "channel_shuffle": [net_shufflenet_v1_shuffle],
+    "channel_slice": [net_shufflenet_v2_unit, net_channel_slice_flat],
 }
 
 
@@ -501,6 +664,8 @@ def to_cnnscope(key, layers, input_shape):
             args.update(size=a["size"], alpha=a["alpha"], beta=a["beta"], k=a["k"])
         elif k == "dropout":
             args.update(p=a["p"])
+        elif k in ("gelu", "leaky_relu", "stochastic_depth", "channel_shuffle", "channel_slice"):
+            args.update(a)  # named as cnnscope names them
         out.append({k: args})
         prev = layer["name"]
     return {"name": key, "input": list(input_shape[1:]), "layers": out}

@@ -145,6 +145,16 @@ export function symmetricPadding(options: SpecOptions<readonly [number, number]>
   return pair({ ...options, min: 0 });
 }
 
+/** One of a few strings (gelu's `approximate`: "none" or "tanh"), as PyTorch's string arguments. */
+export function choice<T extends string>(options: SpecOptions<T> & { values: readonly T[] }): ArgSpec<T> {
+  const { values } = options;
+  const type = values.length === 2 ? `${show(values[0])} or ${show(values[1])}` : `one of ${values.map(show).join(', ')}`;
+  return spec(type, options, (v) => {
+    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
+    return v as T;
+  });
+}
+
 /** A kind's arguments, by name. */
 export type ArgSpecs = Readonly<Record<string, ArgSpec<unknown>>>;
 

@@ -13,8 +13,11 @@ export interface ElementwiseSpec<Args> {
   readonly display: LayerDisplay<Args>;
   /** Its arguments (dropout's `p`), none by default; used as `args` checked and defaulted them. */
   readonly args?: Readonly<Record<string, ArgSpec<unknown>>>;
-  /** FLOPs per element, the count of `cost`; `docs.flops` says what they are. */
-  readonly flopsPerElement: number;
+  /**
+   * FLOPs per element, the count of `cost`, or a function of the arguments when they depend on them
+   * (gelu's `approximate`); `docs.flops` says what they are.
+   */
+  readonly flopsPerElement: number | ((args: Args) => number);
   /**
    * The kernel: dst[i] = f(src[i]) for every i (the arrays have equal lengths and never alias).
    * Each kind writes its own loop rather than a per-element callback, so that V8 compiles a
@@ -42,8 +45,9 @@ export function elementwise<Args = Record<string, never>>(spec: ElementwiseSpec<
     tensors() {
       return [];
     },
-    cost(inputs) {
-      return { macs: 0, flops: flopsPerElement * numel(inputs[0]) };
+    cost(inputs, _output, a) {
+      const perElement = typeof flopsPerElement === 'number' ? flopsPerElement : flopsPerElement(a);
+      return { macs: 0, flops: perElement * numel(inputs[0]) };
     },
     receptiveField() {
       return { type: 'pointwise' };

@@ -20,6 +20,18 @@ import { maxpool } from './maxpool.js';
 import { relu } from './relu.js';
 import { relu6 } from './relu6.js';
 import { softmax } from './softmax.js';
+// The vocabulary of modern CNNs (MobileNet v3, EfficientNet, RegNet-Y, ShuffleNet v2): activations, gating, channel moves.
+import { hardswish } from './hardswish.js';
+import { hardsigmoid } from './hardsigmoid.js';
+import { sigmoid } from './sigmoid.js';
+import { silu } from './silu.js';
+import { gelu } from './gelu.js';
+import { leaky_relu } from './leaky_relu.js';
+import { tanh } from './tanh.js';
+import { mul } from './mul.js';
+import { stochastic_depth } from './stochastic_depth.js';
+import { channel_shuffle } from './channel_shuffle.js';
+import { channel_slice } from './channel_slice.js';
 
 export * from './kind.js';
 
@@ -41,6 +53,17 @@ const all: readonly AnyLayerKind[] = [
   identity,
   add,
   concat,
+  hardswish,
+  hardsigmoid,
+  sigmoid,
+  silu,
+  gelu,
+  leaky_relu,
+  tanh,
+  mul,
+  stochastic_depth,
+  channel_shuffle,
+  channel_slice,
 ];
 
 export const layerKinds: Readonly<Record<string, AnyLayerKind>> = Object.freeze(Object.fromEntries(all.map((k) => [k.kind, k])));
