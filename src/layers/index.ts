@@ -20,6 +20,13 @@ import { maxpool } from './maxpool.js';
 import { relu } from './relu.js';
 import { relu6 } from './relu6.js';
 import { softmax } from './softmax.js';
+// The vocabulary of modern CNNs (issue 11): normalizations, ConvNeXt's pieces, decoders.
+import { layernorm } from './layernorm.js';
+import { groupnorm } from './groupnorm.js';
+import { layer_scale } from './layer_scale.js';
+import { channel_linear } from './channel_linear.js';
+import { conv_transpose } from './conv_transpose.js';
+import { upsample } from './upsample.js';
 
 export * from './kind.js';
 
@@ -41,6 +48,12 @@ const all: readonly LayerKind<any>[] = [
   identity,
   add,
   concat,
+  layernorm,
+  groupnorm,
+  layer_scale,
+  channel_linear,
+  conv_transpose,
+  upsample,
 ];
 
 export const layerKinds: Readonly<Record<string, LayerKind<any>>> = Object.freeze(Object.fromEntries(all.map((k) => [k.kind, k])));

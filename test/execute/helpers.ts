@@ -5,7 +5,7 @@ import { buildGraph, type Graph } from '../../src/index.js';
 import type { ExecContext } from '../../src/kernels/context.js';
 import type { Mat } from '../../src/kernels/mat.js';
 import { tensor, type Tensor } from '../../src/kernels/tensor.js';
-import type { LayerWeights } from '../../src/layers/kind.js';
+import { stateDictKey, type LayerWeights } from '../../src/layers/kind.js';
 
 export const REFERENCE_DIR = new URL('../fixtures/reference/', import.meta.url);
 export const reference = (name: string) => new URL(name, REFERENCE_DIR).pathname;
@@ -56,8 +56,9 @@ export function tinyWeights(graph: Graph, net: TinyNet): GraphWeights {
     const layer: Record<string, Float32Array> = {};
     for (const spec of node.tensors) {
       if (spec.dtype !== 'float') continue;
-      const p = byKey.get(`${node.name}.${spec.name}`);
-      if (!p) throw new Error(`${net.name}: no parameter ${node.name}.${spec.name}`);
+      const key = stateDictKey(node.name, spec.name);
+      const p = byKey.get(key);
+      if (!p) throw new Error(`${net.name}: no parameter ${key}`);
       layer[spec.name] = Float32Array.from(p.values);
     }
     out.set(node.id, layer);
