@@ -96,11 +96,17 @@ function merge(layer: string, ins: Field[], warnings: FieldWarning[]): Field {
   const [h, w] = [pick(0), pick(1)];
   const strides = new Set(ins.map((f) => `${f.stride[0]}x${f.stride[1]}`));
   if (strides.size > 1) {
-    warnings.push({ layer, message: `paths meet with different effective strides (${[...strides].join(', ')}); the largest field is reported` });
+    warnings.push({
+      layer,
+      message: `paths meet with different effective strides (${[...strides].join(', ')}); the largest field is reported`,
+    });
   } else {
     const centres = new Set(ins.map((f) => `${doubledCentre(f, 0) / 2},${doubledCentre(f, 1) / 2}`));
     if (centres.size > 1) {
-      warnings.push({ layer, message: `paths meet misaligned: their fields are centred at different input positions (${[...centres].map((c) => `(${c})`).join(', ')}); the largest field is reported` });
+      warnings.push({
+        layer,
+        message: `paths meet misaligned: their fields are centred at different input positions (${[...centres].map((c) => `(${c})`).join(', ')}); the largest field is reported`,
+      });
     }
   }
   return { size: [h.size[0], w.size[1]], stride: [h.stride[0], w.stride[1]], padding: [h.padding[0], w.padding[1]] };

@@ -26,7 +26,11 @@ export interface ConvGeometry {
 }
 
 /** A 1x1 convolution with stride 1 and no padding reads its input as the im2col matrix directly. */
-export function isDirectConv(kernel: readonly [number, number], stride: readonly [number, number], p: { top: number; bottom: number; left: number; right: number }): boolean {
+export function isDirectConv(
+  kernel: readonly [number, number],
+  stride: readonly [number, number],
+  p: { top: number; bottom: number; left: number; right: number },
+): boolean {
   return kernel[0] === 1 && kernel[1] === 1 && stride[0] === 1 && stride[1] === 1 && p.top + p.bottom + p.left + p.right === 0;
 }
 

@@ -147,7 +147,8 @@ export function symmetricPadding(options: SpecOptions<readonly [number, number]>
 export function choice<T extends string>(options: SpecOptions<T> & { values: readonly T[] }): ArgSpec<T> {
   const type = options.values.map((v) => JSON.stringify(v)).join(' or ');
   return spec(type, options, (v) => {
-    if (typeof v !== 'string' || !(options.values as readonly string[]).includes(v)) throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
+    if (typeof v !== 'string' || !(options.values as readonly string[]).includes(v))
+      throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
     return v as T;
   });
 }
@@ -169,7 +170,6 @@ export function optionalNumberPair(options: { doc: string }): ArgSpec<readonly [
     throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
   });
 }
-
 
 /** A kind's arguments, by name. */
 export type ArgSpecs = Readonly<Record<string, ArgSpec<unknown>>>;

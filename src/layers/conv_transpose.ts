@@ -42,7 +42,8 @@ export const conv_transpose: LayerKind<ConvTransposeArgs> = {
     category: 'conv',
     // `2×2 ↑2`: the stride of a transposed convolution enlarges, so it is not written `/2`.
     detail: (a) => {
-      const up = a.stride[0] === 1 && a.stride[1] === 1 ? '' : ` ↑${a.stride[0] === a.stride[1] ? a.stride[0] : `${a.stride[0]}×${a.stride[1]}`}`;
+      const up =
+        a.stride[0] === 1 && a.stride[1] === 1 ? '' : ` ↑${a.stride[0] === a.stride[1] ? a.stride[0] : `${a.stride[0]}×${a.stride[1]}`}`;
       return `${windowDetail({ kernel: a.kernel, stride: [1, 1], dilation: a.dilation, groups: a.groups })}${up}`;
     },
   },
@@ -50,8 +51,15 @@ export const conv_transpose: LayerKind<ConvTransposeArgs> = {
     out: int({ doc: 'output channels' }),
     kernel: pair({ doc: 'kernel size' }),
     stride: pair({ default: [1, 1], doc: 'stride: the spacing, in the output, of the windows of neighbouring inputs' }),
-    padding: symmetricPadding({ default: [0, 0], doc: 'rows and columns cropped from each side of the full output (dilation·(kernel − 1) − padding of zero padding in the equivalent convolution)' }),
-    output_padding: pair({ default: [0, 0], min: 0, doc: 'extra rows and columns at the bottom and right of the output; smaller than the stride or the dilation' }),
+    padding: symmetricPadding({
+      default: [0, 0],
+      doc: 'rows and columns cropped from each side of the full output (dilation·(kernel − 1) − padding of zero padding in the equivalent convolution)',
+    }),
+    output_padding: pair({
+      default: [0, 0],
+      min: 0,
+      doc: 'extra rows and columns at the bottom and right of the output; smaller than the stride or the dilation',
+    }),
     dilation: pair({ default: [1, 1], doc: 'spacing between kernel taps' }),
     groups: int({ default: 1, doc: 'channel groups; must divide the input and output channels' }),
     bias: bool({ default: true, doc: 'learn an additive bias per output channel' }),
@@ -79,7 +87,9 @@ export const conv_transpose: LayerKind<ConvTransposeArgs> = {
       const size = i === 0 ? h! : w!;
       const out = outputSize(size, a, i);
       if (out <= 0) {
-        throw new LayerError(`output ${axis} would be ${out}: the padding ${a.padding[i]} crops more than the ${out + 2 * a.padding[i]} rows and columns of the full output`);
+        throw new LayerError(
+          `output ${axis} would be ${out}: the padding ${a.padding[i]} crops more than the ${out + 2 * a.padding[i]} rows and columns of the full output`,
+        );
       }
       return out;
     });
@@ -87,7 +97,12 @@ export const conv_transpose: LayerKind<ConvTransposeArgs> = {
   },
   tensors(inputs: readonly Shape[], a): TensorSpec[] {
     const cin = inputs[0]![0]!;
-    const weight: TensorSpec = { name: 'weight', shape: [cin, a.out / a.groups, a.kernel[0], a.kernel[1]], role: 'parameter', dtype: 'float' };
+    const weight: TensorSpec = {
+      name: 'weight',
+      shape: [cin, a.out / a.groups, a.kernel[0], a.kernel[1]],
+      role: 'parameter',
+      dtype: 'float',
+    };
     return a.bias ? [weight, { name: 'bias', shape: [a.out], role: 'parameter', dtype: 'float' }] : [weight];
   },
   cost(inputs, output, a) {
@@ -122,8 +137,18 @@ export const conv_transpose: LayerKind<ConvTransposeArgs> = {
     const P = h * wd;
     // The convolution from y (hout x wout) to x (h x w) whose adjoint this is.
     const geometry = {
-      h: hout, w: wout, kh, kw, sh: a.stride[0], sw: a.stride[1], dh: a.dilation[0], dw: a.dilation[1],
-      top: a.padding[0], left: a.padding[1], hout: h, wout: wd,
+      h: hout,
+      w: wout,
+      kh,
+      kw,
+      sh: a.stride[0],
+      sw: a.stride[1],
+      dh: a.dilation[0],
+      dw: a.dilation[1],
+      top: a.padding[0],
+      left: a.padding[1],
+      hout: h,
+      wout: wd,
     };
     const weight = w['weight']!;
     const bias = a.bias ? w['bias']! : undefined;

@@ -76,8 +76,9 @@ export const groupnorm: LayerKind<GroupNormArgs> = {
   },
   /**
    * For each sample and group: its C/groups channels are contiguous, inner = H*W elements each (1
-   * for flat features); mean and biased variance over the group in float64, then per channel
-   * (x - mean) / sqrt(var + eps) * weight_c + bias_c.
+   * for flat features); mean and biased variance over the group in float64, rstd = 1 / sqrt(var +
+   * eps), then per channel, as torch, x * scale + shift with scale = rstd * weight_c, shift =
+   * bias_c - mean * scale.
    */
   forward([x], a, w, ctx) {
     const shape = x!.shape;
@@ -105,10 +106,11 @@ export const groupnorm: LayerKind<GroupNormArgs> = {
         const rstd = 1 / Math.sqrt(squares / size + a.eps);
         for (let k = 0; k < cg; k++) {
           const ch = g * cg + k;
-          const scale = weight ? weight[ch]! * rstd : rstd;
-          const shift = bias ? bias[ch]! : 0;
+          // As torch's kernel: x * scale + shift, so -0 at the mean becomes +0.
+          const scale = weight ? rstd * weight[ch]! : rstd;
+          const shift = (bias ? bias[ch]! : 0) - mean * scale;
           const start = base + k * inner;
-          for (let i = start; i < start + inner; i++) dst[i] = (src[i]! - mean) * scale + shift;
+          for (let i = start; i < start + inner; i++) dst[i] = src[i]! * scale + shift;
         }
       }
     }
@@ -118,6 +120,7 @@ export const groupnorm: LayerKind<GroupNormArgs> = {
   docs: {
     shapes: '`[C, H, W]` or `[F]`, the same shape out',
     params: '`2C` (scale and shift) when `affine`',
-    flops: '`5·E + 4·groups`, `+ 2·E` when `affine`: per element an add into the mean, a subtract, a square, an add into the variance and a multiply by 1/σ; per group two divides, the add of eps and a reciprocal square root',
+    flops:
+      '`5·E + 4·groups`, `+ 2·E` when `affine`: per element an add into the mean, a subtract, a square, an add into the variance and a multiply by 1/σ; per group two divides, the add of eps and a reciprocal square root',
   },
 };

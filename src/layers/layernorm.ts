@@ -56,8 +56,9 @@ export const layernorm: LayerKind<LayerNormArgs> = {
   },
   /**
    * For each sample and position p (p < inner = H*W, or 1 for flat features), over the C channels
-   * at stride inner, in float64: mean, biased variance, then (x - mean) / sqrt(var + eps), scaled
-   * and shifted per channel when affine.
+   * at stride inner, in float64: mean, biased variance, rstd = 1 / sqrt(var + eps), then, as torch,
+   * x * scale + shift with scale = rstd * weight_c, shift = bias_c - mean * scale (weight 1, bias 0
+   * when not affine).
    */
   forward([x], a, w, ctx) {
     const shape = x!.shape;
@@ -83,8 +84,9 @@ export const layernorm: LayerKind<LayerNormArgs> = {
         const rstd = 1 / Math.sqrt(squares / c + a.eps);
         for (let k = 0; k < c; k++) {
           const i = base + k * inner;
-          const v = (src[i]! - mean) * rstd;
-          dst[i] = weight ? v * weight[k]! + bias![k]! : v;
+          // As torch's kernel: x * scale + shift, so -0 at the mean becomes +0.
+          const scale = weight ? rstd * weight[k]! : rstd;
+          dst[i] = src[i]! * scale + ((bias ? bias[k]! : 0) - mean * scale);
         }
       }
     }
@@ -94,6 +96,7 @@ export const layernorm: LayerKind<LayerNormArgs> = {
   docs: {
     shapes: '`[C, H, W]` (over C at each position, LayerNorm2d) or `[F]` (`nn.LayerNorm(F)`), the same shape out',
     params: '`2C` (scale and shift) when `affine`',
-    flops: '`5·E + 4·H·W` (`5·E + 4` on `[F]`), `+ 2·E` when `affine`: per element an add into the mean, a subtract, a square, an add into the variance and a multiply by 1/σ; per position two divides, the add of eps and a reciprocal square root',
+    flops:
+      '`5·E + 4·H·W` (`5·E + 4` on `[F]`), `+ 2·E` when `affine`: per element an add into the mean, a subtract, a square, an add into the variance and a multiply by 1/σ; per position two divides, the add of eps and a reciprocal square root',
   },
 };

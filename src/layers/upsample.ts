@@ -79,7 +79,12 @@ function gcd(a: number, b: number): number {
  * align_corners, (in - 1) : (out - 1)): output o's window starts at refined position v*o - padding.
  * Null when there is no such ratio (a size of 1 with align_corners).
  */
-function axisWindow(map: AxisMap, n: number, m: number, alignCorners: boolean): { u: number; v: number; padding: number; kernel: number } | null {
+function axisWindow(
+  map: AxisMap,
+  n: number,
+  m: number,
+  alignCorners: boolean,
+): { u: number; v: number; padding: number; kernel: number } | null {
   const [a, b] = alignCorners && m !== n ? [n - 1, m - 1] : [n, m];
   if (a === 0 || b === 0) return null;
   const g = gcd(a, b);
@@ -122,7 +127,10 @@ export const upsample: LayerKind<UpsampleArgs> = {
     mode: choice<UpsampleMode>({ values: ['nearest', 'bilinear'], default: 'nearest', doc: 'the interpolation' }),
     size: optionalPair({ doc: 'output size; give it or scale_factor' }),
     scale_factor: optionalNumberPair({ doc: 'output size = floor(input size · scale_factor); give it or size' }),
-    align_corners: bool({ default: false, doc: 'bilinear only: align the corner pixels of input and output (the scale factor is then not used for positions)' }),
+    align_corners: bool({
+      default: false,
+      doc: 'bilinear only: align the corner pixels of input and output (the scale factor is then not used for positions)',
+    }),
     recompute_scale_factor: bool({ default: false, doc: 'compute positions from the sizes rather than from scale_factor' }),
   },
   resolve(raw, inputs) {
@@ -139,7 +147,10 @@ export const upsample: LayerKind<UpsampleArgs> = {
     }
     const [h, w] = outputSize(input, a);
     if (h < 1 || w < 1) {
-      throw new LayerError(`output size would be ${h}×${w}: ${formatShape(input)} scaled by ${a.scale_factor!.join(' × ')} is less than 1 pixel`, 'scale_factor');
+      throw new LayerError(
+        `output size would be ${h}×${w}: ${formatShape(input)} scaled by ${a.scale_factor!.join(' × ')} is less than 1 pixel`,
+        'scale_factor',
+      );
     }
     return a;
   },
@@ -158,7 +169,10 @@ export const upsample: LayerKind<UpsampleArgs> = {
   },
   receptiveField(inputs, output, a): FieldStep {
     const [, h, w] = inputs[0]!;
-    const maps = [axisMap(a.mode, h!, output[1]!, usedScale(a, 0), a.align_corners), axisMap(a.mode, w!, output[2]!, usedScale(a, 1), a.align_corners)];
+    const maps = [
+      axisMap(a.mode, h!, output[1]!, usedScale(a, 0), a.align_corners),
+      axisMap(a.mode, w!, output[2]!, usedScale(a, 1), a.align_corners),
+    ];
     const [wh, ww] = [axisWindow(maps[0]!, h!, output[1]!, a.align_corners), axisWindow(maps[1]!, w!, output[2]!, a.align_corners)];
     if (!wh || !ww) return { type: 'global' };
     if ([wh, ww].every((x) => x.u === 1 && x.v === 1 && x.kernel === 1 && x.padding === 0)) return { type: 'pointwise' };
@@ -206,6 +220,7 @@ export const upsample: LayerKind<UpsampleArgs> = {
   },
   docs: {
     shapes: '`[C, H, W]` to `[C, h, w]`: `size`, or `floor(H·scale_factor)` per axis',
-    flops: '`9·E` bilinear (per output, a linear interpolation in each of two rows and one between them, 2 multiplies and 1 add each; the per-row and per-column indices and weights are not counted), 0 nearest (a copy)',
+    flops:
+      '`9·E` bilinear (per output, a linear interpolation in each of two rows and one between them, 2 multiplies and 1 add each; the per-row and per-column indices and weights are not counted), 0 nearest (a copy)',
   },
 };

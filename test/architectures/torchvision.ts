@@ -227,7 +227,12 @@ export function expectSameModules(graph: Graph, fixture: TorchvisionFixture, ext
  * every torchvision leaf module is a layer of ours of the corresponding kind, and our other
  * layers match `extra` (sums and concatenations written in torchvision's forward).
  */
-export function expectSameLayerSet(graph: Graph, fixture: TorchvisionFixture, extra: RegExp, kinds: Readonly<Record<string, string>> = TORCH_KINDS): void {
+export function expectSameLayerSet(
+  graph: Graph,
+  fixture: TorchvisionFixture,
+  extra: RegExp,
+  kinds: Readonly<Record<string, string>> = TORCH_KINDS,
+): void {
   const layers = layersByName(graph);
   const theirs = fixture.modules.map(([name, type]) => [name, kinds[type] ?? `(torch ${type})`]);
   expect(theirs.map(([name]) => [name, layers.get(name!)?.kind])).toEqual(theirs);

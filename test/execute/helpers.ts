@@ -119,14 +119,22 @@ export class CountingContext implements ExecContext {
   }
 
   gemm(M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, _accumulate: boolean): void {
-    for (const [name, d] of [['M', M], ['N', N], ['K', K]] as const) {
+    for (const [name, d] of [
+      ['M', M],
+      ['N', N],
+      ['K', K],
+    ] as const) {
       if (!Number.isSafeInteger(d) || d < 0) throw new Error(`gemm: ${name} = ${d}`);
     }
     const a = extent('A', A, M, K);
     const b = extent('B', B, K, N);
     const c = extent('C', C, M, N);
-    for (const [name, other, range] of [['A', A, a], ['B', B, b]] as const) {
-      if (c && range && other.data.buffer === C.data.buffer && c[0] <= range[1] && range[0] <= c[1]) throw new Error(`gemm: C overlaps ${name}`);
+    for (const [name, other, range] of [
+      ['A', A, a],
+      ['B', B, b],
+    ] as const) {
+      if (c && range && other.data.buffer === C.data.buffer && c[0] <= range[1] && range[0] <= c[1])
+        throw new Error(`gemm: C overlaps ${name}`);
     }
     this.gemms++;
     this.macs += M * N * K;
@@ -135,10 +143,12 @@ export class CountingContext implements ExecContext {
 
 /** The first and last element (in floats from the buffer's start) of a rows×cols view, or undefined when it is empty; throws when it leaves its array. */
 function extent(name: string, m: Mat, rows: number, cols: number): [number, number] | undefined {
-  if (![m.offset, m.rs, m.cs].every((v) => Number.isSafeInteger(v) && v >= 0)) throw new Error(`gemm: ${name} has offset ${m.offset}, strides ${m.rs}, ${m.cs}`);
+  if (![m.offset, m.rs, m.cs].every((v) => Number.isSafeInteger(v) && v >= 0))
+    throw new Error(`gemm: ${name} has offset ${m.offset}, strides ${m.rs}, ${m.cs}`);
   if (rows === 0 || cols === 0) return undefined;
   const last = m.offset + (rows - 1) * m.rs + (cols - 1) * m.cs;
-  if (last >= m.data.length) throw new Error(`gemm: ${name} ${rows}x${cols} at ${m.offset} (strides ${m.rs}, ${m.cs}) overruns its ${m.data.length} floats`);
+  if (last >= m.data.length)
+    throw new Error(`gemm: ${name} ${rows}x${cols} at ${m.offset} (strides ${m.rs}, ${m.cs}) overruns its ${m.data.length} floats`);
   const base = m.data.byteOffset / 4;
   return [base + m.offset, base + last];
 }

@@ -42,7 +42,11 @@ describe('the tiny reference nets (PyTorch float32 outputs)', () => {
     for (const f of kindFixtures) {
       expect(f.file).toBe(`${f.kind}.json`);
       expect(Object.keys(layerKinds), f.file).toContain(f.kind);
-      for (const net of f.nets) expect(tinyGraph(net).nodes.map((n) => n.kind), `${f.file}: ${net.name}`).toContain(f.kind);
+      for (const net of f.nets)
+        expect(
+          tinyGraph(net).nodes.map((n) => n.kind),
+          `${f.file}: ${net.name}`,
+        ).toContain(f.kind);
     }
     // These kinds came before the per-kind files and are tested by the nets of others; every
     // kind added since has its own file.
@@ -56,7 +60,8 @@ describe('the tiny reference nets (PyTorch float32 outputs)', () => {
   it('declare an initialization wherever they have float tensors', () => {
     for (const net of tinyNets) {
       for (const node of tinyGraph(net).nodes) {
-        if (node.tensors.some((t) => t.dtype === 'float')) expect(node.layer.init, `${net.name}: ${node.name} (${node.kind})`).toBeDefined();
+        if (node.tensors.some((t) => t.dtype === 'float'))
+          expect(node.layer.init, `${net.name}: ${node.name} (${node.kind})`).toBeDefined();
       }
     }
   });
@@ -73,6 +78,15 @@ describe('the tiny reference nets (PyTorch float32 outputs)', () => {
     expect(some('conv', (a) => a.kernel[0] === 1 && a.kernel[1] === 1 && a.stride[0] === 1)).toBe(true); // direct GEMM
     expect(some('conv', (a) => a.kernel[0] === 1 && a.kernel[1] === 1 && a.stride[0] > 1)).toBe(true);
     expect(some('linear', (a) => !a.bias)).toBe(true);
+    // Issue 11's kinds.
+    expect(some('conv_transpose', (a) => a.groups > 1 && a.stride[0] !== a.stride[1])).toBe(true);
+    expect(some('conv_transpose', (a) => a.output_padding[0] > 0 && a.dilation[0] > 1)).toBe(true);
+    expect(
+      some('upsample', (a) => a.mode === 'nearest' && a.scale_factor && !Number.isInteger(a.scale_factor[0]) && !a.recompute_scale_factor),
+    ).toBe(true);
+    expect(some('upsample', (a) => a.mode === 'bilinear' && a.align_corners && a.scale_factor)).toBe(true);
+    expect(some('upsample', (a) => a.mode === 'bilinear' && a.recompute_scale_factor)).toBe(true);
+    expect(some('layernorm', (a) => !a.affine) && some('groupnorm', (a) => !a.affine)).toBe(true);
     expect(tinyNets.some((n) => n.input_shape[0]! > 1)).toBe(true);
   });
 });
@@ -94,7 +108,8 @@ describe('full torchvision networks at 64x64 with synthetic weights', () => {
       // Stage outputs: the last layer of each tapped module (`layer1` -> `layer1.1.relu_out`).
       const taps = new Map<string, Tensor>();
       const lastOf = new Map<string, number>();
-      for (const node of graph.nodes) for (const tap of Object.keys(net.files)) if (node.name.startsWith(`${tap}.`)) lastOf.set(tap, node.id);
+      for (const node of graph.nodes)
+        for (const tap of Object.keys(net.files)) if (node.name.startsWith(`${tap}.`)) lastOf.set(tap, node.id);
       const r = execute(graph, {
         weights: syntheticWeights(graph, net.seed),
         input,
