@@ -7,7 +7,7 @@
  * (see safetensors.ts).
  */
 import type { Graph, LayerNode } from '../graph/graph.js';
-import { stateDictKey, type LayerWeights, type TensorFill, type TensorSpec, type WeightInit } from '../layers/kind.js';
+import type { LayerWeights, TensorFill, TensorSpec, WeightInit } from '../layers/kind.js';
 import { plainAllocator, type Allocator } from './context.js';
 import { fillUniform, stream } from './random.js';
 import { FLOAT_DTYPES, SafetensorsFile } from './safetensors.js';
@@ -23,6 +23,11 @@ export interface WeightSlot {
   readonly key: string;
   readonly node: LayerNode;
   readonly spec: TensorSpec;
+}
+
+/** The state_dict key of a layer's tensor: `<layer>.<tensor>`, or the layer's own name for a tensor named '' (a bare nn.Parameter). */
+export function stateDictKey(layer: string, tensor: string): string {
+  return tensor === '' ? layer : `${layer}.${tensor}`;
 }
 
 /** Every tensor of the graph in state_dict order (layers in graph order, then each layer's tensors). */

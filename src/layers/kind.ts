@@ -15,7 +15,7 @@ export interface TensorSpec {
   /**
    * The key suffix after the layer's name: `weight` for `layer1.0.conv1.weight`. Empty when the
    * key is the layer's own name: a bare nn.Parameter of the enclosing module, as ConvNeXt's
-   * `features.1.0.layer_scale` (see stateDictKey).
+   * `features.1.0.layer_scale` (stateDictKey in src/execute/weights.ts).
    */
   readonly name: string;
   readonly shape: readonly number[];
@@ -197,11 +197,6 @@ export type FieldStep =
     }
   | { readonly type: 'pointwise' }
   | { readonly type: 'global' };
-
-/** The state_dict key of a layer's tensor: `<layer>.<tensor>`, or the layer's own name for a tensor named ''. */
-export function stateDictKey(layer: string, tensor: string): string {
-  return tensor === '' ? layer : `${layer}.${tensor}`;
-}
 
 /** Product of a shape's dimensions (one definition, shared with the kernels). */
 export { numel } from '../kernels/tensor.js';

@@ -5,7 +5,7 @@
  *
  * The parameter is a bare nn.Parameter of the block, so its state_dict key has no suffix: the
  * layer named `features.1.0.layer_scale` owns the key `features.1.0.layer_scale`, a TensorSpec
- * named '' (stateDictKey in kind.ts).
+ * named '' (stateDictKey in src/execute/weights.ts).
  */
 import { number } from './args.js';
 import { numel, requireFeatureMap, type LayerKind, type TensorSpec } from './kind.js';

@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Graph, LayerNode } from '../../src/graph/graph.js';
-import { numel, stateDictKey } from '../../src/layers/kind.js';
+import { stateDictKey } from '../../src/execute/weights.js';
+import { numel } from '../../src/layers/kind.js';
 import { analyze, loadBundled } from '../../src/index.js';
 
 /** `[name, type, shape]`; shape without the batch, `null` when the module did not run in eval mode. */

@@ -1,11 +1,11 @@
 /** Shared pieces of the execute-mode tests: the fixtures and small builders. */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { GraphWeights } from '../../src/execute/weights.js';
+import { stateDictKey, type GraphWeights } from '../../src/execute/weights.js';
 import { buildGraph, type Graph } from '../../src/index.js';
 import type { ExecContext } from '../../src/kernels/context.js';
 import type { Mat } from '../../src/kernels/mat.js';
 import { tensor, type Tensor } from '../../src/kernels/tensor.js';
-import { stateDictKey, type LayerWeights } from '../../src/layers/kind.js';
+import type { LayerWeights } from '../../src/layers/kind.js';
 
 export const REFERENCE_DIR = new URL('../fixtures/reference/', import.meta.url);
 export const reference = (name: string) => new URL(name, REFERENCE_DIR).pathname;

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalContext } from '../../src/execute/context.js';
 import { encodeSafetensors } from '../../src/execute/safetensors.js';
-import { initWeights, loadWeights, weightSlots } from '../../src/execute/weights.js';
+import { initWeights, loadWeights, stateDictKey, weightSlots } from '../../src/execute/weights.js';
 import { buildGraph } from '../../src/index.js';
 import { tensor } from '../../src/kernels/tensor.js';
 import { layer_scale } from '../../src/layers/layer_scale.js';
-import { stateDictKey } from '../../src/layers/kind.js';
 import { apply, param, thrown } from './helpers.js';
 
 describe('layer_scale', () => {
