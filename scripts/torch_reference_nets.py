@@ -266,6 +266,17 @@ def make_module(layer):
         return nn.LocalResponseNorm(a["size"], alpha=a["alpha"], beta=a["beta"], k=a["k"])
     if layer["kind"] == "dropout":
         return nn.Dropout(a["p"])
+    # Issue 11's normalizations, ConvNeXt's channels-last linear, the transposed convolution.
+    if layer["kind"] == "layernorm":
+        return nn.LayerNorm(a["normalized_shape"], eps=a["eps"], elementwise_affine=a["elementwise_affine"])
+    if layer["kind"] == "groupnorm":
+        return nn.GroupNorm(a["num_groups"], a["num_channels"], eps=a["eps"], affine=a["affine"])
+    if layer["kind"] == "channel_linear":
+        return nn.Linear(a["in_features"], a["out_features"], bias=a["bias"])
+    if layer["kind"] == "conv_transpose":
+        return nn.ConvTranspose2d(a["in_channels"], a["out_channels"], a["kernel_size"], stride=a["stride"],
+                                  padding=a["padding"], output_padding=a["output_padding"], groups=a["groups"],
+                                  bias=a["bias"], dilation=a["dilation"])
     return None
 
 
@@ -296,6 +307,9 @@ FUNCTIONS = {
     "stochastic_depth": lambda xs, a: stochastic_depth_eval(xs[0], a),
     "channel_shuffle": lambda xs, a: F.channel_shuffle(xs[0], a["groups"]),
     "channel_slice": lambda xs, a: xs[0][:, a["start"]:a["end"]],
+    "upsample": lambda xs, a: F.interpolate(xs[0], size=a["size"], scale_factor=a["scale_factor"], mode=a["mode"],
+                                            align_corners=a["align_corners"],
+                                            recompute_scale_factor=a["recompute_scale_factor"]),
 }
 
 
@@ -330,6 +344,10 @@ class Interpreted(nn.Module):
             m = make_module(layer)
             if m is not None:
                 self.add_module(layer["name"], m)
+            if layer["kind"] == "layer_scale":
+                # A bare parameter, as CNBlock's: its state_dict key is the layer's name.
+                c = layer["args"]["dim"]
+                self.register_parameter(layer["name"], nn.Parameter(torch.ones(c, 1, 1) * layer["args"]["layer_scale"]))
 
     def forward(self, x):
         values = {"input": x}
@@ -346,6 +364,13 @@ class Interpreted(nn.Module):
                 y = m(y)
             elif k in ("batchnorm", "linear", "lrn", "dropout"):
                 y = m(xs[0])
+            elif k in ("layernorm", "channel_linear") and xs[0].dim() == 4:
+                # Channels last and back, as torchvision's LayerNorm2d and ConvNeXt's CNBlock.
+                y = m(xs[0].permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+            elif k in ("layernorm", "groupnorm", "conv_transpose"):
+                y = m(xs[0])
+            elif k == "layer_scale":
+                y = getattr(self, layer["name"]) * xs[0]
             elif k in FUNCTIONS:
                 y = FUNCTIONS[k](xs, a)
             else:
@@ -380,12 +405,14 @@ def pool_layer(name, kind, inputs, k, stride, padding=0, dilation=1, ceil=False,
     return L(name, kind, inputs, **args)
 
 
-def interpreted(key, desc, layers, shape, bn_offsets=(), scale=None):
+def interpreted(key, desc, layers, shape, bn_offsets=(), scale=None, setup=None):
     def make():
         torch.manual_seed(0)
         net = Interpreted(layers)
         for i, name in enumerate(bn_offsets):
             set_bn_stats(getattr(net, name), 0.1 * (i + 1))
+        if setup is not None:
+            setup(net)
         x = torch.randn(*shape)
         if scale is not None:
             x = x * scale
@@ -601,6 +628,160 @@ net_channel_slice_flat = interpreted(
      L("fc_tail", "linear", "tail", in_features=7, out_features=2, bias=False),
      L("cat", "concat", ["fc_head", "fc_tail"], dim=1)],
     (2, 10, 1, 1))
+# ---- issue 11: normalizations, ConvNeXt's pieces, transposed convolutions, upsampling ----------
+
+def layernorm_layer(name, inputs, c, eps=1e-5, affine=True):
+    return L(name, "layernorm", inputs, normalized_shape=c, eps=eps, elementwise_affine=affine)
+
+
+def groupnorm_layer(name, inputs, groups, c, eps=1e-5, affine=True):
+    return L(name, "groupnorm", inputs, num_groups=groups, num_channels=c, eps=eps, affine=affine)
+
+
+def conv_transpose_layer(name, inputs, cin, cout, k, stride=1, padding=0, output_padding=0, dilation=1, groups=1,
+                         bias=True):
+    pair = lambda v: list(v) if isinstance(v, (list, tuple)) else [v, v]
+    return L(name, "conv_transpose", inputs, in_channels=cin, out_channels=cout, kernel_size=pair(k),
+             stride=pair(stride), padding=pair(padding), output_padding=pair(output_padding),
+             dilation=pair(dilation), groups=groups, bias=bias)
+
+
+def upsample_layer(name, inputs, mode, size=None, scale_factor=None, align_corners=None, recompute=None):
+    return L(name, "upsample", inputs, mode=mode, size=size, scale_factor=scale_factor, align_corners=align_corners,
+             recompute_scale_factor=recompute)
+
+
+def set_affine(*names):
+    """Non-trivial weight and bias for norm layers (PyTorch initializes them to 1 and 0)."""
+    def setup(net):
+        for j, name in enumerate(names):
+            m = getattr(net, name)
+            with torch.no_grad():
+                i = torch.arange(m.weight.numel(), dtype=torch.float32)
+                m.weight.copy_(1.0 + 0.1 * i - 0.1 * (j + 1))
+                m.bias.copy_(-0.2 + 0.05 * i + 0.1 * (j + 1))
+    return setup
+
+
+def set_layer_scale(name):
+    """A layer scale that is not its tiny initial value, so the branch shows in the output."""
+    def setup(net):
+        p = getattr(net, name)
+        with torch.no_grad():
+            p.copy_(torch.linspace(0.5, 1.5, p.numel()).reshape(p.shape))
+    return setup
+
+
+def setups(*fns):
+    def setup(net):
+        for f in fns:
+            f(net)
+    return setup
+
+
+net_layernorm = interpreted(
+    "layernorm_2d_and_flat",
+    "LayerNorm2d (nn.LayerNorm over the channels, channels last, eps 1e-6, affine set) on 6x5x4, batch 2, "
+    "input scaled by 3 and shifted per position; global avg pool, flatten, nn.LayerNorm(6) without affine",
+    [layernorm_layer("ln", "input", 6, eps=1e-6),
+     L("gap", "global_avgpool", "ln"),
+     L("flatten", "flatten", "gap", start_dim=1, end_dim=-1),
+     layernorm_layer("ln_flat", "flatten", 6, affine=False)],
+    (2, 6, 5, 4), scale=3.0, setup=set_affine("ln"))
+
+net_groupnorm = interpreted(
+    "groupnorm_variants",
+    "conv 4->6 k3 p1, GroupNorm(3, 6) affine set, GroupNorm(6, 6) eps 1e-3 without affine (instance norm), "
+    "GroupNorm(1, 6) (layer norm over C, H, W), then on flat features GroupNorm(2, 6), batch 2",
+    [conv_layer("conv", "input", 4, 6, 3, padding=1),
+     groupnorm_layer("gn3", "conv", 3, 6),
+     groupnorm_layer("gn6", "gn3", 6, 6, eps=1e-3, affine=False),
+     groupnorm_layer("gn1", "gn6", 1, 6),
+     L("gap", "global_avgpool", "gn1"),
+     L("flatten", "flatten", "gap", start_dim=1, end_dim=-1),
+     groupnorm_layer("gn_flat", "flatten", 2, 6)],
+    (2, 4, 5, 5), setup=set_affine("gn3", "gn1", "gn_flat"))
+
+net_convnext_block = interpreted(
+    "convnext_block",
+    "a ConvNeXt block (CNBlock, with ReLU for GELU): depthwise conv 7x7 p3, LayerNorm (channels last, eps 1e-6), "
+    "Linear 4->16 and 16->4 over the channels, layer_scale (a bare parameter [4, 1, 1], set to 0.5..1.5), "
+    "plus the input; batch 2",
+    [conv_layer("dwconv", "input", 4, 4, 7, padding=3, groups=4),
+     layernorm_layer("norm", "dwconv", 4, eps=1e-6),
+     L("pwconv1", "channel_linear", "norm", in_features=4, out_features=16, bias=True),
+     L("act", "relu", "pwconv1"),
+     L("pwconv2", "channel_linear", "act", in_features=16, out_features=4, bias=True),
+     L("layer_scale", "layer_scale", "pwconv2", dim=4, layer_scale=1e-6),
+     L("add", "add", ["layer_scale", "input"])],
+    (2, 4, 9, 8), setup=setups(set_affine("norm"), set_layer_scale("layer_scale")))
+
+net_channel_linear = interpreted(
+    "channel_linear_variants",
+    "nn.Linear over the channels of a 5x3x7 map (channels last) 5->6 without bias, then 6->2 with bias, batch 3",
+    [L("fc1", "channel_linear", "input", in_features=5, out_features=6, bias=False),
+     L("fc2", "channel_linear", "fc1", in_features=6, out_features=2, bias=True)],
+    (3, 5, 3, 7))
+
+net_conv_transpose = interpreted(
+    "conv_transpose_variants",
+    "ConvTranspose2d 4->6 k3 s2 p1 output_padding 1 (3x3 -> 6x6); 6->4 k[2, 3] s[2, 1] p[0, 1] groups 2 "
+    "without bias; 4->3 k3 s2 p2 dilation 2 output_padding [1, 0] (output_padding < dilation); batch 2",
+    [conv_transpose_layer("up1", "input", 4, 6, 3, stride=2, padding=1, output_padding=1),
+     conv_transpose_layer("up2", "up1", 6, 4, [2, 3], stride=[2, 1], padding=[0, 1], groups=2, bias=False),
+     conv_transpose_layer("up3", "up2", 4, 3, 3, stride=2, padding=2, output_padding=[1, 0], dilation=2)],
+    (2, 4, 3, 3))
+
+net_unet_up = interpreted(
+    "unet_up",
+    "a U-Net step: conv 3->4 k3 s2 p1 (6x6 -> 3x3), depthwise ConvTranspose2d 4->4 k2 s2 groups 4 (-> 6x6), "
+    "concat with the input, conv 1x1 7->2",
+    [conv_layer("down", "input", 3, 4, 3, stride=2, padding=1),
+     conv_transpose_layer("up", "down", 4, 4, 2, stride=2, groups=4),
+     L("cat", "concat", ["up", "input"], dim=1),
+     conv_layer("out", "cat", 7, 2, 1)],
+    (1, 3, 6, 6))
+
+
+def upsample_net(key, desc, shape, *layer_args, **kwargs):
+    return interpreted(key, desc, [upsample_layer("up", "input", *layer_args, **kwargs)], shape)
+
+
+UPSAMPLE_NETS = [
+    upsample_net("upsample_nearest_x2", "nearest, scale_factor 2 (3x4 -> 6x8)", (2, 2, 3, 4), "nearest",
+                 scale_factor=2.0),
+    upsample_net("upsample_nearest_x3", "nearest, scale_factor 3 (5x3 -> 15x9): floor(o * float32(1/3))",
+                 (1, 2, 5, 3), "nearest", scale_factor=3.0),
+    upsample_net("upsample_nearest_frac", "nearest, scale_factor [1.7, 2.3] (5x4 -> 8x9), indices from the scales",
+                 (1, 2, 5, 4), "nearest", scale_factor=[1.7, 2.3]),
+    upsample_net("upsample_nearest_recompute",
+                 "nearest, scale_factor [1.7, 2.3] recomputed from the sizes (5x4 -> 8x9, indices from 5/8 and 4/9)",
+                 (1, 2, 5, 4), "nearest", scale_factor=[1.7, 2.3], recompute=True),
+    upsample_net("upsample_nearest_size", "nearest to size [7, 3] from 3x5 (up along the height, down along the width)",
+                 (1, 2, 3, 5), "nearest", size=[7, 3]),
+    upsample_net("upsample_nearest_2n_scale",
+                 "nearest, scale_factor 2.1 on 4x4 -> 8x8: torch's output = 2 * input case ignores the scale",
+                 (1, 1, 4, 4), "nearest", scale_factor=2.1),
+    upsample_net("upsample_bilinear_x2", "bilinear, scale_factor 2, align_corners False (3x4 -> 6x8), batch 2",
+                 (2, 2, 3, 4), "bilinear", scale_factor=2.0, align_corners=False),
+    upsample_net("upsample_bilinear_frac",
+                 "bilinear, scale_factor [2.5, 0.6] (4x5 -> 10x3, down along the width), align_corners False",
+                 (1, 2, 4, 5), "bilinear", scale_factor=[2.5, 0.6], align_corners=False),
+    upsample_net("upsample_bilinear_x3", "bilinear, scale_factor 3 (3x3 -> 9x9), align_corners False",
+                 (1, 1, 3, 3), "bilinear", scale_factor=3.0, align_corners=False),
+    upsample_net("upsample_bilinear_align", "bilinear to size [7, 9] from 4x5, align_corners True",
+                 (1, 2, 4, 5), "bilinear", size=[7, 9], align_corners=True),
+    upsample_net("upsample_bilinear_align_scale",
+                 "bilinear, scale_factor 1.5 with align_corners True (4x6 -> 6x9: positions from the sizes)",
+                 (1, 2, 4, 6), "bilinear", scale_factor=1.5, align_corners=True),
+    upsample_net("upsample_bilinear_recompute",
+                 "bilinear, scale_factor 1.3 recomputed from the sizes (5x7 -> 6x9), align_corners False",
+                 (1, 2, 5, 7), "bilinear", scale_factor=1.3, align_corners=False, recompute=True),
+    upsample_net("upsample_bilinear_same_size",
+                 "bilinear, scale_factor 1.1 on 4x4 (-> 4x4: torch copies when the sizes are equal)",
+                 (1, 1, 4, 4), "bilinear", scale_factor=1.1, align_corners=False),
+]
+
 
 # Each kind's nets, written to kinds/<kind>.json. A net is filed under the kind it was made to
 # test and may use others; together they cover every kind (test/execute/reference.test.ts).
@@ -627,6 +808,13 @@ KIND_NETS = {
     "stochastic_depth": [net_convnext_stochastic_depth],
     "channel_shuffle": [net_shufflenet_v1_shuffle],
     "channel_slice": [net_shufflenet_v2_unit, net_channel_slice_flat],
+    # Issue 11.
+    "layernorm": [net_layernorm],
+    "groupnorm": [net_groupnorm],
+    "layer_scale": [net_convnext_block],
+    "channel_linear": [net_channel_linear],
+    "conv_transpose": [net_conv_transpose, net_unet_up],
+    "upsample": UPSAMPLE_NETS,
 }
 
 
@@ -666,6 +854,23 @@ def to_cnnscope(key, layers, input_shape):
             args.update(p=a["p"])
         elif k in ("gelu", "leaky_relu", "stochastic_depth", "channel_shuffle", "channel_slice"):
             args.update(a)  # named as cnnscope names them
+        elif k == "layernorm":
+            args.update(eps=a["eps"], affine=a["elementwise_affine"])
+        elif k == "groupnorm":
+            args.update(groups=a["num_groups"], eps=a["eps"], affine=a["affine"])
+        elif k == "layer_scale":
+            args.update(init=a["layer_scale"])
+        elif k == "channel_linear":
+            args.update(out=a["out_features"], bias=a["bias"])
+        elif k == "conv_transpose":
+            args.update(out=a["out_channels"], kernel=a["kernel_size"], stride=a["stride"], padding=a["padding"],
+                        output_padding=a["output_padding"], dilation=a["dilation"], groups=a["groups"], bias=a["bias"])
+        elif k == "upsample":
+            args.update({key: a[key] for key in ("mode", "size", "scale_factor") if a[key] is not None})
+            if a["align_corners"]:
+                args["align_corners"] = True
+            if a["recompute_scale_factor"]:
+                args["recompute_scale_factor"] = True
         out.append({k: args})
         prev = layer["name"]
     return {"name": key, "input": list(input_shape[1:]), "layers": out}
@@ -702,8 +907,9 @@ def uniform(seed, key, n, bound, center=0.0):
 
 
 def synthetic_state_dict(model, seed):
-    """syntheticWeights: conv/linear weight U(+-sqrt(6/fan_in)), their bias U(+-1/sqrt(fan_in)),
-    batchnorm weight 1+U(+-1/4), bias U(+-1/4), running_mean U(+-1/4), running_var 1+U(+-1/2)."""
+    """syntheticWeights: conv/linear/transposed conv weight U(+-sqrt(6/fan_in)), their bias
+    U(+-1/sqrt(fan_in)), batchnorm/layernorm/groupnorm weight 1+U(+-1/4), bias U(+-1/4),
+    running_mean U(+-1/4), running_var 1+U(+-1/2), layer_scale 1+U(+-1/4)."""
     sd = model.state_dict()
     out = {}
     for name, module in model.named_modules():
@@ -713,10 +919,14 @@ def synthetic_state_dict(model, seed):
                 out[key] = t.clone()
                 continue
             n = t.numel()
-            if isinstance(module, (nn.Conv2d, nn.Linear)):
+            if isinstance(module, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d)):
+                # weight[0]: [Cin/groups, kh, kw] of a conv, [Cout/groups, kh, kw] of a transposed one.
                 fan_in = module.weight[0].numel()
                 bound = np.sqrt(6.0 / fan_in) if tname == "weight" else 1.0 / np.sqrt(fan_in)
                 v = uniform(seed, key, n, bound)
+            elif tname.endswith("layer_scale"):
+                # ConvNeXt's bare parameter (the layer_scale kind): 1 + U(+-1/4).
+                v = uniform(seed, key, n, 0.25, 1.0)
             elif tname == "running_var":
                 v = uniform(seed, key, n, 0.5, 1.0)
             else:

@@ -7,6 +7,9 @@
  *     stride  j_out = j_in * s
  *     padding P_out = P_in + p * j_in
  *
+ * A window over an input grid refined u times (transposed convolution, upsampling) is the same
+ * with j_in / u for j_in; when u does not divide j_in the field is reported as global, with a warning.
+ *
  * The first output unit sees input pixels [-P, -P + r - 1]; unit n is shifted by n*j. Where paths
  * meet (add, concat) the largest field is kept, with a warning when the paths disagree on the
  * stride or on the centre of the field. After global pooling or a linear layer the field is the
@@ -64,12 +67,25 @@ export function receptiveFields(graph: Graph): FieldResult {
     let f = inFields[0];
     if (inFields.length > 1) f = merge(node.name, inFields, warnings);
     if (step.type === 'window') {
+      const up = step.upsample ?? [1, 1];
+      if (f.stride[0] % up[0] !== 0 || f.stride[1] % up[1] !== 0) {
+        // Neighbouring units would be a fraction of an input pixel apart, which integer fields
+        // cannot say: reported conservatively as global, as non-uniform adaptive pooling is.
+        warnings.push({
+          layer: node.name,
+          message: `upsamples by ${up[0]}x${up[1]} below the input's pixel grid (effective stride ${f.stride[0]}x${f.stride[1]}); the field is reported as global`,
+        });
+        fields.push('global');
+        continue;
+      }
       const axis = (a: 0 | 1) => {
         const extent = step.dilation[a] * (step.kernel[a] - 1) + 1;
+        // The spacing of the refined grid the window slides over (the input's when up is 1).
+        const j = f.stride[a] / up[a];
         return {
-          size: f.size[a] + (extent - 1) * f.stride[a],
-          stride: f.stride[a] * step.stride[a],
-          padding: f.padding[a] + step.padding[a] * f.stride[a],
+          size: f.size[a] + (extent - 1) * j,
+          stride: j * step.stride[a],
+          padding: f.padding[a] + step.padding[a] * j,
         };
       };
       const [h, w] = [axis(0), axis(1)];

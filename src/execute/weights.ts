@@ -1,6 +1,7 @@
 /**
  * The weights of a graph in execute mode: for every layer, its float tensors by TensorSpec name.
- * Keys are PyTorch state_dict keys, `<layer name>.<tensor name>` (`layer1.0.conv1.weight`).
+ * Keys are PyTorch state_dict keys, `<layer name>.<tensor name>` (`layer1.0.conv1.weight`), or the
+ * layer's name alone for a tensor named '' (stateDictKey).
  * Three sources: PyTorch's default initialization from a seed, the synthetic formula of the
  * reference fixtures (both declared by each kind, `LayerKind.init`), or a safetensors file
  * (see safetensors.ts).
@@ -24,10 +25,15 @@ export interface WeightSlot {
   readonly spec: TensorSpec;
 }
 
+/** The state_dict key of a layer's tensor: `<layer>.<tensor>`, or the layer's own name for a tensor named '' (a bare nn.Parameter). */
+export function stateDictKey(layer: string, tensor: string): string {
+  return tensor === '' ? layer : `${layer}.${tensor}`;
+}
+
 /** Every tensor of the graph in state_dict order (layers in graph order, then each layer's tensors). */
 export function weightSlots(graph: Graph): WeightSlot[] {
   const out: WeightSlot[] = [];
-  for (const node of graph.nodes) for (const spec of node.tensors) out.push({ key: `${node.name}.${spec.name}`, node, spec });
+  for (const node of graph.nodes) for (const spec of node.tensors) out.push({ key: stateDictKey(node.name, spec.name), node, spec });
   return out;
 }
 
@@ -50,7 +56,7 @@ function initialize(graph: Graph, seed: number, allocate: Allocator, scheme: key
   return fillAll(graph, allocate, ({ key, node, spec }, out) => {
     const init = node.layer.init;
     if (!init) throw new Error(`layer '${node.name}' (${node.kind}): the kind has tensors but declares no init`);
-    const fill: TensorFill = init[scheme](spec, node.tensors);
+    const fill: TensorFill = init[scheme](spec, node.tensors, node.args);
     if ('constant' in fill) out.fill(fill.constant);
     else fillUniform(out, stream(seed, key), fill.uniform, fill.center ?? 0);
   });

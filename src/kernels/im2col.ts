@@ -67,3 +67,36 @@ export function im2col(x: Float32Array, xOff: number, cg: number, g: ConvGeometr
     }
   }
 }
+
+/**
+ * col2im: the adjoint of im2col, the scatter of a transposed convolution. With the geometry of
+ * the convolution that maps y to the small grid (h, w the size of y; hout, wout that of the small
+ * grid; P = hout*wout), it adds every entry of col [K, P], K = cg*kh*kw, to the element of y it
+ * came from in im2col:
+ *   y[c, oh*sh - top + i*dh, ow*sw - left + j*dw] += col[(c*kh + i)*kw + j, oh*wout + ow]
+ * for the channels c < cg of y from offset yOff; entries that fall in the padding are dropped.
+ */
+export function col2im(col: Float32Array, cg: number, g: ConvGeometry, y: Float32Array, yOff: number): void {
+  const { h, w, kh, kw, sh, sw, dh, dw, top, left, hout, wout } = g;
+  const P = hout * wout;
+  let r = 0;
+  for (let c = 0; c < cg; c++) {
+    const plane = yOff + c * h * w;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, r++) {
+        const row = r * P;
+        // Small-grid columns whose column ow*sw - left + j*dw in y lies in [0, w).
+        const shift = j * dw - left;
+        const owLo = Math.min(wout, Math.max(0, Math.ceil(-shift / sw)));
+        const owHi = Math.max(owLo, Math.min(wout, Math.floor((w - 1 - shift) / sw) + 1));
+        for (let oh = 0; oh < hout; oh++) {
+          const ih = oh * sh - top + i * dh;
+          if (ih < 0 || ih >= h) continue;
+          const dst = plane + ih * w + shift;
+          const src = row + oh * wout;
+          for (let ow = owLo; ow < owHi; ow++) y[dst + ow * sw] += col[src + ow];
+        }
+      }
+    }
+  }
+}

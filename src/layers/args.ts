@@ -155,6 +155,24 @@ export function choice<T extends string>(options: SpecOptions<T> & { values: rea
   });
 }
 
+/**
+ * A positive number applying to both spatial axes, or [h, w] of them, that may be left out
+ * (absent or null means null, as optionalPair): upsample's `scale_factor`.
+ */
+export function optionalNumberPair(options: { doc: string }): ArgSpec<readonly [number, number] | null> {
+  const type = 'a number > 0 or [h, w]';
+  const positive = (x: unknown): number => {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) throw new ArgTypeError(`must be ${type}, got ${show(x)}`);
+    return x;
+  };
+  return spec<readonly [number, number] | null>(type, { default: null, doc: options.doc }, (v) => {
+    if (v === null) return null;
+    if (typeof v === 'number') return [positive(v), positive(v)] as const;
+    if (Array.isArray(v) && v.length === 2) return [positive(v[0]), positive(v[1])] as const;
+    throw new ArgTypeError(`must be ${type}, got ${show(v)}`);
+  });
+}
+
 /** A kind's arguments, by name. */
 export type ArgSpecs = Readonly<Record<string, ArgSpec<unknown>>>;
 

@@ -32,6 +32,13 @@ import { mul } from './mul.js';
 import { stochastic_depth } from './stochastic_depth.js';
 import { channel_shuffle } from './channel_shuffle.js';
 import { channel_slice } from './channel_slice.js';
+// The vocabulary of modern CNNs (issue 11): normalizations, ConvNeXt's pieces, decoders.
+import { layernorm } from './layernorm.js';
+import { groupnorm } from './groupnorm.js';
+import { layer_scale } from './layer_scale.js';
+import { channel_linear } from './channel_linear.js';
+import { conv_transpose } from './conv_transpose.js';
+import { upsample } from './upsample.js';
 
 export * from './kind.js';
 
@@ -64,6 +71,12 @@ const all: readonly AnyLayerKind[] = [
   stochastic_depth,
   channel_shuffle,
   channel_slice,
+  layernorm,
+  groupnorm,
+  layer_scale,
+  channel_linear,
+  conv_transpose,
+  upsample,
 ];
 
 export const layerKinds: Readonly<Record<string, AnyLayerKind>> = Object.freeze(Object.fromEntries(all.map((k) => [k.kind, k])));

@@ -12,7 +12,11 @@ export type Shape = readonly number[];
 
 /** A named tensor a layer owns, as PyTorch's `state_dict()` names it (`weight`, `bias`, `running_mean`, ...). */
 export interface TensorSpec {
-  /** The key suffix after the layer's name: `weight` for `layer1.0.conv1.weight`. */
+  /**
+   * The key suffix after the layer's name: `weight` for `layer1.0.conv1.weight`. Empty when the
+   * key is the layer's own name: a bare nn.Parameter of the enclosing module, as ConvNeXt's
+   * `features.1.0.layer_scale` (stateDictKey in src/execute/weights.ts).
+   */
   readonly name: string;
   readonly shape: readonly number[];
   /** Parameters are trainable; buffers (running statistics, counters) are not. */
@@ -113,7 +117,7 @@ export interface LayerKind<Args = unknown> {
    */
   scratchFloats?(inputs: readonly Shape[], output: Shape, args: Args): number;
   /** Execute mode: how the layer's float tensors are filled without a weights file. Required when `tensors` returns any. */
-  readonly init?: WeightInit;
+  readonly init?: WeightInit<Args>;
   /**
    * What docs/format.md and docs/metrics.md say about the kind besides `summary` and each
    * argument's `doc` (`npm run docs`). Every registered kind has it (test/layers/index.test.ts);
@@ -128,15 +132,18 @@ export interface LayerKind<Args = unknown> {
  */
 export type TensorFill = { readonly constant: number } | { readonly uniform: number; readonly center?: number };
 
-/** A kind's two initializations, for one float tensor among the layer's `tensors`. */
-export interface WeightInit {
+/**
+ * A kind's two initializations, for one float tensor among the layer's `tensors`, given the
+ * layer's arguments (layer_scale's initial value is one).
+ */
+export interface WeightInit<Args = unknown> {
   /** PyTorch's default, the module's reset_parameters: what `cnnscope run` uses (with `--seed`). */
-  pytorch(tensor: TensorSpec, tensors: readonly TensorSpec[]): TensorFill;
+  pytorch(tensor: TensorSpec, tensors: readonly TensorSpec[], args: Args): TensorFill;
   /**
    * The reference fixtures' formula (test/fixtures/reference/): scripts/torch_reference_nets.py
    * computes the same values (synthetic_state_dict), so no weights need storing.
    */
-  synthetic(tensor: TensorSpec, tensors: readonly TensorSpec[]): TensorFill;
+  synthetic(tensor: TensorSpec, tensors: readonly TensorSpec[], args: Args): TensorFill;
 }
 
 /**
@@ -170,6 +177,10 @@ export interface OpCount {
 /**
  * A layer's effect on receptive fields:
  * - `window`: a sliding window with kernel, stride, leading padding and dilation per axis [h, w];
+ *   with `upsample` u, the window slides over the input grid refined u times (u - 1 positions
+ *   inserted between neighbours, a fractional stride 1/u): a transposed convolution is the stride-1
+ *   window over its zero-inserted input (Dumoulin and Visin, 2016), an upsampling the window of
+ *   the input positions its interpolation reads. The leading padding may then be negative;
  * - `pointwise`: each output element sees exactly the same input positions (relu, batchnorm,
  *   flatten, dropout); merges (add, concat) are pointwise per input and the analysis combines paths;
  * - `global`: each output sees the whole input (global pooling, linear, softmax over features).
@@ -181,6 +192,8 @@ export type FieldStep =
       readonly stride: readonly [number, number];
       readonly padding: readonly [number, number];
       readonly dilation: readonly [number, number];
+      /** The refinement of the input grid per axis; absent: [1, 1]. */
+      readonly upsample?: readonly [number, number];
     }
   | { readonly type: 'pointwise' }
   | { readonly type: 'global' };

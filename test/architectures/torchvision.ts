@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Graph, LayerNode } from '../../src/graph/graph.js';
+import { stateDictKey } from '../../src/execute/weights.js';
 import { numel } from '../../src/layers/kind.js';
 import { analyze, loadBundled } from '../../src/index.js';
 
@@ -60,7 +61,7 @@ export function stateDict(graph: Graph): { key: string; shape: number[]; dtype: 
   const out = [];
   for (const node of graph.nodes) {
     if (node.kind === 'input') continue;
-    for (const t of node.tensors) out.push({ key: `${node.name}.${t.name}`, shape: [...t.shape], dtype: t.dtype, role: t.role });
+    for (const t of node.tensors) out.push({ key: stateDictKey(node.name, t.name), shape: [...t.shape], dtype: t.dtype, role: t.role });
   }
   return out;
 }
@@ -76,7 +77,11 @@ export function totals(graph: Graph): { params: number; buffers: number } {
   return { params, buffers };
 }
 
-/** The module that owns a state_dict key: `features.0.weight` -> `features.0`. */
+/**
+ * The module that owns a state_dict key: `features.0.weight` -> `features.0`. A bare parameter's
+ * owner is a container, not a leaf module (ConvNeXt's `features.1.0.layer_scale` -> the CNBlock
+ * `features.1.0`), which cnnscope models as a layer named after the key (a TensorSpec named '').
+ */
 function owner(key: string): string {
   return key.slice(0, key.lastIndexOf('.'));
 }

@@ -1,6 +1,6 @@
 /** Shared pieces of the execute-mode tests: the fixtures and small builders. */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { GraphWeights } from '../../src/execute/weights.js';
+import { stateDictKey, type GraphWeights } from '../../src/execute/weights.js';
 import { buildGraph, type Graph } from '../../src/index.js';
 import type { ExecContext } from '../../src/kernels/context.js';
 import type { Mat } from '../../src/kernels/mat.js';
@@ -56,8 +56,9 @@ export function tinyWeights(graph: Graph, net: TinyNet): GraphWeights {
     const layer: Record<string, Float32Array> = {};
     for (const spec of node.tensors) {
       if (spec.dtype !== 'float') continue;
-      const p = byKey.get(`${node.name}.${spec.name}`);
-      if (!p) throw new Error(`${net.name}: no parameter ${node.name}.${spec.name}`);
+      const key = stateDictKey(node.name, spec.name);
+      const p = byKey.get(key);
+      if (!p) throw new Error(`${net.name}: no parameter ${key}`);
       layer[spec.name] = Float32Array.from(p.values);
     }
     out.set(node.id, layer);

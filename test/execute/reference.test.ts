@@ -78,6 +78,15 @@ describe('the tiny reference nets (PyTorch float32 outputs)', () => {
     expect(some('conv', (a) => a.kernel[0] === 1 && a.kernel[1] === 1 && a.stride[0] === 1)).toBe(true); // direct GEMM
     expect(some('conv', (a) => a.kernel[0] === 1 && a.kernel[1] === 1 && a.stride[0] > 1)).toBe(true);
     expect(some('linear', (a) => !a.bias)).toBe(true);
+    // Issue 11's kinds.
+    expect(some('conv_transpose', (a) => a.groups > 1 && a.stride[0] !== a.stride[1])).toBe(true);
+    expect(some('conv_transpose', (a) => a.output_padding[0] > 0 && a.dilation[0] > 1)).toBe(true);
+    expect(
+      some('upsample', (a) => a.mode === 'nearest' && a.scale_factor && !Number.isInteger(a.scale_factor[0]) && !a.recompute_scale_factor),
+    ).toBe(true);
+    expect(some('upsample', (a) => a.mode === 'bilinear' && a.align_corners && a.scale_factor)).toBe(true);
+    expect(some('upsample', (a) => a.mode === 'bilinear' && a.recompute_scale_factor)).toBe(true);
+    expect(some('layernorm', (a) => !a.affine) && some('groupnorm', (a) => !a.affine)).toBe(true);
     expect(tinyNets.some((n) => n.input_shape[0] > 1)).toBe(true);
   });
 });
