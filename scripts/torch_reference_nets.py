@@ -18,12 +18,14 @@ Writes, in test/fixtures/reference/:
   tiny_inception_half.safetensors (F16 and BF16): the state_dict of the net
   "inception_branches" written in the safetensors format, by the small writer
   below (the format is 8-byte little-endian header length, JSON header, data);
-- full networks at a small input (resnet18, googlenet and densenet121 at 64x64),
+- full networks at a small input (resnet18, googlenet, densenet121, squeezenet1_1,
+  mobilenet_v2, mobilenet_v3_small, mnasnet0_5 and shufflenet_v2_x0_5 at 64x64),
   with weights from a deterministic formula that cnnscope reimplements
   (syntheticWeights in src/execute/weights.ts, see synthetic_state_dict below),
   so that no weights are stored: full_input_3x64x64.npy (the input, float32),
-  full_<model>_output.npy and, for resnet18, full_resnet18_layer<k>.npy (the
-  outputs of layer1..layer4), plus full_nets.json describing them.
+  full_<model>_output.npy and the outputs of some modules, full_<model>_<module>.npy
+  (resnet18's layer1..layer4, mobilenet_v3_small's features, shufflenet_v2_x0_5's
+  stage2..stage4), plus full_nets.json describing them.
 
 Tiny nets: every net is built right after
 torch.manual_seed(0) (default PyTorch initialisation), its input is drawn with
@@ -933,6 +935,9 @@ def synthetic_state_dict(model, seed):
                 v = uniform(seed, key, n, 0.25, 1.0 if tname == "weight" else 0.0)
             out[key] = torch.from_numpy(v).reshape(t.shape)
     assert list(out.keys()) == list(sd.keys()), "state_dict order"
+    # The modules' state_dict versions, as a saved state_dict carries them (MNASNet refuses one without).
+    out = type(sd)(out)
+    out._metadata = sd._metadata
     return out
 
 
@@ -985,6 +990,13 @@ def full_nets(outdir):
         ("resnet18", lambda: torchvision.models.resnet18(weights=None), ["layer1", "layer2", "layer3", "layer4"]),
         ("googlenet", lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False), []),
         ("densenet121", lambda: torchvision.models.densenet121(weights=None), []),
+        # One network of each mobile family (issue 11), at the same input; the ones with taps
+        # save their stage outputs too.
+        ("squeezenet1_1", lambda: torchvision.models.squeezenet1_1(weights=None), []),
+        ("mobilenet_v2", lambda: torchvision.models.mobilenet_v2(weights=None), []),
+        ("mobilenet_v3_small", lambda: torchvision.models.mobilenet_v3_small(weights=None), ["features"]),
+        ("mnasnet0_5", lambda: torchvision.models.mnasnet0_5(weights=None), []),
+        ("shufflenet_v2_x0_5", lambda: torchvision.models.shufflenet_v2_x0_5(weights=None), ["stage2", "stage3", "stage4"]),
     ]
     entries = []
     for name, make, taps in nets:
