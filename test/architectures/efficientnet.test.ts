@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled } from '../../src/index.js';
-import { describeFamily, layersByName, loadFixture, macs } from './torchvision.js';
+import { describeFamily, layersByName } from './torchvision.js';
 import { itHasPublishedMacs } from './published.js';
 
 /** torchvision's published parameter counts (the `num_params` of each model's weights). */
