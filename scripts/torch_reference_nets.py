@@ -18,10 +18,11 @@ Writes, in test/fixtures/reference/:
   tiny_inception_half.safetensors (F16 and BF16): the state_dict of the net
   "inception_branches" written in the safetensors format, by the small writer
   below (the format is 8-byte little-endian header length, JSON header, data);
-- full networks at a small input (resnet18, googlenet and densenet121 at 64x64),
+- full networks at a small input (resnet18, googlenet, densenet121, efficientnet_b0 and
+  regnet_y_400mf at 64x64, inception_v3 at 75x75, the smallest it takes),
   with weights from a deterministic formula that cnnscope reimplements
   (syntheticWeights in src/execute/weights.ts, see synthetic_state_dict below),
-  so that no weights are stored: full_input_3x64x64.npy (the input, float32),
+  so that no weights are stored: full_input_3x<S>x<S>.npy (the inputs, float32),
   full_<model>_output.npy and, for resnet18, full_resnet18_layer<k>.npy (the
   outputs of layer1..layer4), plus full_nets.json describing them.
 
@@ -763,21 +764,35 @@ def write_safetensors(path, tensors, dtypes):
 # ---- full networks ---------------------------------------------------------------------------
 
 FULL_SEED = 0
-FULL_INPUT = (1, 3, 64, 64)
+FULL_SIZE = 64
+
+
+def full_input(outdir, size):
+    """The input of the full nets at size x size (torch.manual_seed(0), randn), saved once per size."""
+    torch.manual_seed(0)
+    x = torch.randn(1, 3, size, size)
+    name = "full_input_3x%dx%d.npy" % (size, size)
+    np.save(os.path.join(outdir, name), x.numpy().astype(np.float32))
+    return name, x
 
 
 def full_nets(outdir):
     import torchvision
-    torch.manual_seed(0)
-    x = torch.randn(*FULL_INPUT)
-    np.save(os.path.join(outdir, "full_input_3x64x64.npy"), x.numpy().astype(np.float32))
+    # (name, constructor, taps, input size): 64x64, or the smallest input the net takes.
     nets = [
-        ("resnet18", lambda: torchvision.models.resnet18(weights=None), ["layer1", "layer2", "layer3", "layer4"]),
-        ("googlenet", lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False), []),
-        ("densenet121", lambda: torchvision.models.densenet121(weights=None), []),
+        ("resnet18", lambda: torchvision.models.resnet18(weights=None), ["layer1", "layer2", "layer3", "layer4"], FULL_SIZE),
+        ("googlenet", lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False), [], FULL_SIZE),
+        ("densenet121", lambda: torchvision.models.densenet121(weights=None), [], FULL_SIZE),
+        ("efficientnet_b0", lambda: torchvision.models.efficientnet_b0(weights=None), [], FULL_SIZE),
+        ("regnet_y_400mf", lambda: torchvision.models.regnet_y_400mf(weights=None), [], FULL_SIZE),
+        ("inception_v3", lambda: torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False), [], 75),
     ]
+    inputs = {}
     entries = []
-    for name, make, taps in nets:
+    for name, make, taps, size in nets:
+        if size not in inputs:
+            inputs[size] = full_input(outdir, size)
+        input_file, x = inputs[size]
         model = make().eval()
         model.load_state_dict(synthetic_state_dict(model, FULL_SEED))
         captured = {}
@@ -790,11 +805,11 @@ def full_nets(outdir):
         for tap in taps:
             files[tap] = "full_%s_%s.npy" % (name, tap)
             np.save(os.path.join(outdir, files[tap]), captured[tap].numpy().astype(np.float32))
-        entries.append({"model": name, "input": "full_input_3x64x64.npy", "seed": FULL_SEED, "files": files,
+        entries.append({"model": name, "input": input_file, "seed": FULL_SEED, "files": files,
                         "output_shape": list(out.shape),
                         "output_abs_max": float(out.abs().max())})
-        print("%-12s out %s |max| %.4g, taps %s" % (name, list(out.shape), float(out.abs().max()),
-                                                   {t: list(captured[t].shape) for t in taps}))
+        print("%-16s in %s out %s |max| %.4g, taps %s" % (name, list(x.shape), list(out.shape), float(out.abs().max()),
+                                                         {t: list(captured[t].shape) for t in taps}))
     doc = {
         "generator": "scripts/torch_reference_nets.py",
         "torch_version": torch.__version__,

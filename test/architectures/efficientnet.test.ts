@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, loadBundled } from '../../src/index.js';
 import { describeFamily, layersByName } from './torchvision.js';
+import { itRunsLikePyTorch } from './execute.js';
 import { itHasPublishedMacs } from './published.js';
 
 /** torchvision's published parameter counts (the `num_params` of each model's weights). */
@@ -79,4 +80,8 @@ describe('efficientnet derivations', () => {
     expect({ ...set, model: 'efficientnet_b3' }).toEqual(analyze(loadBundled('efficientnet_b3')));
     expect(analyze(loadBundled('efficientnet')).totals.params).toBe(5_288_548);
   });
+});
+
+describe('efficientnet.yaml in execute mode against PyTorch (scripts/torch_reference_nets.py)', () => {
+  itRunsLikePyTorch('efficientnet_b0');
 });

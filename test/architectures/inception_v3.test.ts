@@ -95,3 +95,7 @@ describe('inception_v3 with the aux head (aux: true)', () => {
     expect(macs(graph)).toBe(fixture.train_macs);
   });
 });
+
+// Execute mode against PyTorch at 75x75 (its smallest input): the inception_v3 entry of
+// test/fixtures/reference/full_nets.json, run by test/execute/reference.test.ts. Its 24M weights
+// are not also round-tripped through safetensors here (efficientnet_b0 and regnet_y_400mf are), to keep the suite fast.

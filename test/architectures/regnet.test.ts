@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { analyze, ARCHITECTURES_DIR, loadBundled } from '../../src/index.js';
+import { itRunsLikePyTorch } from './execute.js';
 import { itHasPublishedMacs } from './published.js';
 import { describeFamily, layersByName } from './torchvision.js';
 
@@ -125,4 +126,8 @@ describe('the regnet presets', () => {
   it('the family file defaults to RegNetY-400MF', () => {
     expect({ ...analyze(loadBundled('regnet')), model: 'regnet_y_400mf' }).toEqual(analyze(loadBundled('regnet_y_400mf')));
   });
+});
+
+describe('regnet.yaml in execute mode against PyTorch (scripts/torch_reference_nets.py)', () => {
+  itRunsLikePyTorch('regnet_y_400mf');
 });
