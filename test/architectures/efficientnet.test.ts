@@ -51,8 +51,8 @@ describe('efficientnet derivations', () => {
   it('squeezes to a quarter of the block input, not of the expanded width', () => {
     // features.2.0 of B0: 16 in, expanded to 96, squeezed to 16 // 4 = 4.
     const b0 = layersByName(loadBundled('efficientnet_b0'));
-    expect(b0.get('features.2.0.block.2.fc1')!.tensors[0]!.shape).toEqual([4, 96, 1, 1]);
-    expect(b0.get('features.2.0.block.2.fc2')!.tensors[0]!.shape).toEqual([96, 4, 1, 1]);
+    expect(b0.get('features.2.0.block.2.fc1')!.tensors[0].shape).toEqual([4, 96, 1, 1]);
+    expect(b0.get('features.2.0.block.2.fc2')!.tensors[0].shape).toEqual([96, 4, 1, 1]);
   });
 
   it('raises the stochastic depth rate as torchvision does, 0.2 * block index / blocks', () => {

@@ -37,13 +37,13 @@ export function itRunsLikePyTorch(model: string): void {
     for (const { key, node, spec } of weightSlots(graph)) {
       if (spec.dtype !== 'float') continue;
       // F32 as raw little-endian bytes (this machine's order), as torch's save_file writes them.
-      const values = synthetic.get(node.id)![spec.name]!;
+      const values = synthetic.get(node.id)![spec.name];
       tensors[key] = { dtype: 'F32', shape: spec.shape, data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
     }
     const path = join(mkdtempSync(join(tmpdir(), 'cnnscope-zoo-')), `${model}.safetensors`);
     writeFileSync(path, encodeSafetensors(tensors));
-    const out = execute(graph, { weights: loadWeights(graph, path), input }).outputs[0]!.tensor;
+    const out = execute(graph, { weights: loadWeights(graph, path), input }).outputs[0].tensor;
     expect(out.shape).toEqual(net.output_shape);
-    expect(relativeError(out.data, readNpy(reference(net.files['output']!)).data)).toBeLessThan(1e-4);
+    expect(relativeError(out.data, readNpy(reference(net.files['output'])).data)).toBeLessThan(1e-4);
   });
 }

@@ -50,7 +50,7 @@ describe('inception_v3 (torchvision, no aux head)', () => {
     expect(blockOutput(graph, 'Mixed_6e')!.outputShape).toEqual([768, 17, 17]);
     expect(blockOutput(graph, 'Mixed_7c')!.outputShape).toEqual([2048, 8, 8]);
     expect(layers.get('Mixed_7b.branch3x3')!.outputShape).toEqual([768, 8, 8]);
-    expect(layers.get('Mixed_6b.branch7x7_2.conv')!.tensors[0]!.shape).toEqual([128, 128, 1, 7]);
+    expect(layers.get('Mixed_6b.branch7x7_2.conv')!.tensors[0].shape).toEqual([128, 128, 1, 7]);
     expect(layers.get('Mixed_6b.branch7x7_2.bn')!.args).toMatchObject({ eps: 0.001 });
   });
 
@@ -90,8 +90,8 @@ describe('inception_v3 with the aux head (aux: true)', () => {
       fixture.aux_output_shapes!['logits'],
       fixture.aux_output_shapes!['aux_logits'],
     ]);
-    expect(graph.nodes[layers.get('AuxLogits.avgpool')!.inputs[0]!]!.name).toBe('Mixed_6e.concat');
-    expect(macs(graph, [graph.outputs[0]!])).toBe(fixture.macs);
+    expect(graph.nodes[layers.get('AuxLogits.avgpool')!.inputs[0]].name).toBe('Mixed_6e.concat');
+    expect(macs(graph, [graph.outputs[0]])).toBe(fixture.macs);
     expect(macs(graph)).toBe(fixture.train_macs);
   });
 });

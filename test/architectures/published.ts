@@ -26,7 +26,7 @@ const PUBLISHED = JSON.parse(readFileSync(new URL('../fixtures/torchvision/publi
 /** The published figures of `model`, one per distinct resolution. */
 export function publishedFigures(model: string): PublishedWeights[] {
   const byResolution = new Map<number, PublishedWeights>();
-  for (const w of Object.values(PUBLISHED[model]!.weights)) byResolution.set(w.resolution, w);
+  for (const w of Object.values(PUBLISHED[model].weights)) byResolution.set(w.resolution, w);
   return [...byResolution.values()];
 }
 

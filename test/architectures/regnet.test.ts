@@ -72,7 +72,7 @@ function fromInitParams(p: RegNetPreset): { depths: number[]; widths: number[]; 
   const depths: number[] = [];
   const widths: number[] = [];
   for (const w of blockWidths) {
-    if (widths.at(-1) === w) depths[depths.length - 1]! += 1;
+    if (widths.at(-1) === w) depths[depths.length - 1] += 1;
     else {
       widths.push(w);
       depths.push(1);
@@ -81,7 +81,7 @@ function fromInitParams(p: RegNetPreset): { depths: number[]; widths: number[]; 
   const groupWidths = widths.map((w) => Math.min(p.g, w));
   // _make_divisible(w, g): to the nearest multiple of g (at least g), never more than 10% down.
   const fitted = widths.map((w, s) => {
-    const g = groupWidths[s]!;
+    const g = groupWidths[s];
     const down = Math.max(g, Math.floor((w + g / 2) / g) * g);
     return down < 0.9 * w ? down + g : down;
   });
@@ -104,7 +104,7 @@ describe('the regnet presets', () => {
       // The groups the graph uses: width // min(g, width) in every stage's 3x3 conv.
       const layers = layersByName(loadBundled(model));
       derived.widths.forEach((w, s) => {
-        expect(layers.get(`trunk_output.block${s + 1}.block${s + 1}-0.f.b.0`)!.args).toMatchObject({ groups: w / derived.groupWidths[s]! });
+        expect(layers.get(`trunk_output.block${s + 1}.block${s + 1}-0.f.b.0`)!.args).toMatchObject({ groups: w / derived.groupWidths[s] });
       });
     });
   }
@@ -112,14 +112,14 @@ describe('the regnet presets', () => {
   it('fit the group width to a narrow first stage: RegNetX-8GF has 80 channels in groups of 80, not 120', () => {
     const conv = layersByName(loadBundled('regnet_x_8gf')).get('trunk_output.block1.block1-0.f.b.0')!;
     expect(conv.args).toMatchObject({ groups: 1 });
-    expect(conv.tensors[0]!.shape).toEqual([80, 80, 3, 3]);
+    expect(conv.tensors[0].shape).toEqual([80, 80, 3, 3]);
   });
 
   it('give RegNetY an SE of a quarter of the block input width, RegNetX none', () => {
     const y = layersByName(loadBundled('regnet_y_400mf'));
     // block2-0 reads the 48 channels of block1: squeeze to 12; block2-1 reads 104: 26.
-    expect(y.get('trunk_output.block2.block2-0.f.se.fc1')!.tensors[0]!.shape).toEqual([12, 104, 1, 1]);
-    expect(y.get('trunk_output.block2.block2-1.f.se.fc1')!.tensors[0]!.shape).toEqual([26, 104, 1, 1]);
+    expect(y.get('trunk_output.block2.block2-0.f.se.fc1')!.tensors[0].shape).toEqual([12, 104, 1, 1]);
+    expect(y.get('trunk_output.block2.block2-1.f.se.fc1')!.tensors[0].shape).toEqual([26, 104, 1, 1]);
     expect([...layersByName(loadBundled('regnet_x_400mf')).keys()].some((n) => n.includes('.se.'))).toBe(false);
   });
 
