@@ -19,10 +19,11 @@ Writes, in test/fixtures/reference/:
   "inception_branches" written in the safetensors format, by the small writer
   below (the format is 8-byte little-endian header length, JSON header, data);
 - full networks at a small input (resnet18, googlenet, densenet121, squeezenet1_1,
-  mobilenet_v2, mobilenet_v3_small, mnasnet0_5 and shufflenet_v2_x0_5 at 64x64),
+  mobilenet_v2, mobilenet_v3_small, mnasnet0_5, shufflenet_v2_x0_5, efficientnet_b0 and
+  regnet_y_400mf at 64x64, inception_v3 at 75x75, the smallest it takes),
   with weights from a deterministic formula that cnnscope reimplements
   (syntheticWeights in src/execute/weights.ts, see synthetic_state_dict below),
-  so that no weights are stored: full_input_3x64x64.npy (the input, float32),
+  so that no weights are stored: full_input_3x<S>x<S>.npy (the inputs, float32),
   full_<model>_output.npy and the outputs of some modules, full_<model>_<module>.npy
   (resnet18's layer1..layer4, mobilenet_v3_small's features, shufflenet_v2_x0_5's
   stage2..stage4), plus full_nets.json describing them.
@@ -978,28 +979,42 @@ def write_safetensors(path, tensors, dtypes):
 # ---- full networks ---------------------------------------------------------------------------
 
 FULL_SEED = 0
-FULL_INPUT = (1, 3, 64, 64)
+FULL_SIZE = 64
+
+
+def full_input(outdir, size):
+    """The input of the full nets at size x size (torch.manual_seed(0), randn), saved once per size."""
+    torch.manual_seed(0)
+    x = torch.randn(1, 3, size, size)
+    name = "full_input_3x%dx%d.npy" % (size, size)
+    np.save(os.path.join(outdir, name), x.numpy().astype(np.float32))
+    return name, x
 
 
 def full_nets(outdir):
     import torchvision
-    torch.manual_seed(0)
-    x = torch.randn(*FULL_INPUT)
-    np.save(os.path.join(outdir, "full_input_3x64x64.npy"), x.numpy().astype(np.float32))
+    # (name, constructor, taps, input size): 64x64, or the smallest input the net takes.
     nets = [
-        ("resnet18", lambda: torchvision.models.resnet18(weights=None), ["layer1", "layer2", "layer3", "layer4"]),
-        ("googlenet", lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False), []),
-        ("densenet121", lambda: torchvision.models.densenet121(weights=None), []),
+        ("resnet18", lambda: torchvision.models.resnet18(weights=None), ["layer1", "layer2", "layer3", "layer4"], FULL_SIZE),
+        ("googlenet", lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False), [], FULL_SIZE),
+        ("densenet121", lambda: torchvision.models.densenet121(weights=None), [], FULL_SIZE),
         # One network of each mobile family (issue 11), at the same input; the ones with taps
         # save their stage outputs too.
-        ("squeezenet1_1", lambda: torchvision.models.squeezenet1_1(weights=None), []),
-        ("mobilenet_v2", lambda: torchvision.models.mobilenet_v2(weights=None), []),
-        ("mobilenet_v3_small", lambda: torchvision.models.mobilenet_v3_small(weights=None), ["features"]),
-        ("mnasnet0_5", lambda: torchvision.models.mnasnet0_5(weights=None), []),
-        ("shufflenet_v2_x0_5", lambda: torchvision.models.shufflenet_v2_x0_5(weights=None), ["stage2", "stage3", "stage4"]),
+        ("squeezenet1_1", lambda: torchvision.models.squeezenet1_1(weights=None), [], FULL_SIZE),
+        ("mobilenet_v2", lambda: torchvision.models.mobilenet_v2(weights=None), [], FULL_SIZE),
+        ("mobilenet_v3_small", lambda: torchvision.models.mobilenet_v3_small(weights=None), ["features"], FULL_SIZE),
+        ("mnasnet0_5", lambda: torchvision.models.mnasnet0_5(weights=None), [], FULL_SIZE),
+        ("shufflenet_v2_x0_5", lambda: torchvision.models.shufflenet_v2_x0_5(weights=None), ["stage2", "stage3", "stage4"], FULL_SIZE),
+        ("efficientnet_b0", lambda: torchvision.models.efficientnet_b0(weights=None), [], FULL_SIZE),
+        ("regnet_y_400mf", lambda: torchvision.models.regnet_y_400mf(weights=None), [], FULL_SIZE),
+        ("inception_v3", lambda: torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False), [], 75),
     ]
+    inputs = {}
     entries = []
-    for name, make, taps in nets:
+    for name, make, taps, size in nets:
+        if size not in inputs:
+            inputs[size] = full_input(outdir, size)
+        input_file, x = inputs[size]
         model = make().eval()
         model.load_state_dict(synthetic_state_dict(model, FULL_SEED))
         captured = {}
@@ -1012,11 +1027,11 @@ def full_nets(outdir):
         for tap in taps:
             files[tap] = "full_%s_%s.npy" % (name, tap)
             np.save(os.path.join(outdir, files[tap]), captured[tap].numpy().astype(np.float32))
-        entries.append({"model": name, "input": "full_input_3x64x64.npy", "seed": FULL_SEED, "files": files,
+        entries.append({"model": name, "input": input_file, "seed": FULL_SEED, "files": files,
                         "output_shape": list(out.shape),
                         "output_abs_max": float(out.abs().max())})
-        print("%-12s out %s |max| %.4g, taps %s" % (name, list(out.shape), float(out.abs().max()),
-                                                   {t: list(captured[t].shape) for t in taps}))
+        print("%-16s in %s out %s |max| %.4g, taps %s" % (name, list(x.shape), list(out.shape), float(out.abs().max()),
+                                                         {t: list(captured[t].shape) for t in taps}))
     doc = {
         "generator": "scripts/torch_reference_nets.py",
         "torch_version": torch.__version__,

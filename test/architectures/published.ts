@@ -54,3 +54,24 @@ export function describePublished(title: string, models: readonly string[]): voi
     }
   });
 }
+
+/** The published figures of `model`, one per distinct resolution. */
+export function publishedFigures(model: string): PublishedWeights[] {
+  const byResolution = new Map<number, PublishedWeights>();
+  for (const w of Object.values(published(model).weights)) byResolution.set(w.resolution, w);
+  return [...byResolution.values()];
+}
+
+/**
+ * One test per published resolution of `model`: our conv + linear MACs there are the exact
+ * count of published.json and round to the published GFLOPS (3 decimals).
+ */
+export function itHasPublishedMacs(model: string): void {
+  for (const { gflops: published_, resolution, macs: exact } of publishedFigures(model)) {
+    it(`${model} at ${resolution}x${resolution}: ${published_} GFLOPS published, ${exact.toLocaleString('en-US')} MACs`, () => {
+      const ours = macs(loadBundled(model, { input: [3, resolution, resolution] }));
+      expect(ours).toBe(exact);
+      expect(gflops(ours)).toBe(published_);
+    });
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * Execute mode against PyTorch: the tiny nets of kinds/<kind>.json (together every layer kind, run
- * through the whole path: model -> graph -> executor), and three full torchvision networks at
- * 64x64 with the synthetic weights formula (full_nets.json). Made by scripts/torch_reference_nets.py.
+ * through the whole path: model -> graph -> executor), and full torchvision networks at
+ * a small input (64x64, inception_v3 75x75) with the synthetic weights formula (full_nets.json). Made by scripts/torch_reference_nets.py.
  *
  * Error measure (relativeError in src/kernels/tensor.ts): max|actual - expected| / max(max|expected|, 1e-6),
  * one number per tensor; the bound is 1e-4 against PyTorch's float32 outputs.
@@ -99,7 +99,7 @@ interface FullNet {
   output_shape: number[];
 }
 
-describe('full torchvision networks at 64x64 with synthetic weights', () => {
+describe('full torchvision networks at a small input with synthetic weights', () => {
   const { nets } = JSON.parse(readFileSync(reference('full_nets.json'), 'utf8')) as { nets: FullNet[] };
   for (const net of nets) {
     it(`${net.model} matches PyTorch${Object.keys(net.files).length > 1 ? ', with its stage outputs' : ''}`, () => {
