@@ -103,7 +103,7 @@ export function parseSets(sets: readonly string[]): Record<string, Value> {
       throw new UsageError(`--set ${escapeUnprintable(s)}: ${setProblem(text, problem)}`);
     }
     // Defined, not assigned: `__proto__=5` must reach the front end as a name, to be refused there.
-    Object.defineProperty(out, name, { value: plain(located) as Value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, name, { value: plain(located), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -113,6 +113,6 @@ function setProblem(text: string, problem: string | undefined): string {
   if (problem === undefined || problem.startsWith('malformed YAML')) return 'the value is not valid YAML';
   // The reader knows no anchor inside its own node: here, an alias of the value that contains it.
   const alias = /^unknown alias \*(.+)$/.exec(problem);
-  if (alias && text.includes(`&${alias[1]!}`)) return `alias *${alias[1]!} is inside the value it names: a value cannot contain itself`;
+  if (alias && text.includes(`&${alias[1]}`)) return `alias *${alias[1]} is inside the value it names: a value cannot contain itself`;
   return escapeUnprintable(problem);
 }

@@ -87,7 +87,7 @@ export class DiagnosticBag {
     const key = `${pos.line}:${pos.col}:${message}`;
     const first = this.seen.get(key);
     if (first !== undefined) {
-      this.copies[first]!++;
+      this.copies[first]++;
       return;
     }
     this.seen.set(key, this.items.length);

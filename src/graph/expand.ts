@@ -116,7 +116,7 @@ export class Expander {
       const out = this.expandItem(parsed, itemCtx, current, forcedName);
       if (out === 'skipped') continue;
       // `output` is read once the layer is built: it has its name (a block's or a form's output is one of its layers).
-      const built = out >= 0 && this.nodes[out]!.pos === pos ? this.nodes[out] : undefined;
+      const built = out >= 0 && this.nodes[out].pos === pos ? this.nodes[out] : undefined;
       const itemWho: Who = built ? { name: built.name, kind: built.kind } : { name: this.displayName(itemCtx, common, forcedName), kind };
       if (common.output && this.values.bool(common.output.value, this.withIn(env, current), itemWho, pos, 'output')) {
         if (out !== POISONED) this.markedOutputs.push(out);
@@ -233,8 +233,7 @@ export class Expander {
   /** The layer's name for an error raised before its name is evaluated: its index in a repeat group, the written name, or its place. */
   private displayName(ctx: Context, common: CommonArgs, forcedName?: string): string {
     const written = common.name?.value;
-    const local =
-      forcedName ?? (written?.type === 'scalar' && written.value !== null ? String(written.value) : `#${ctx.scope.next}`);
+    const local = forcedName ?? (written?.type === 'scalar' && written.value !== null ? String(written.value) : `#${ctx.scope.next}`);
     return joinName(ctx.scope.prefix, local);
   }
 

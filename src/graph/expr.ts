@@ -80,7 +80,7 @@ function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
-    const ch = src[i]!;
+    const ch = src[i];
     if (/\s/.test(ch)) {
       i++;
       continue;

@@ -104,7 +104,7 @@ export class Names {
     // The first full name equal to each name or ending in `.name`, as a scan in definition order would find it.
     const bySuffix = new Map<string, string>();
     for (const full of this.byName.keys()) {
-      for (let at = 0; ; ) {
+      for (let at = 0; ;) {
         const suffix = full.slice(at);
         if (!bySuffix.has(suffix)) bySuffix.set(suffix, full);
         const dot = full.indexOf('.', at);

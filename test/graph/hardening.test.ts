@@ -29,7 +29,7 @@ function seconds(fn: () => void): number {
 describe('#3 a --set value that contains itself', () => {
   it('is refused by parseSets in one line', () => {
     const e = thrown(() => parseSets(['cfg=&a [*a]']));
-    expect((e as Error).message).toBe('--set cfg=&a [*a]: alias *a is inside the value it names: a value cannot contain itself');
+    expect(e.message).toBe('--set cfg=&a [*a]: alias *a is inside the value it names: a value cannot contain itself');
   });
 
   it.each([
@@ -53,11 +53,11 @@ describe('#3 a --set value that contains itself', () => {
     });
     // An alias of an earlier value is a copy, not a cycle.
     expect(parseSets(['g=[&x [1], *x]'])).toEqual({ g: [[1], [1]] });
-    expect((thrown(() => parseSets([`h=${'['.repeat(300)}${']'.repeat(300)}`])) as Error).message).toMatch(
+    expect(thrown(() => parseSets([`h=${'['.repeat(300)}${']'.repeat(300)}`])).message).toMatch(
       /: the YAML is nested more than 200 levels deep; refusing it$/,
     );
-    expect((thrown(() => parseSets(['i=[1, 2'])) as Error).message).toBe('--set i=[1, 2: the value is not valid YAML');
-    expect((thrown(() => parseSets(['i=[1,\u2028 2'])) as Error).message).toBe('--set i=[1,\\u2028 2: the value is not valid YAML');
+    expect(thrown(() => parseSets(['i=[1, 2'])).message).toBe('--set i=[1, 2: the value is not valid YAML');
+    expect(thrown(() => parseSets(['i=[1,\u2028 2'])).message).toBe('--set i=[1,\\u2028 2: the value is not valid YAML');
   });
 });
 
@@ -108,7 +108,7 @@ describe('#5 functions over long lists, and values built to explode', () => {
 
   it('max, min and len take a list of 130,000 items (and more)', () => {
     const g = buildGraph(model('  - conv: {out: "${max(xs) + min(xs) + len(xs) - 13000}", kernel: 1}\n', long(13_000)), { file: 'm.yaml' });
-    expect(g.nodes[1]!.outputShape).toEqual([6, 4, 4]);
+    expect(g.nodes[1].outputShape).toEqual([6, 4, 4]);
     // Spreading the list into Math.max's arguments overflowed the stack past about 120,000 items.
     const xs = Array.from({ length: 500_000 }, (_, i) => i % 7);
     expect(evaluate(parseExpression('[max(xs), min(xs), len(xs)]'), (n) => (n === 'xs' ? xs : undefined))).toEqual([6, 0, 500_000]);
@@ -151,7 +151,9 @@ describe('#5 functions over long lists, and values built to explode', () => {
 describe('#8 generated names in linear time', () => {
   it('names unnamed sums add, add_1, ... around names taken by the user', () => {
     const g = buildGraph(
-      model('  - relu: {name: add_1}\n  - residual: {repeat: 3, body: [relu]}\n  - concat: {branches: [[], []]}\n  - concat: {branches: [[], []]}\n'),
+      model(
+        '  - relu: {name: add_1}\n  - residual: {repeat: 3, body: [relu]}\n  - concat: {branches: [[], []]}\n  - concat: {branches: [[], []]}\n',
+      ),
       { file: 'm.yaml' },
     );
     expect(g.nodes.map((n) => n.name)).toEqual(['input', 'add_1', '0', 'add', '1', 'add_2', '2', 'add_3', 'concat', 'concat_1']);
@@ -193,7 +195,11 @@ describe('#9 unresolved inputs in a repeat', () => {
 describe('#17 a model of no layers', () => {
   it.each([
     ['layers: []', 'input: [1, 4, 4]\nlayers: []\n', "'layers' is empty"],
-    ['every layer if: false', model('  - relu: {if: false}\n  - conv: {out: 4, kernel: 1, if: false}\n'), "every entry is skipped ('if' false or 'repeat' 0)"],
+    [
+      'every layer if: false',
+      model('  - relu: {if: false}\n  - conv: {out: 4, kernel: 1, if: false}\n'),
+      "every entry is skipped ('if' false or 'repeat' 0)",
+    ],
     ['repeat: 0', model('  - relu: {repeat: 0}\n'), "every entry is skipped ('if' false or 'repeat' 0)"],
   ])('%s is a positioned error', (_, yaml, why) => {
     expect(errorsOf(yaml)).toEqual([`m.yaml:2:1: error: the model has no layers: ${why}`]);
@@ -201,26 +207,62 @@ describe('#17 a model of no layers', () => {
 
   it('exits 2, with no JSON', async () => {
     const r = await cli(['analyze', '-', '--json'], { stdin: model('  - relu: {if: false}\n') });
-    expect(r).toEqual({ code: 2, stdout: '', stderr: "<stdin>:2:1: error: the model has no layers: every entry is skipped ('if' false or 'repeat' 0)\n" });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "<stdin>:2:1: error: the model has no layers: every entry is skipped ('if' false or 'repeat' 0)\n",
+    });
   });
 });
 
 describe('#18 one line per problem, naming the layer', () => {
   it.each([
     ['if', '  - relu: {repeat: 3, if: "${j}"}\n', `m.yaml:3:30: error: layer '#0' (relu): in "\${j}": unknown name 'j' (and 2 more times)`],
-    ['if, not a boolean', '  - relu: {if: [1, 2], repeat: 3}\n', "m.yaml:3:16: error: layer '#0' (relu): 'if' must be true or false, got [1, 2] (and 2 more times)"],
+    [
+      'if, not a boolean',
+      '  - relu: {if: [1, 2], repeat: 3}\n',
+      "m.yaml:3:16: error: layer '#0' (relu): 'if' must be true or false, got [1, 2] (and 2 more times)",
+    ],
     ['repeat', '  - relu: {repeat: [3]}\n', "m.yaml:3:20: error: layer '#0' (relu): 'repeat' must be an integer >= 0, got [3]"],
-    ['name', '  - relu: {repeat: 3, name: [1, 2]}\n', "m.yaml:3:29: error: layer '#0' (relu): 'name' must be text without spaces, got [1, 2]"],
-    ['name with i', '  - relu: {repeat: 3, name: "r${i}${j}"}\n', `m.yaml:3:37: error: layer 'r\${i}\${j}' (relu): in "r\${i}\${j}": unknown name 'j'`],
-    ['output', '  - relu: {repeat: 3, output: "${j}"}\n', `m.yaml:3:34: error: layer '0' (relu): in "\${j}": unknown name 'j' (and 2 more times)`],
-    ['inputs', '  - relu: {repeat: 3, inputs: 5}\n', "m.yaml:3:31: error: layer '#0' (relu): 'inputs' must be a layer name or a list of layer names, got 5 (and 2 more times)"],
-    ['unknown kind', '  - relux: {repeat: 3}\n', "m.yaml:3:5: error: layer '#0' (relux): unknown layer kind 'relux' (did you mean 'relu' or 'relu6'?)"],
-    ['inside a repeat group', '  - conv: {name: c, repeat: 4096, inputs: input, out: "${j}", kernel: 1}\n', `m.yaml:3:58: error: layer 'c.0' (conv): in "\${j}": unknown name 'j' (and 4,095 more times)`],
-    ['a residual argument', '  - residual: {body: [relu], stride: 2, repeat: 3}\n', "m.yaml:3:30: error: layer '(residual)' (residual): unknown argument 'stride' ('residual' takes: body, shortcut, name, inputs, repeat, if, output) (and 2 more times)"],
+    [
+      'name',
+      '  - relu: {repeat: 3, name: [1, 2]}\n',
+      "m.yaml:3:29: error: layer '#0' (relu): 'name' must be text without spaces, got [1, 2]",
+    ],
+    [
+      'name with i',
+      '  - relu: {repeat: 3, name: "r${i}${j}"}\n',
+      `m.yaml:3:37: error: layer 'r\${i}\${j}' (relu): in "r\${i}\${j}": unknown name 'j'`,
+    ],
+    [
+      'output',
+      '  - relu: {repeat: 3, output: "${j}"}\n',
+      `m.yaml:3:34: error: layer '0' (relu): in "\${j}": unknown name 'j' (and 2 more times)`,
+    ],
+    [
+      'inputs',
+      '  - relu: {repeat: 3, inputs: 5}\n',
+      "m.yaml:3:31: error: layer '#0' (relu): 'inputs' must be a layer name or a list of layer names, got 5 (and 2 more times)",
+    ],
+    [
+      'unknown kind',
+      '  - relux: {repeat: 3}\n',
+      "m.yaml:3:5: error: layer '#0' (relux): unknown layer kind 'relux' (did you mean 'relu' or 'relu6'?)",
+    ],
+    [
+      'inside a repeat group',
+      '  - conv: {name: c, repeat: 4096, inputs: input, out: "${j}", kernel: 1}\n',
+      `m.yaml:3:58: error: layer 'c.0' (conv): in "\${j}": unknown name 'j' (and 4,095 more times)`,
+    ],
+    [
+      'a residual argument',
+      '  - residual: {body: [relu], stride: 2, repeat: 3}\n',
+      "m.yaml:3:30: error: layer '(residual)' (residual): unknown argument 'stride' ('residual' takes: body, shortcut, name, inputs, repeat, if, output) (and 2 more times)",
+    ],
   ])('%s', (_, layers, line) => {
     const errors = errorsOf(model(layers));
     expect(errors).toHaveLength(1);
-    expect(errors[0]!.slice(0, line.length)).toBe(line);
+    expect(errors[0].slice(0, line.length)).toBe(line);
   });
 
   it('a block called twice with an error inside reports it once', () => {
@@ -237,9 +279,9 @@ describe('#18 one line per problem, naming the layer', () => {
   });
 
   it('a name behind a failed input makes no bogus duplicate', () => {
-    expect(errorsOf(model('  - conv: {out: "${j}", kernel: 1}\n  - relu: {name: "r${in.c}", repeat: 3}\n  - relu: {name: [1], repeat: 2}\n'))).toEqual([
-      `m.yaml:3:20: error: layer '0' (conv): in "\${j}": unknown name 'j'`,
-    ]);
+    expect(
+      errorsOf(model('  - conv: {out: "${j}", kernel: 1}\n  - relu: {name: "r${in.c}", repeat: 3}\n  - relu: {name: [1], repeat: 2}\n')),
+    ).toEqual([`m.yaml:3:20: error: layer '0' (conv): in "\${j}": unknown name 'j'`]);
   });
 });
 
@@ -252,13 +294,17 @@ describe('#19 user text stays on one line', () => {
 
   it.each([
     ['a key', '  - conv: {out: 1, kernel: 1, "ker\\rnel": 1}\n', "m.yaml:3:31: error: layer '0' (conv): unknown argument 'ker\\rnel'"],
-    ['a name', '  - relu: {name: "a\\u2028b"}\n', `m.yaml:3:18: error: layer 'a\\u2028b' (relu): 'name' must be text without spaces, got "a\\u2028b"`],
+    [
+      'a name',
+      '  - relu: {name: "a\\u2028b"}\n',
+      `m.yaml:3:18: error: layer 'a\\u2028b' (relu): 'name' must be text without spaces, got "a\\u2028b"`,
+    ],
     ['a kind', '  - "re\\u2029lu"\n', "m.yaml:3:5: error: layer '#0' (re\\u2029lu): unknown layer kind 're\\u2029lu'"],
     ['an input', '  - relu: {inputs: "x\\ry"}\n', "m.yaml:3:20: error: layer '#0' (relu): no layer named 'x\\ry'"],
   ])('in %s', (_, layers, start) => {
     const [e, ...rest] = errorsOf(model(layers));
     expect(rest).toEqual([]);
-    expect(e!.startsWith(start)).toBe(true);
+    expect(e.startsWith(start)).toBe(true);
     // eslint-disable-next-line no-control-regex -- control characters are what this looks for
     expect(e).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
   });
@@ -277,7 +323,11 @@ describe('#22 YAML nested thousands of levels deep', () => {
     ['flow lists', (n: number) => model(`  - relu: {p: ${'['.repeat(n)}${']'.repeat(n)}}\n`), 10_000],
     ['flow maps', (n: number) => model(`  - relu: {p: ${'{a: '.repeat(n)}1${'}'.repeat(n)}}\n`), 10_000],
     // Indented n levels deep, the text grows as n squared: 3,000 levels are 9 MB.
-    ['block maps', (n: number) => model(`  - relu:\n${Array.from({ length: n }, (_, i) => `${' '.repeat(i + 4)}k:\n`).join('')}${' '.repeat(n + 4)}1\n`), 3_000],
+    [
+      'block maps',
+      (n: number) => model(`  - relu:\n${Array.from({ length: n }, (_, i) => `${' '.repeat(i + 4)}k:\n`).join('')}${' '.repeat(n + 4)}1\n`),
+      3_000,
+    ],
     ['compact block lists', (n: number) => model(`  - relu:\n      p:\n        ${'- '.repeat(n)}1\n`), 10_000],
   ])('%s: the documented message, once', async (_, make, most) => {
     for (const n of [300, 2_800, most]) {
