@@ -1,10 +1,11 @@
 /** Resolves the model argument (a file, `-` for stdin, or a bundled name) and builds its graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYamlValue } from 'yaml';
 import { buildGraph } from '../graph/build.js';
+import { DiagnosticBag, escapeUnprintable } from '../graph/diagnostics.js';
 import type { Value } from '../graph/expr.js';
 import type { Graph } from '../graph/graph.js';
+import { parseYaml, plain } from '../graph/source.js';
 import { findBundled, unknownModelMessage, type BundledModel } from '../bundled.js';
 import { UsageError, type CliIo } from './io.js';
 
@@ -83,21 +84,35 @@ export function parseInputShape(text: string): number[] {
   return dims;
 }
 
-/** `--set depth=101`: the value is read as YAML, so `true`, `101` and `[1, 2]` keep their types. */
+/**
+ * `--set depth=101`: the value is read as YAML, so `true`, `101` and `[1, 2]` keep their types.
+ * It is read as a model file is, under the same limits: an alias of the value that contains it
+ * (`&a [*a]`, a value containing itself), an alias bomb or nesting past 200 levels is refused.
+ */
 export function parseSets(sets: readonly string[]): Record<string, Value> {
   const out: Record<string, Value> = {};
   for (const s of sets) {
     const eq = s.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--set ${s}: expected name=value, like depth=101`);
+    if (eq <= 0) throw new UsageError(`--set ${escapeUnprintable(s)}: expected name=value, like depth=101`);
     const name = s.slice(0, eq).trim();
-    let value: Value;
-    try {
-      value = parseYamlValue(s.slice(eq + 1)) as Value;
-    } catch {
-      throw new UsageError(`--set ${s}: the value is not valid YAML`);
+    const text = s.slice(eq + 1);
+    const bag = new DiagnosticBag('--set');
+    const located = parseYaml(text, bag);
+    const problem = bag.sorted()[0]?.message;
+    if (problem !== undefined || located === undefined) {
+      throw new UsageError(`--set ${escapeUnprintable(s)}: ${setProblem(text, problem)}`);
     }
     // Defined, not assigned: `__proto__=5` must reach the front end as a name, to be refused there.
-    Object.defineProperty(out, name, { value: value ?? null, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, name, { value: plain(located), enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/** What is wrong with a `--set` value, from the YAML reader's first problem. */
+function setProblem(text: string, problem: string | undefined): string {
+  if (problem === undefined || problem.startsWith('malformed YAML')) return 'the value is not valid YAML';
+  // The reader knows no anchor inside its own node: here, an alias of the value that contains it.
+  const alias = /^unknown alias \*(.+)$/.exec(problem);
+  if (alias && text.includes(`&${alias[1]}`)) return `alias *${alias[1]} is inside the value it names: a value cannot contain itself`;
+  return escapeUnprintable(problem);
 }

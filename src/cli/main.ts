@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { AnalysisError } from '../analysis/report.js';
-import { ModelError } from '../graph/diagnostics.js';
+import { escapeUnprintable, ModelError } from '../graph/diagnostics.js';
 import { registerAnalyze } from './analyze.js';
 import { registerCheck } from './check.js';
 import { registerDiff } from './diff.js';
@@ -75,7 +75,8 @@ function report(e: unknown, io: CliIo): number {
     return EXIT.invalid;
   }
   if (e instanceof UsageError || e instanceof AnalysisError) {
-    io.stderr.write(`cnnscope: error: ${e.message}\n`);
+    // Line by line: a weights mismatch lists tensors on lines of their own; user text in a line stays in it.
+    io.stderr.write(`cnnscope: error: ${e.message.split('\n').map(escapeUnprintable).join('\n')}\n`);
     return EXIT.invalid;
   }
   const err = e instanceof Error ? e : new Error(String(e));

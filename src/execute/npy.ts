@@ -10,6 +10,7 @@
  * destination, so a caller can check the shape (and the memory it needs) before reading any of it.
  */
 import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { escapeUnprintable } from '../graph/diagnostics.js';
 import { numel, type Tensor } from '../kernels/tensor.js';
 
 /** An unreadable or unsupported .npy file: a one-line message naming the file. */
@@ -42,7 +43,7 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined)
-    throw bad(`the header is not a NumPy header dict: ${text.trim()}`);
+    throw bad(`the header is not a NumPy header dict: ${escapeUnprintable(text.trim())}`);
   if (fortran === 'True') throw bad('the array is in Fortran order; save it in C order (numpy.ascontiguousarray)');
   const shape = shapeText
     .split(',')

@@ -116,6 +116,12 @@ class TopLevel {
     }
     names.reportUnresolved();
     if (this.bag.count > 0) return undefined;
+    if (nodes.length === 1) {
+      // Only the input: a report of no layers says nothing, and its `layers` would be empty.
+      const why = layers.value.items.length === 0 ? "'layers' is empty" : "every entry is skipped ('if' false or 'repeat' 0)";
+      this.bag.error(layers.keyPos, `the model has no layers: ${why}`);
+      return undefined;
+    }
     const outputs = [last, ...expander.markedOutputs.filter((id) => id !== last)];
     const description = this.optionalString(root, 'description');
     const source = this.optionalString(root, 'source');

@@ -17,12 +17,32 @@ export interface Diagnostic {
   readonly message: string;
   /** The layer at fault, by its full name and kind, when the problem belongs to one. */
   readonly layer?: { readonly name: string; readonly kind: string };
+  /** How many more times the same problem was found at the same place (copies of a repeat, calls of a block). */
+  readonly copies?: number;
+}
+
+/**
+ * Characters that would break a one-line message or make it read other than it is: control
+ * characters (C0, DEL, C1), the line and paragraph separators, and the bidirectional controls.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what this finds
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** User text made safe to echo in one line: each unprintable character as `\n`, `\r`, `\t` or `\uXXXX`. */
+export function escapeUnprintable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The diagnostic after its position: `layer 'name' (kind): message (and N more times)`, escaped. */
+export function describeDiagnostic(d: Diagnostic): string {
+  const layer = d.layer ? `layer '${d.layer.name}' (${d.layer.kind}): ` : '';
+  const copies = d.copies ? ` (and ${d.copies.toLocaleString('en-US')} more ${d.copies === 1 ? 'time' : 'times'})` : '';
+  return escapeUnprintable(`${layer}${d.message}${copies}`);
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = `${d.file}:${d.pos.line}:${d.pos.col}`;
-  const layer = d.layer ? `layer '${d.layer.name}' (${d.layer.kind}): ` : '';
-  return `${where}: error: ${layer}${d.message}`;
+  return `${escapeUnprintable(d.file)}:${d.pos.line}:${d.pos.col}: error: ${describeDiagnostic(d)}`;
 }
 
 /** Thrown by the front end when a file has problems; carries all of them, in source order. */
@@ -35,6 +55,10 @@ export class ModelError extends Error {
 
 export class DiagnosticBag {
   private readonly items: Diagnostic[] = [];
+  /** Each problem's index in `items`, by place and message: a copy of it is counted there, not added. */
+  private readonly seen = new Map<string, number>();
+  /** Copies counted on each item of `items`. */
+  private readonly copies: number[] = [];
   /** While above zero, errors are dropped: used where a problem would only echo an earlier one. */
   private muted = 0;
   constructor(readonly file: string) {}
@@ -54,18 +78,33 @@ export class DiagnosticBag {
     return condition ? this.quietly(fn) : fn();
   }
 
+  /**
+   * Records a problem. The same message at the same place again (a copy of a repeated entry, another
+   * call of a block) is counted on the first one, which keeps its layer: one line per problem.
+   */
   error(pos: SourcePos, message: string, layer?: { name: string; kind: string }): void {
     if (this.muted > 0) return;
+    const key = `${pos.line}:${pos.col}:${message}`;
+    const first = this.seen.get(key);
+    if (first !== undefined) {
+      this.copies[first]++;
+      return;
+    }
+    this.seen.set(key, this.items.length);
+    this.copies.push(0);
     this.items.push(layer ? { file: this.file, pos, message, layer } : { file: this.file, pos, message });
   }
 
+  /** Distinct problems so far. */
   get count(): number {
     return this.items.length;
   }
 
   /** Sorted by position, so the output reads top to bottom like the file. */
   sorted(): Diagnostic[] {
-    return [...this.items].sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+    return this.items
+      .map((d, i) => (this.copies[i] ? { ...d, copies: this.copies[i] } : d))
+      .sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
   }
 
   throwIfAny(): void {

@@ -72,8 +72,10 @@ export class Expander {
     if (!parsed) return POISONED;
     const { kind, pos, common } = parsed;
     const poisoned = current === POISONED;
+    // Errors in the entry's own `repeat` and group name, before any copy is named.
+    const who: Who = { name: this.displayName(ctx, common), kind };
     const repeat = common.repeat
-      ? this.bag.quietlyIf(poisoned, () => this.values.int(common.repeat!.value, this.withIn(ctx.env, current), 0, 'repeat', kind, pos))
+      ? this.bag.quietlyIf(poisoned, () => this.values.int(common.repeat!.value, this.withIn(ctx.env, current), 0, 'repeat', who, pos))
       : 1;
     if (repeat === undefined) return POISONED;
     if (repeat > MAX_LAYERS) {
@@ -94,10 +96,12 @@ export class Expander {
     }
     // A repeated entry whose name does not change with `i` becomes a group `name.0`, `name.1`, ... (ResNet's layer1.0).
     const nameTemplate = common.name ? this.values.template(common.name.value) : undefined;
-    const groupName =
-      common.repeat && common.name && !(nameTemplate && templateMentions(nameTemplate, 'i'))
-        ? this.bag.quietlyIf(poisoned, () => this.values.name(common.name!.value, this.withIn(ctx.env, current), kind))
-        : undefined;
+    const grouped = common.repeat && common.name && !(nameTemplate && templateMentions(nameTemplate, 'i'));
+    const groupName = grouped
+      ? this.bag.quietlyIf(poisoned, () => this.values.name(common.name!.value, this.withIn(ctx.env, current), who))
+      : undefined;
+    // Every copy would fail on the same name (reported, or unknowable behind a failed input).
+    if (grouped && groupName === undefined) return POISONED;
     const groupScope: NameScope | undefined =
       groupName !== undefined ? { prefix: joinName(ctx.scope.prefix, groupName), next: 0, parent: ctx.scope } : undefined;
     let sideOutput = current;
@@ -108,9 +112,13 @@ export class Expander {
       }
       const env = common.repeat ? ctx.env.with('i', i) : ctx.env;
       const itemCtx: Context = groupScope ? { ...ctx, env, multiplicity, scope: groupScope } : { ...ctx, env, multiplicity };
-      const out = this.expandItem(parsed, itemCtx, current, groupScope ? String(i) : undefined);
+      const forcedName = groupScope ? String(i) : undefined;
+      const out = this.expandItem(parsed, itemCtx, current, forcedName);
       if (out === 'skipped') continue;
-      if (common.output && this.values.bool(common.output.value, this.withIn(env, current), kind, pos, 'output')) {
+      // `output` is read once the layer is built: it has its name (a block's or a form's output is one of its layers).
+      const built = out >= 0 && this.nodes[out].pos === pos ? this.nodes[out] : undefined;
+      const itemWho: Who = built ? { name: built.name, kind: built.kind } : { name: this.displayName(itemCtx, common, forcedName), kind };
+      if (common.output && this.values.bool(common.output.value, this.withIn(env, current), itemWho, pos, 'output')) {
         if (out !== POISONED) this.markedOutputs.push(out);
         sideOutput = current;
         continue;
@@ -126,9 +134,11 @@ export class Expander {
   private expandItem(parsed: ParsedEntry, ctx: Context, current: number, forcedName: string | undefined): number | 'skipped' {
     const { args, pos, common } = parsed;
     let kind = parsed.kind;
+    // Errors before the layer is named name it as written (or by its place, `#3`).
+    const who: Who = { name: this.displayName(ctx, common, forcedName), kind };
     let inputs = [current];
     if (common.inputs) {
-      const resolved = this.resolveInputs(common.inputs.value, ctx, { name: this.displayName(ctx, common), kind });
+      const resolved = this.resolveInputs(common.inputs.value, ctx, who);
       // Unresolved inputs are reported at the end; the layer's name still exists, so readers of it stay quiet.
       inputs = resolved ?? [POISONED];
     }
@@ -136,23 +146,22 @@ export class Expander {
     const poisoned = inputs.includes(POISONED);
     if (
       common.if &&
-      !this.bag.quietlyIf(poisoned, () => this.values.bool(common.if!.value, this.withIn(ctx.env, inputs[0]), kind, pos, 'if', poisoned))
+      !this.bag.quietlyIf(poisoned, () => this.values.bool(common.if!.value, this.withIn(ctx.env, inputs[0]), who, pos, 'if', poisoned))
     )
       return 'skipped';
-    let localName =
+    const localName =
       forcedName ??
       (common.name
-        ? this.bag.quietlyIf(poisoned, () => this.values.name(common.name!.value, this.withIn(ctx.env, inputs[0]), kind))
+        ? this.bag.quietlyIf(poisoned, () => this.values.name(common.name!.value, this.withIn(ctx.env, inputs[0]), who))
         : undefined);
-    if (common.name && localName === undefined) {
-      if (!poisoned) return POISONED;
-      localName = this.displayName(ctx, common).split('.').pop()!;
-    }
+    // A name that cannot be evaluated (reported, or unknowable behind a failed input) names nothing.
+    if (common.name && localName === undefined) return POISONED;
     if (kind.includes('${')) {
       // A kind chosen by a parameter: `"${block}": {...}`.
-      const chosen = this.values.materialize({ type: 'scalar', value: kind, pos }, ctx.env, undefined);
+      const chosen = this.values.materialize({ type: 'scalar', value: kind, pos }, ctx.env, who);
       if (typeof chosen !== 'string') {
-        if (chosen !== undefined) this.bag.error(pos, `the kind ${JSON.stringify(kind)} must evaluate to a kind name, got ${show(chosen)}`);
+        if (chosen !== undefined)
+          this.bag.error(pos, `the kind ${JSON.stringify(kind)} must evaluate to a kind name, got ${show(chosen)}`, who);
         return POISONED;
       }
       kind = chosen;
@@ -170,6 +179,7 @@ export class Expander {
     this.bag.error(
       pos,
       `unknown layer kind '${kind}'${didYouMean(kind, known)} (kinds: ${Object.keys(layerKinds).join(', ')}; forms: ${STRUCTURAL.join(', ')}${this.blocks.size ? `; blocks: ${[...this.blocks.keys()].join(', ')}` : ''})`,
+      { name: who.name, kind },
     );
     return POISONED;
   }
@@ -214,16 +224,16 @@ export class Expander {
     if (value === undefined) return undefined;
     const names = typeof value === 'string' ? [value] : value;
     if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string')) {
-      this.bag.error(node.pos, `'inputs' must be a layer name or a list of layer names, got ${show(value)}`);
+      this.bag.error(node.pos, `'inputs' must be a layer name or a list of layer names, got ${show(value)}`, who);
       return undefined;
     }
     return this.names.resolve(names, ctx.scope, node.pos, who);
   }
 
-  /** The layer's name for an error raised before its name is evaluated: the written name, or its place. */
-  private displayName(ctx: Context, common: CommonArgs): string {
+  /** The layer's name for an error raised before its name is evaluated: its index in a repeat group, the written name, or its place. */
+  private displayName(ctx: Context, common: CommonArgs, forcedName?: string): string {
     const written = common.name?.value;
-    const local = written?.type === 'scalar' && written.value !== null ? String(written.value) : `#${ctx.scope.next}`;
+    const local = forcedName ?? (written?.type === 'scalar' && written.value !== null ? String(written.value) : `#${ctx.scope.next}`);
     return joinName(ctx.scope.prefix, local);
   }
 

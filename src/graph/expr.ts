@@ -23,6 +23,13 @@ export class ExprError extends Error {
   }
 }
 
+/** How deep an expression may nest (parentheses, brackets, calls and operators), and the values it builds. */
+export const MAX_EXPR_DEPTH = 200;
+/** The most items a value built by an expression may hold, nested ones counted (a list used twice counts twice). */
+export const MAX_VALUE_ITEMS = 1_000_000;
+/** The longest text an expression may build. */
+export const MAX_TEXT_LENGTH = 1_000_000;
+
 /** Names an expression may read. Returning undefined means "no such name". */
 export type Scope = (name: string) => Value | undefined;
 
@@ -60,6 +67,15 @@ const OPERATORS = [
   '.',
 ];
 
+// Sticky: matched where the tokenizer stands, without copying the rest of the text for each token.
+const NUMBER = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+function matchAt(re: RegExp, src: string, i: number): RegExpExecArray | null {
+  re.lastIndex = i;
+  return re.exec(src);
+}
+
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -70,13 +86,13 @@ function tokenize(src: string): Token[] {
       continue;
     }
     const at = i;
-    const num = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(src.slice(i));
+    const num = matchAt(NUMBER, src, i);
     if (num) {
       out.push({ t: 'num', v: Number(num[0]), at });
       i += num[0].length;
       continue;
     }
-    const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
+    const id = matchAt(IDENTIFIER, src, i);
     if (id) {
       out.push({ t: 'id', v: id[0], at });
       i += id[0].length;
@@ -133,9 +149,25 @@ export interface Expression {
   mentions(name: string): boolean;
 }
 
+const TOO_DEEP = `the expression nests more than ${MAX_EXPR_DEPTH} levels deep; refusing it`;
+
 export function parseExpression(src: string): Expression {
   const tokens = tokenize(src);
   let p = 0;
+  // Two bounds keep parsing and evaluating off the stack's end: `nesting` counts the parser's own
+  // recursion (parentheses make no node), `depths` the tree's (a chain `a + b + c` is a tree too).
+  let nesting = 0;
+  const enter = (at: number) => {
+    if (++nesting > MAX_EXPR_DEPTH) throw new ExprError(TOO_DEEP, at);
+  };
+  const depths = new WeakMap<Node, number>();
+  const made = <T extends Node>(node: T, children: readonly Node[]): T => {
+    let depth = 1;
+    for (const c of children) depth = Math.max(depth, (depths.get(c) ?? 1) + 1);
+    if (depth > MAX_EXPR_DEPTH) throw new ExprError(TOO_DEEP, node.at);
+    depths.set(node, depth);
+    return node;
+  };
   const peek = () => tokens[p];
   const isOp = (v: string) => {
     const t = peek();
@@ -147,13 +179,19 @@ export function parseExpression(src: string): Expression {
   };
 
   function conditional(): Node {
+    enter(peek().at);
     const test = binary(1);
-    if (!isOp('?')) return test;
+    if (!isOp('?')) {
+      nesting--;
+      return test;
+    }
     const at = peek().at;
     p++;
     const then = conditional();
     expect(':');
-    return { n: 'cond', test, then, else: conditional(), at };
+    const otherwise = conditional();
+    nesting--;
+    return made({ n: 'cond', test, then, else: otherwise, at }, [test, then, otherwise]);
   }
 
   function binary(minPrec: number): Node {
@@ -165,7 +203,7 @@ export function parseExpression(src: string): Expression {
       if (prec === undefined || prec < minPrec) return left;
       p++;
       const right = binary(prec + 1);
-      left = { n: 'binary', op: t.v, left, right, at: t.at };
+      left = made({ n: 'binary', op: t.v, left, right, at: t.at }, [left, right]);
     }
   }
 
@@ -173,7 +211,10 @@ export function parseExpression(src: string): Expression {
     const t = peek();
     if (t.t === 'op' && (t.v === '-' || t.v === '!' || t.v === '+')) {
       p++;
-      return { n: 'unary', op: t.v, arg: unary(), at: t.at };
+      enter(t.at);
+      const arg = unary();
+      nesting--;
+      return made({ n: 'unary', op: t.v, arg, at: t.at }, [arg]);
     }
     return power();
   }
@@ -184,7 +225,10 @@ export function parseExpression(src: string): Expression {
     const t = peek();
     if (t.t !== 'op' || t.v !== '**') return base;
     p++;
-    return { n: 'binary', op: '**', left: base, right: unary(), at: t.at };
+    enter(t.at);
+    const right = unary();
+    nesting--;
+    return made({ n: 'binary', op: '**', left: base, right, at: t.at }, [base, right]);
   }
 
   function postfix(node: Node): Node {
@@ -195,12 +239,12 @@ export function parseExpression(src: string): Expression {
         const key = peek();
         if (key.t !== 'id') throw new ExprError('expected a name after "."', key.at);
         p++;
-        node = { n: 'member', obj: node, key: key.v, at: t.at };
+        node = made({ n: 'member', obj: node, key: key.v, at: t.at }, [node]);
       } else if (t.t === 'op' && t.v === '[') {
         p++;
         const index = conditional();
         expect(']');
-        node = { n: 'index', obj: node, index, at: t.at };
+        node = made({ n: 'index', obj: node, index, at: t.at }, [node, index]);
       } else {
         return node;
       }
@@ -228,7 +272,7 @@ export function parseExpression(src: string): Expression {
           expect(')');
           if (!Object.hasOwn(FUNCTIONS, t.v))
             throw new ExprError(`unknown function '${t.v}' (known: ${Object.keys(FUNCTIONS).join(', ')})`, t.at);
-          return { n: 'call', fn: t.v, args, at: t.at };
+          return made({ n: 'call', fn: t.v, args, at: t.at }, args);
         }
         return { n: 'name', v: t.v, at: t.at };
       case 'op':
@@ -244,7 +288,7 @@ export function parseExpression(src: string): Expression {
             while (isOp(',') && ++p);
           }
           expect(']');
-          return { n: 'call', fn: '__list', args: items, at: t.at };
+          return made({ n: 'call', fn: '__list', args: items, at: t.at }, items);
         }
         throw new ExprError(`unexpected '${t.v}'`, t.at);
       case 'end':
@@ -303,8 +347,9 @@ function typeName(v: Value): string {
 }
 
 const FUNCTIONS: Record<string, (args: Value[], at: number) => Value> = {
-  min: (a, at) => Math.min(...nums(a, at, 'min')),
-  max: (a, at) => Math.max(...nums(a, at, 'max')),
+  // A loop, not Math.min(...list): spreading a long list overflows the stack.
+  min: (a, at) => nums(a, at, 'min').reduce((m, x) => Math.min(m, x)),
+  max: (a, at) => nums(a, at, 'max').reduce((m, x) => Math.max(m, x)),
   floor: (a, at) => Math.floor(num(one(a, at, 'floor'), at, 'floor')),
   ceil: (a, at) => Math.ceil(num(one(a, at, 'ceil'), at, 'ceil')),
   round: (a, at) => Math.round(num(one(a, at, 'round'), at, 'round')),
@@ -314,8 +359,50 @@ const FUNCTIONS: Record<string, (args: Value[], at: number) => Value> = {
     if (Array.isArray(v) || typeof v === 'string') return v.length;
     throw new ExprError(`len needs a list, got ${typeName(v)}`, at);
   },
-  __list: (a) => a,
+  __list: (a, at) => built(a, at),
 };
+
+/** Items and nesting depth of each list or map measured, so that a value built from shared parts is measured in their number. */
+const measured = new WeakMap<object, { readonly items: number; readonly depth: number }>();
+
+/** How many items `v` holds, nested ones counted (a part used twice counts twice), and how deep it nests. */
+export function measure(v: Value): { readonly items: number; readonly depth: number } {
+  if (v === null || typeof v !== 'object') return { items: 1, depth: 0 };
+  const known = measured.get(v);
+  if (known) return known;
+  let items = 1;
+  let depth = 0;
+  // Values reach here built bottom-up (each part measured already) or read from YAML (nested at most 200 levels).
+  for (const item of Array.isArray(v) ? (v as readonly Value[]) : Object.values(v)) {
+    const m = measure(item);
+    items = Math.min(items + m.items, Number.MAX_SAFE_INTEGER);
+    depth = Math.max(depth, m.depth);
+  }
+  const result = { items, depth: depth + 1 };
+  measured.set(v, result);
+  return result;
+}
+
+/** Why a list or map built from parts is too large to keep, or undefined. */
+export function valueTooLarge(v: Value): string | undefined {
+  const { items, depth } = measure(v);
+  if (items > MAX_VALUE_ITEMS)
+    return `the value holds more than ${MAX_VALUE_ITEMS.toLocaleString('en-US')} items (a list used twice counts twice); refusing it`;
+  if (depth > MAX_EXPR_DEPTH) return `the value nests more than ${MAX_EXPR_DEPTH} levels deep; refusing it`;
+  return undefined;
+}
+
+/** A list or text an expression built, refused when too large. */
+function built<T extends Value>(v: T, at: number): T {
+  if (typeof v === 'string') {
+    if (v.length > MAX_TEXT_LENGTH)
+      throw new ExprError(`the text is longer than ${MAX_TEXT_LENGTH.toLocaleString('en-US')} characters; refusing it`, at);
+    return v;
+  }
+  const problem = valueTooLarge(v);
+  if (problem) throw new ExprError(problem, at);
+  return v;
+}
 
 function one(args: Value[], at: number, fn: string): Value {
   if (args.length !== 1) throw new ExprError(`${fn} takes one argument, got ${args.length}`, at);
@@ -394,7 +481,7 @@ function binaryOp(node: Extract<Node, { n: 'binary' }>, ev: (n: Node) => Value):
   const r = ev(node.right);
   if (op === '==') return equal(l, r);
   if (op === '!=') return !equal(l, r);
-  if (op === '+' && (typeof l === 'string' || typeof r === 'string')) return `${scalarText(l)}${scalarText(r)}`;
+  if (op === '+' && (typeof l === 'string' || typeof r === 'string')) return built(`${scalarText(l)}${scalarText(r)}`, at);
   const a = num(l, at, `'${op}'`);
   const b = num(r, at, `'${op}'`);
   switch (op) {
@@ -484,7 +571,7 @@ export function evaluateTemplate(template: Template, scope: Scope): Value {
       const v = evaluate(part.expr, scope);
       if (template.whole) return v;
       if (v !== null && typeof v === 'object') throw new ExprError(`cannot put ${typeName(v)} inside text`, 0);
-      out += String(v);
+      out = built(out + String(v), 0);
     } catch (e) {
       if (e instanceof ExprError) throw new ExprError(e.message, e.offset + part.offset);
       throw e;

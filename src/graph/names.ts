@@ -28,6 +28,8 @@ export class Names {
   private readonly groups: ScopeInfo[] = [];
   /** `inputs` that named nothing defined before them; checked at the end to tell a cycle from a typo. */
   private readonly unresolved: { name: string; pos: SourcePos; layer: Who }[] = [];
+  /** For `fresh`: per scope and base name, the suffix it last returned; every smaller one is taken for good. */
+  private readonly lastFresh = new Map<string, number>();
 
   constructor(
     private readonly bag: DiagnosticBag,
@@ -35,11 +37,18 @@ export class Names {
     private readonly nodes: readonly LayerNode[],
   ) {}
 
-  /** `base` if free in `scope`, else `base_1`, `base_2`, ... */
+  /**
+   * `base` if free in `scope`, else `base_1`, `base_2`, ...: the first one free. Names are never
+   * freed, so the search resumes where the last one for this scope and base ended (O(1) amortised).
+   */
   fresh(scope: NameScope, base: string): string {
-    for (let k = 0; ; k++) {
+    const key = `${scope.prefix}\u0000${base}`;
+    for (let k = this.lastFresh.get(key) ?? 0; ; k++) {
       const local = k === 0 ? base : `${base}_${k}`;
-      if (!this.byName.has(joinName(scope.prefix, local))) return local;
+      if (!this.byName.has(joinName(scope.prefix, local))) {
+        this.lastFresh.set(key, k);
+        return local;
+      }
     }
   }
 
@@ -85,19 +94,59 @@ export class Names {
     return ids;
   }
 
+  /**
+   * Reports each unresolved input: a name defined later (a cycle) or no such name (with close
+   * names). Copies of one entry (a repeat) are worked out once and reported as copies; the names
+   * are indexed once, so this is linear in the names and the entries.
+   */
   reportUnresolved(): void {
-    for (const u of this.unresolved) {
-      const later = [...this.byName.keys()].find((k) => k === u.name || k.endsWith(`.${u.name}`));
-      if (later) {
-        this.bag.error(
-          u.pos,
-          `input '${u.name}' is defined after this layer (line ${this.byName.get(later)!.pos.line}): a layer may only read earlier layers, so this would make a cycle`,
-          u.layer,
-        );
-      } else {
-        const others = [...this.byName.keys()].filter((k) => k !== u.layer.name).map((k) => k.split('.').pop()!);
-        this.bag.error(u.pos, `no layer named '${u.name}'${didYouMean(u.name, others)}`, u.layer);
+    if (this.unresolved.length === 0) return;
+    // The first full name equal to each name or ending in `.name`, as a scan in definition order would find it.
+    const bySuffix = new Map<string, string>();
+    for (const full of this.byName.keys()) {
+      for (let at = 0; ;) {
+        const suffix = full.slice(at);
+        if (!bySuffix.has(suffix)) bySuffix.set(suffix, full);
+        const dot = full.indexOf('.', at);
+        if (dot < 0) break;
+        at = dot + 1;
       }
     }
+    const lastSegments = new Map<string, number>();
+    for (const full of this.byName.keys()) {
+      const last = full.slice(full.lastIndexOf('.') + 1);
+      lastSegments.set(last, (lastSegments.get(last) ?? 0) + 1);
+    }
+    const messages = new Map<string, string>();
+    for (const u of this.unresolved) {
+      const key = `${u.pos.line}:${u.pos.col}:${u.name}`;
+      let message = messages.get(key);
+      if (message === undefined) {
+        message = this.unresolvedMessage(u, bySuffix, lastSegments, messages.size < MAX_SUGGESTED);
+        messages.set(key, message);
+      }
+      this.bag.error(u.pos, message, u.layer);
+    }
+  }
+
+  private unresolvedMessage(
+    u: { name: string; layer: Who },
+    bySuffix: ReadonlyMap<string, string>,
+    lastSegments: ReadonlyMap<string, number>,
+    suggest: boolean,
+  ): string {
+    const later = bySuffix.get(u.name);
+    if (later !== undefined) {
+      return `input '${u.name}' is defined after this layer (line ${this.byName.get(later)!.pos.line}): a layer may only read earlier layers, so this would make a cycle`;
+    }
+    if (!suggest) return `no layer named '${u.name}'`;
+    // Every layer's last name segment but the reader's own.
+    const own = u.layer.name.slice(u.layer.name.lastIndexOf('.') + 1);
+    const ownIsLayer = this.byName.has(u.layer.name);
+    const others = [...lastSegments].filter(([k, n]) => !(ownIsLayer && k === own && n === 1)).map(([k]) => k);
+    return `no layer named '${u.name}'${didYouMean(u.name, others)}`;
   }
 }
+
+/** Unresolved names that get "did you mean" suggestions (each compares against every name); the rest get none. */
+const MAX_SUGGESTED = 100;

@@ -27,6 +27,8 @@ export const MAX_YAML_NODES = 1_000_000;
 
 export class YamlBombError extends Error {}
 
+const TOO_DEEP = 'the YAML is nested more than 200 levels deep; refusing it';
+
 export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
@@ -34,9 +36,10 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
     const p = lineCounter.linePos(offset ?? 0);
     return { line: p.line, col: p.col };
   };
-  for (const e of doc.errors) {
-    bag.error(posAt(e.pos[0]), `malformed YAML: ${firstLine(e.message)}`);
-  }
+  // The parser recurses per nesting level and reports running out of stack as an error: the nesting limit, said once.
+  const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION');
+  if (exhausted) bag.error(posAt(exhausted.pos[0]), TOO_DEEP);
+  else for (const e of doc.errors) bag.error(posAt(e.pos[0]), `malformed YAML: ${firstLine(e.message)}`);
   if (doc.errors.length > 0) return undefined;
   // Count what the document expands to before expanding it: an alias counts as its target's size,
   // memoized, so a billion-laughs file is measured in microseconds and refused.
@@ -75,7 +78,7 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
         `the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`,
       );
     }
-    if (depth > 200) throw new YamlBombError('the YAML is nested more than 200 levels deep; refusing it');
+    if (depth > 200) throw new YamlBombError(TOO_DEEP);
     if (node === null || node === undefined) return { type: 'scalar', value: null, pos: posAt(0) };
     const yamlNode = node as YamlNode;
     const pos = posAt(yamlNode.range?.[0]);

@@ -5,7 +5,7 @@
 import { show } from '../layers/args.js';
 import type { Shape } from '../layers/kind.js';
 import type { DiagnosticBag, SourcePos } from './diagnostics.js';
-import { evaluateTemplate, ExprError, parseTemplate, type Template, type Value } from './expr.js';
+import { evaluateTemplate, ExprError, parseTemplate, valueTooLarge, type Template, type Value } from './expr.js';
 import type { Located } from './source.js';
 
 /** The layer an error belongs to, by full name and kind. */
@@ -124,7 +124,7 @@ export class Values {
           // Point at the offending part of the expression; a quoted scalar's text starts one column later.
           const quoted = ['"', "'"].includes(this.lines[node.pos.line - 1]?.[node.pos.col - 1] ?? '') ? 1 : 0;
           const at = { line: node.pos.line, col: node.pos.col + quoted + e.offset };
-          this.bag.error(at, `in ${JSON.stringify(node.value)}: ${e.message}`, who);
+          this.bag.error(at, `in ${quoteText(node.value)}: ${e.message}`, who);
           return undefined;
         }
       }
@@ -135,7 +135,7 @@ export class Values {
           if (v === undefined) return undefined;
           out.push(v);
         }
-        return out;
+        return this.bounded(out, node, who);
       }
       case 'map': {
         const out: Record<string, Value> = {};
@@ -145,40 +145,55 @@ export class Values {
           // A key `__proto__` is data like any other, not the object's prototype.
           Object.defineProperty(out, e.key, { value: v, enumerable: true, writable: true, configurable: true });
         }
-        return out;
+        return this.bounded(out, node, who);
       }
     }
   }
 
-  /** `repeat`: an integer of at least `min`. */
-  int(node: Located, env: Environment, min: number, what: string, kind: string, pos: SourcePos): number | undefined {
-    const v = this.materialize(node, env, { name: '?', kind });
+  /** A list or map built of evaluated parts, refused when they make it too large (`[*big, *big]` over params doubling each other). */
+  private bounded(value: Value, node: Located, who: Who | undefined): Value | undefined {
+    const problem = valueTooLarge(value);
+    if (problem === undefined) return value;
+    this.bag.error(node.pos, problem, who);
+    return undefined;
+  }
+
+  /** `repeat`: an integer of at least `min`. `who` is the entry, named as far as it is known. */
+  int(node: Located, env: Environment, min: number, what: string, who: Who, pos: SourcePos): number | undefined {
+    const v = this.materialize(node, env, who);
     if (v === undefined) return undefined;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-      this.bag.error(node.pos ?? pos, `'${what}' must be an integer >= ${min}, got ${show(v)}`);
+      this.bag.error(node.pos ?? pos, `'${what}' must be an integer >= ${min}, got ${show(v)}`, who);
       return undefined;
     }
     return v;
   }
 
   /** `if`, `output`. `fallback` is the answer when the value cannot be evaluated (an error already reported, or a failed input). */
-  bool(node: Located, env: Environment, kind: string, pos: SourcePos, what: string, fallback = false): boolean {
-    const v = this.materialize(node, env, { name: '?', kind });
+  bool(node: Located, env: Environment, who: Who, pos: SourcePos, what: string, fallback = false): boolean {
+    const v = this.materialize(node, env, who);
     if (typeof v !== 'boolean') {
-      if (v !== undefined) this.bag.error(node.pos ?? pos, `'${what}' must be true or false, got ${show(v)}`);
+      if (v !== undefined) this.bag.error(node.pos ?? pos, `'${what}' must be true or false, got ${show(v)}`, who);
       return fallback;
     }
     return v;
   }
 
   /** `name`: text (or a number) without spaces. */
-  name(node: Located, env: Environment, kind: string): string | undefined {
-    const v = this.materialize(node, env, { name: '?', kind });
+  name(node: Located, env: Environment, who: Who): string | undefined {
+    const v = this.materialize(node, env, who);
     if (v === undefined) return undefined;
     if ((typeof v !== 'string' && typeof v !== 'number') || String(v) === '' || /\s/.test(String(v))) {
-      this.bag.error(node.pos, `'name' must be text without spaces, got ${show(v)}`);
+      this.bag.error(node.pos, `'name' must be text without spaces, got ${show(v)}`, who);
       return undefined;
     }
     return String(v);
   }
+}
+
+/** The longest expression text quoted whole in an error; a longer one is cut (the column still points into it). */
+const MAX_QUOTED = 100;
+
+function quoteText(text: string): string {
+  return text.length <= MAX_QUOTED ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, MAX_QUOTED - 20))}...`;
 }

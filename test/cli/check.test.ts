@@ -76,7 +76,11 @@ describe('cnnscope check: exit codes', () => {
     const r = await cli(['check', good, bad]);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('✓ tiny params 162 = 162');
-    expect(r.stderr).toMatch(new RegExp(`^${escape(bad)}:4:5: error: unknown layer kind 'conv2d' \\(did you mean 'conv'\\?\\)[^\\n]*\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^${escape(bad)}:4:5: error: layer '#0' \\(conv2d\\): unknown layer kind 'conv2d' \\(did you mean 'conv'\\?\\)[^\\n]*\\n$`,
+      ),
+    );
   });
 
   it('exits 2 for misuse, with one line', async () => {

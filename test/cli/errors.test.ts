@@ -29,7 +29,7 @@ describe('model errors', () => {
 
   it('unknown kind, with the close ones', async () => {
     const [e] = await errorsOf(`${head}  - relu\n  - conv2d: {out: 8, kernel: 3}\n`);
-    expect(e).toMatch(/^5:5: error: unknown layer kind 'conv2d' \(did you mean 'conv'\?\)/);
+    expect(e).toMatch(/^5:5: error: layer '#1' \(conv2d\): unknown layer kind 'conv2d' \(did you mean 'conv'\?\)/);
   });
 
   it('unknown argument, listing the valid ones', async () => {

@@ -24,18 +24,18 @@ function errorsOf(yaml: string, options: Partial<Parameters<typeof buildGraph>[1
 describe('own keys only', () => {
   it.each(INHERITED)('the kind %s is unknown, reported at its position', (kind) => {
     const [e] = errorsOf(`input: [3, 8, 8]\nlayers: [${kind}]\n`);
-    expect(e).toMatch(new RegExp(`^2:10: unknown layer kind '${kind}' `));
+    expect(e).toMatch(new RegExp(`^2:10: layer '#0' \\(${kind}\\): unknown layer kind '${kind}' `));
   });
 
   it.each(INHERITED)('the kind %s with arguments is unknown too', (kind) => {
     const [e] = errorsOf(`input: [3, 8, 8]\nlayers:\n  - ${kind}: {out: 4}\n`);
-    expect(e).toMatch(new RegExp(`^3:5: unknown layer kind '${kind}' `));
+    expect(e).toMatch(new RegExp(`^3:5: layer '#0' \\(${kind}\\): unknown layer kind '${kind}' `));
   });
 
   it('`layers: [constructor]` exits 2 with a positioned message, not 70', async () => {
     const r = await cli(['analyze', '-'], { stdin: 'input: [3,8,8]\nlayers: [constructor]\n' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^<stdin>:2:10: error: unknown layer kind 'constructor' \(kinds: conv, /);
+    expect(r.stderr).toMatch(/^<stdin>:2:10: error: layer '#0' \(constructor\): unknown layer kind 'constructor' \(kinds: conv, /);
   });
 
   it.each(INHERITED)('the argument %s of a kind is unknown', (arg) => {
