@@ -244,11 +244,7 @@ describe('#18 one line per problem, naming the layer', () => {
       '  - relu: {repeat: 3, inputs: 5}\n',
       "m.yaml:3:31: error: layer '#0' (relu): 'inputs' must be a layer name or a list of layer names, got 5 (and 2 more times)",
     ],
-    [
-      'unknown kind',
-      '  - relux: {repeat: 3}\n',
-      "m.yaml:3:5: error: layer '#0' (relux): unknown layer kind 'relux' (did you mean 'relu'",
-    ],
+    ['unknown kind', '  - relux: {repeat: 3}\n', "m.yaml:3:5: error: layer '#0' (relux): unknown layer kind 'relux' (did you mean 'relu'"],
     [
       'inside a repeat group',
       '  - conv: {name: c, repeat: 4096, inputs: input, out: "${j}", kernel: 1}\n',
