@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { glob } from 'tinyglobby';
 import { CheckInputError, checkModels, type CheckIo, type CheckOutcome, type CheckRequest } from '../check/plan.js';
-import { ModelError } from '../graph/diagnostics.js';
+import { describeDiagnostic, escapeUnprintable, ModelError } from '../graph/diagnostics.js';
 import { CHECK_FORMATS, githubAnnotations, renderCheck, type CheckFormat } from '../report/check.js';
 import { colourFor } from '../report/style.js';
 import { resolveFormat } from './format.js';
@@ -67,7 +67,8 @@ Examples:
       io.stdout.write(renderCheck(run, format, colourFor(io.stdout, io.env), { quiet: flags.quiet === true }));
       // After the results: warnings, then every invalid input, which makes the exit code 2.
       if (format === 'github') io.stdout.write(githubAnnotations(errors, 'error') + githubAnnotations(warnings, 'warning'));
-      for (const w of warnings) io.stderr.write(`${w.file}:${w.pos.line}:${w.pos.col}: warning: ${w.message}\n`);
+      for (const w of warnings)
+        io.stderr.write(`${escapeUnprintable(w.file)}:${w.pos.line}:${w.pos.col}: warning: ${describeDiagnostic(w)}\n`);
       if (errors.length > 0) throw new ModelError(errors);
       if (!run.summary.ok) throw new Failed(`${run.summary.failed} expectations failed`);
     });

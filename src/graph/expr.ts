@@ -30,6 +30,29 @@ export const MAX_VALUE_ITEMS = 1_000_000;
 /** The longest text an expression may build. */
 export const MAX_TEXT_LENGTH = 1_000_000;
 
+/**
+ * The most list items all the expressions of one model may go through in operations on lists of
+ * more than SMALL_LIST items (`min`, `max`, `==`, joining a list to text, building a list): what a
+ * `repeat` multiplies stays bounded, and a model comparing shapes in every layer pays nothing.
+ */
+export const MAX_EVALUATION_WORK = 20_000_000;
+const SMALL_LIST = 64;
+
+/** Counts the work of the evaluations it is given to, across them. */
+export class WorkMeter {
+  private used = 0;
+
+  charge(items: number, at: number): void {
+    if (items <= SMALL_LIST) return;
+    this.used += items;
+    if (this.used > MAX_EVALUATION_WORK)
+      throw new ExprError(
+        `the model's expressions go through more than ${MAX_EVALUATION_WORK.toLocaleString('en-US')} list items in all; refusing it`,
+        at,
+      );
+  }
+}
+
 /** Names an expression may read. Returning undefined means "no such name". */
 export type Scope = (name: string) => Value | undefined;
 
@@ -346,6 +369,9 @@ function typeName(v: Value): string {
   return `${typeof v} ${String(v)}`;
 }
 
+/** The items a list or map holds, for the work meter: none for a scalar. */
+const itemsOf = (v: Value): number => (v !== null && typeof v === 'object' ? measure(v).items : 0);
+
 const FUNCTIONS: Record<string, (args: Value[], at: number) => Value> = {
   // A loop, not Math.min(...list): spreading a long list overflows the stack.
   min: (a, at) => nums(a, at, 'min').reduce((m, x) => Math.min(m, x)),
@@ -415,7 +441,7 @@ function nums(args: Value[], at: number, fn: string): number[] {
   return flat.map((v) => num(v, at, fn));
 }
 
-export function evaluate(expr: Expression, scope: Scope): Value {
+export function evaluate(expr: Expression, scope: Scope, meter = new WorkMeter()): Value {
   const ev = (node: Node): Value => {
     switch (node.n) {
       case 'lit':
@@ -450,8 +476,13 @@ export function evaluate(expr: Expression, scope: Scope): Value {
         }
         throw new ExprError(`cannot index ${typeName(obj)}`, node.at);
       }
-      case 'call':
-        return FUNCTIONS[node.fn](node.args.map(ev), node.at);
+      case 'call': {
+        const args = node.args.map(ev);
+        // `min(xs)` goes through the list, `[a, b]` through its items; arithmetic on numbers is free.
+        if (args.length === 1 && Array.isArray(args[0])) meter.charge(args[0].length, node.at);
+        else if (node.fn === '__list') meter.charge(args.length, node.at);
+        return FUNCTIONS[node.fn](args, node.at);
+      }
       case 'unary': {
         const v = ev(node.arg);
         if (node.op === '!') return !truthy(v, node.at);
@@ -460,7 +491,7 @@ export function evaluate(expr: Expression, scope: Scope): Value {
       case 'cond':
         return truthy(ev(node.test), node.at) ? ev(node.then) : ev(node.else);
       case 'binary':
-        return binaryOp(node, ev);
+        return binaryOp(node, ev, meter);
     }
   };
   const result = ev(expr.root);
@@ -473,12 +504,16 @@ function truthy(v: Value, at: number): boolean {
   return v;
 }
 
-function binaryOp(node: Extract<Node, { n: 'binary' }>, ev: (n: Node) => Value): Value {
+function binaryOp(node: Extract<Node, { n: 'binary' }>, ev: (n: Node) => Value, meter: WorkMeter): Value {
   const { op, at } = node;
   if (op === '&&') return truthy(ev(node.left), at) && truthy(ev(node.right), at);
   if (op === '||') return truthy(ev(node.left), at) || truthy(ev(node.right), at);
   const l = ev(node.left);
   const r = ev(node.right);
+  // Comparing or joining lists writes them out whole.
+  if (op === '==' || op === '!=' || op === '+') {
+    meter.charge(itemsOf(l) + itemsOf(r), at);
+  }
   if (op === '==') return equal(l, r);
   if (op === '!=') return !equal(l, r);
   if (op === '+' && (typeof l === 'string' || typeof r === 'string')) return built(`${scalarText(l)}${scalarText(r)}`, at);
@@ -560,7 +595,7 @@ function findClose(text: string, from: number): number {
   return -1;
 }
 
-export function evaluateTemplate(template: Template, scope: Scope): Value {
+export function evaluateTemplate(template: Template, scope: Scope, meter = new WorkMeter()): Value {
   let out = '';
   for (const part of template.parts) {
     if (typeof part === 'string') {
@@ -568,7 +603,7 @@ export function evaluateTemplate(template: Template, scope: Scope): Value {
       continue;
     }
     try {
-      const v = evaluate(part.expr, scope);
+      const v = evaluate(part.expr, scope, meter);
       if (template.whole) return v;
       if (v !== null && typeof v === 'object') throw new ExprError(`cannot put ${typeName(v)} inside text`, 0);
       out = built(out + String(v), 0);

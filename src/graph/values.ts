@@ -5,7 +5,7 @@
 import { show } from '../layers/args.js';
 import type { Shape } from '../layers/kind.js';
 import type { DiagnosticBag, SourcePos } from './diagnostics.js';
-import { evaluateTemplate, ExprError, parseTemplate, valueTooLarge, type Template, type Value } from './expr.js';
+import { evaluateTemplate, ExprError, parseTemplate, valueTooLarge, WorkMeter, type Template, type Value } from './expr.js';
 import type { Located } from './source.js';
 
 /** The layer an error belongs to, by full name and kind. */
@@ -83,6 +83,8 @@ export function hasTemplate(node: Located): boolean {
 
 /** Evaluates located values, reporting each failure once at its position. */
 export class Values {
+  /** The work of every expression of the model, bounded in all. */
+  private readonly meter = new WorkMeter();
   /** Parsed templates by text: a repeat evaluates the same text many times. */
   private readonly templates = new Map<string, Template>();
 
@@ -118,7 +120,7 @@ export class Values {
       case 'scalar': {
         if (typeof node.value !== 'string' || !node.value.includes('${')) return node.value;
         try {
-          return evaluateTemplate(this.parse(node.value)!, (name) => env.get(name));
+          return evaluateTemplate(this.parse(node.value)!, (name) => env.get(name), this.meter);
         } catch (e) {
           if (!(e instanceof ExprError)) throw e;
           // Point at the offending part of the expression; a quoted scalar's text starts one column later.

@@ -8,7 +8,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { checkDocument, type CheckedModel, type CheckResult, type CheckRun, type CheckSummary } from '../check/evaluate.js';
-import type { Diagnostic } from '../graph/diagnostics.js';
+import { describeDiagnostic, type Diagnostic } from '../graph/diagnostics.js';
 import { BYTE_TOTALS } from '../vocabulary.js';
 import { renderJson } from './json.js';
 import { csvLines, mdCellText, shapeCsv } from './markup.js';
@@ -233,9 +233,7 @@ function renderGithub(run: CheckRun): string {
 
 /** Invalid inputs (and warnings) as annotations too, so a broken model or budget shows on its line in the pull request. */
 export function githubAnnotations(diagnostics: readonly Diagnostic[], level: 'error' | 'warning'): string {
-  return diagnostics
-    .map((d) => `${ghError(d.file, d.pos, d.layer ? `layer '${d.layer.name}' (${d.layer.kind}): ${d.message}` : d.message, level)}\n`)
-    .join('');
+  return diagnostics.map((d) => `${ghError(d.file, d.pos, describeDiagnostic(d), level)}\n`).join('');
 }
 
 // ---- JUnit XML ------------------------------------------------------------------------------

@@ -140,6 +140,17 @@ describe('#5 functions over long lists, and values built to explode', () => {
     ]);
   });
 
+  it('bounds the list work a repeat multiplies, and lets small lists be', () => {
+    const params = Array.from({ length: 12 }, (_, i) => `  p${i + 1}: "\${[p${i}, p${i}]}"\n`).join('');
+    const [e, ...rest] = errorsOf(model('  - relu: {repeat: 100000, if: "${p12 == p12}"}\n', `params:\n  p0: 1\n${params}`));
+    expect(rest).toEqual([]);
+    expect(e).toMatch(
+      /^m\.yaml:17:39: error: layer '#\d+' \(relu\): in "\$\{p12 == p12\}": the model's expressions go through more than 20,000,000 list items in all; refusing it \(and [\d,]+ more times\)$/,
+    );
+    const g = buildGraph(model('  - relu: {repeat: 100000, if: "${in.shape == [1, 4, 4] && max(in.shape) == 4}"}\n'), { file: 'm.yaml' });
+    expect(g.nodes).toHaveLength(100_001);
+  });
+
   it('refuses a value nested past 200 levels through params', () => {
     const params = Array.from({ length: 250 }, (_, i) => `  p${i + 1}: ["\${p${i}}"]\n`).join('');
     expect(errorsOf(model('  - relu\n', `params:\n  p0: 1\n${params}`))).toEqual([
