@@ -5,7 +5,7 @@
  */
 import type { DiagnosticBag, SourcePos } from './diagnostics.js';
 import type { LayerNode, ScopeInfo } from './graph.js';
-import { didYouMean } from './suggest.js';
+import { closeMatches, suggestion } from './suggest.js';
 import type { Who } from './values.js';
 
 /** Node id of a layer that failed: readers of it are skipped without further errors. */
@@ -86,8 +86,18 @@ export class Names {
   }
 
   reportUnresolved(): void {
+    // Searched once per name asked for: one wrong name in a million repeated layers is not a million searches of every name.
+    const searches = new Map<string, { later: string | undefined; close: string[] }>();
+    const shortCounts = new Map<string, number>();
+    for (const k of this.byName.keys()) shortCounts.set(shortName(k), (shortCounts.get(shortName(k)) ?? 0) + 1);
     for (const u of this.unresolved) {
-      const later = [...this.byName.keys()].find((k) => k === u.name || k.endsWith(`.${u.name}`));
+      let search = searches.get(u.name);
+      if (!search) {
+        const later = [...this.byName.keys()].find((k) => k === u.name || k.endsWith(`.${u.name}`));
+        search = { later, close: later ? [] : closeMatches(u.name, shortCounts.keys(), Infinity) };
+        searches.set(u.name, search);
+      }
+      const later = search.later;
       if (later) {
         this.bag.error(
           u.pos,
@@ -95,9 +105,15 @@ export class Names {
           u.layer,
         );
       } else {
-        const others = [...this.byName.keys()].filter((k) => k !== u.layer.name).map((k) => k.split('.').pop()!);
-        this.bag.error(u.pos, `no layer named '${u.name}'${didYouMean(u.name, others)}`, u.layer);
+        // Every name but the layer's own: its short name stays when another layer has it too.
+        const own = this.byName.has(u.layer.name) ? shortName(u.layer.name) : undefined;
+        const close = search.close.filter((c) => c !== own || shortCounts.get(c)! > 1).slice(0, 3);
+        this.bag.error(u.pos, `no layer named '${u.name}'${suggestion(close)}`, u.layer);
       }
     }
   }
+}
+
+function shortName(fullName: string): string {
+  return fullName.split('.').pop()!;
 }
