@@ -55,14 +55,14 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
     yield `\n${indent}]`;
     return;
   }
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  const entries: [string, unknown][] = Object.entries(value).filter(([, v]) => v !== undefined);
   if (entries.length === 0) {
     yield '{}';
     return;
   }
   yield '{\n';
   for (let i = 0; i < entries.length; i++) {
-    const [k, v] = entries[i]!;
+    const [k, v] = entries[i];
     yield `${i === 0 ? '' : ',\n'}${inner}${JSON.stringify(k)}: `;
     yield* pieces(v, inner, depth + 1);
   }

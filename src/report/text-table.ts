@@ -19,7 +19,7 @@ export function textTableLines(head: readonly string[], aligns: readonly ColumnA
   // Each column as wide as its widest cell plus a space either side; each row as tall as its tallest cell.
   const widths = new Array<number>(columns).fill(1);
   for (const row of all) {
-    for (let x = 0; x < columns; x++) widths[x] = Math.max(widths[x]!, displayWidth(row[x] ?? '') + 2);
+    for (let x = 0; x < columns; x++) widths[x] = Math.max(widths[x], displayWidth(row[x] ?? '') + 2);
   }
   const rule = (left: string, mid: string, right: string) => `${left}${widths.map((w) => '─'.repeat(w)).join(mid)}${right}`;
   const out: string[] = [rule('┌', '┬', '┐')];
@@ -30,7 +30,7 @@ export function textTableLines(head: readonly string[], aligns: readonly ColumnA
       let text = '';
       for (let x = 0; x < columns; x++) {
         const content = row[x]?.[line];
-        const inner = widths[x]! - 2;
+        const inner = widths[x] - 2;
         text += `│ ${content === undefined ? ' '.repeat(inner) : pad(content, inner, aligns[x] ?? 'left')} `;
       }
       out.push(`${text}│`);
@@ -51,7 +51,9 @@ function pad(text: string, width: number, align: ColumnAlign): string {
 }
 
 /** SGR colour codes, the only escapes cli-table3 discounts before measuring. */
+// eslint-disable-next-line no-control-regex -- the escape character is what these match
 const SGR = /\u001b\[(?:\d*;){0,5}\d*m/g;
+// eslint-disable-next-line no-control-regex -- the escape character is what these match
 const SGR_CAPTURE = /\u001b\[((?:\d*;){0,5}\d*)m/g;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
@@ -100,7 +102,7 @@ const SWITCHES = new Map<string, { readonly set: string; readonly to: boolean }>
 );
 
 function updateState(state: ColourState, code: string, params: string | undefined): void {
-  const n = params ? parseInt(params.split(';')[0]!, 10) : 0;
+  const n = params ? parseInt(params.split(';')[0], 10) : 0;
   if ((n >= 30 && n <= 39) || (n >= 90 && n <= 97)) {
     state.lastForegroundAdded = code;
     return;
@@ -128,7 +130,7 @@ function unwind(state: ColourState, line: string): string {
   delete state.lastBackgroundAdded;
   delete state.lastForegroundAdded;
   let out = line;
-  for (const key of Object.keys(state)) if (state[key]) out += ATTRIBUTES[key]!.off;
+  for (const key of Object.keys(state)) if (state[key]) out += ATTRIBUTES[key].off;
   if (bg && bg !== '\u001b[49m') out += '\u001b[49m';
   if (fg && fg !== '\u001b[39m') out += '\u001b[39m';
   return out;
@@ -139,7 +141,7 @@ function rewind(state: ColourState, line: string): string {
   delete state.lastBackgroundAdded;
   delete state.lastForegroundAdded;
   let out = line;
-  for (const key of Object.keys(state)) if (state[key]) out = ATTRIBUTES[key]!.on + out;
+  for (const key of Object.keys(state)) if (state[key]) out = ATTRIBUTES[key].on + out;
   if (bg && bg !== '\u001b[49m') out = bg + out;
   if (fg && fg !== '\u001b[39m') out = fg + out;
   return out;

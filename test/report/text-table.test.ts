@@ -45,13 +45,15 @@ describe('text tables', () => {
   it('match cli-table3 byte for byte', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 5 }).chain((columns) =>
-          fc.tuple(
-            fc.array(cell, { minLength: columns, maxLength: columns }),
-            fc.array(fc.constantFrom<ColumnAlign>('left', 'right'), { minLength: columns, maxLength: columns }),
-            fc.array(fc.array(cell, { minLength: columns, maxLength: columns }), { maxLength: 4 }),
+        fc
+          .integer({ min: 1, max: 5 })
+          .chain((columns) =>
+            fc.tuple(
+              fc.array(cell, { minLength: columns, maxLength: columns }),
+              fc.array(fc.constantFrom<ColumnAlign>('left', 'right'), { minLength: columns, maxLength: columns }),
+              fc.array(fc.array(cell, { minLength: columns, maxLength: columns }), { maxLength: 4 }),
+            ),
           ),
-        ),
         ([head, aligns, rows]) => {
           expect(textTable(head, aligns, rows)).toBe(cliTable3(head, aligns, rows));
         },
