@@ -12,13 +12,27 @@
  *   4. If it is: one forward pass of resnet18 and resnet50, against PyTorch on the same core.
  *   5. Renderers on long chains (10k, 40k layers): `graph` as DOT and as Mermaid, and a diff
  *      against a 4-layer chain (every layer but 4 removed). Time per layer should stay flat.
+ *   6. The largest model the front end accepts (MAX_LAYERS layers, docs/format.md): whole
+ *      processes of `analyze --json`, the table, `graph` and `diff`, with wall time, CPU time and
+ *      peak RSS (the limit promises well under 2 GB).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
-import { analyze, buildGraph, bundledModels, diffReports, graphView, renderDiffMarkdown, renderDot, renderMermaid } from '../dist/index.js';
+import {
+  analyze,
+  buildGraph,
+  bundledModels,
+  diffReports,
+  graphView,
+  MAX_LAYERS,
+  renderDiffMarkdown,
+  renderDot,
+  renderMermaid,
+} from '../dist/index.js';
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -159,4 +173,45 @@ console.log('|---:|---:|---:|---:|---:|---|');
       `| ${n.toLocaleString('en-US')} | ${fmt(dot)} | ${fmt(mermaid)} | ${fmt(diff)} | ${fmt(markdown)} | ${perLayer(dot)} / ${perLayer(mermaid)} / ${perLayer(diff)} |`,
     );
   }
+}
+
+console.log(`\n## 6. The largest model: ${MAX_LAYERS.toLocaleString('en-US')} layers (the input and a repeat), whole process\n`);
+console.log('| command | model | wall s | CPU s | peak RSS MB |');
+console.log('|---|---|---:|---:|---:|');
+{
+  const dir = mkdtempSync(join(os.tmpdir(), 'cnnscope-bench-'));
+  const n = MAX_LAYERS - 1;
+  const model = (name, input, entry) => {
+    const path = join(dir, `${name}.yaml`);
+    writeFileSync(path, `input: ${input}\nlayers:\n  - ${entry}\n`);
+    return path;
+  };
+  const relu = model('relu', '[1]', `relu: {repeat: ${n}}`);
+  const relu6 = model('relu6', '[1]', `relu6: {repeat: ${n}}`);
+  const conv = model('conv', '[1, 1, 1]', `conv: {out: 1, kernel: 1, repeat: ${n}}`);
+  const convNoBias = model('conv_nobias', '[1, 1, 1]', `conv: {out: 1, kernel: 1, bias: false, repeat: ${n}}`);
+  const rows = [
+    ['analyze --json', 'relu', ['analyze', relu, '--json']],
+    ['analyze --json', 'conv', ['analyze', conv, '--json']],
+    ['analyze (table)', 'conv', ['analyze', conv]],
+    ['graph (DOT)', 'conv', ['graph', conv]],
+    ['graph --format mermaid', 'conv', ['graph', conv, '--format', 'mermaid']],
+    ['diff --json, every layer changed', 'relu vs relu6', ['diff', relu, relu6, '--json']],
+    ['diff (table), every layer changed', 'conv vs conv without bias', ['diff', convNoBias, conv]],
+  ];
+  for (const [command, what, args] of rows) {
+    const t0 = performance.now();
+    const run = spawnSync(process.execPath, ['--import', './bench/rss.js', 'bin/cnnscope.js', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+    const wall = (performance.now() - t0) / 1000;
+    // Peak memory and CPU time from the child itself: wall time on a shared machine says little.
+    const [, rss, cpu] = /maxrss (\d+) cpu (\d+)/.exec(run.stderr) ?? [];
+    const failed = run.status === 0 ? '' : ` (exit ${run.status})`;
+    console.log(
+      `| ${command}${failed} | ${what} | ${wall.toFixed(1)} | ${(Number(cpu) / 1e6).toFixed(1)} | ${(Number(rss) / 1024).toFixed(0)} |`,
+    );
+  }
+  rmSync(dir, { recursive: true, force: true });
 }

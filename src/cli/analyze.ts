@@ -2,14 +2,14 @@
 import type { Command } from 'commander';
 import { analyze } from '../analysis/report.js';
 import { renderCsv } from '../report/csv.js';
-import { renderJson } from '../report/json.js';
+import { jsonChunks } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { colourFor } from '../report/style.js';
 import { renderTable } from '../report/table.js';
 import { DTYPES, OPTIMIZER_STATES } from '../vocabulary.js';
 import { REPORT_FORMATS, resolveFormat } from './format.js';
 import { collect, parseBatch, parseChoice, parseDepth } from './options.js';
-import { UsageError, type CliIo } from './io.js';
+import { UsageError, writeChunks, type CliIo } from './io.js';
 import { loadModel } from './load.js';
 
 interface AnalyzeFlags {
@@ -64,9 +64,10 @@ Examples:
         ...(depth !== undefined ? { depth } : {}),
       });
       const byKind = flags.by === 'kind';
+      // JSON is written in chunks as it is made: that of a huge model is more than one string holds.
+      if (format === 'json') return writeChunks(io.stdout, jsonChunks(report));
       const text = {
         table: () => renderTable(report, colourFor(io.stdout, io.env), { byKind }),
-        json: () => renderJson(report),
         markdown: () => renderMarkdown(report, { byKind }),
         csv: () => renderCsv(report),
       }[format]();

@@ -8,11 +8,11 @@ import { DIFF_METRICS, DiffError, diffReports, parseConditions, type Condition, 
 import { DTYPES, OPTIMIZER_STATES } from '../vocabulary.js';
 import { analyze, type AnalyzeOptions } from '../analysis/report.js';
 import { renderDiffCsv, renderDiffMarkdown, renderDiffTable } from '../report/diff.js';
-import { renderJson } from '../report/json.js';
+import { jsonChunks } from '../report/json.js';
 import { colourFor } from '../report/style.js';
 import { collect } from './options.js';
 import { REPORT_FORMATS, resolveFormat } from './format.js';
-import { type CliIo, Failed, UsageError } from './io.js';
+import { type CliIo, Failed, UsageError, writeChunks } from './io.js';
 import { loadModel, type ModelOptions } from './load.js';
 import { parseBatch, parseChoice, parseDepth } from './options.js';
 
@@ -112,7 +112,7 @@ Examples:
         blocks: depth !== undefined,
         failOn: conditions,
       });
-      io.stdout.write(render(diff, format, io));
+      await write(diff, format, io);
       const failed = diff.fail_on.filter((r) => r.failed);
       if (failed.length > 0) {
         io.stderr.write(
@@ -123,16 +123,20 @@ Examples:
     });
 }
 
-function render(diff: Diff, format: (typeof REPORT_FORMATS)[number], io: CliIo): string {
+async function write(diff: Diff, format: (typeof REPORT_FORMATS)[number], io: CliIo): Promise<void> {
   switch (format) {
     case 'json':
-      return renderJson(diff);
+      // In chunks as it is made: the diff of two huge models is more than one string holds.
+      return writeChunks(io.stdout, jsonChunks(diff));
     case 'markdown':
-      return renderDiffMarkdown(diff);
+      io.stdout.write(renderDiffMarkdown(diff));
+      return;
     case 'csv':
-      return renderDiffCsv(diff);
+      io.stdout.write(renderDiffCsv(diff));
+      return;
     case 'table':
-      return renderDiffTable(diff, colourFor(io.stdout, io.env));
+      io.stdout.write(renderDiffTable(diff, colourFor(io.stdout, io.env)));
+      return;
   }
 }
 

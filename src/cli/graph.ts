@@ -1,12 +1,12 @@
 /** `cnnscope graph`: the layer graph as Graphviz DOT or Mermaid, optionally folded into blocks. */
 import type { Command } from 'commander';
 import { analyze } from '../analysis/report.js';
-import { renderDot } from '../report/dot.js';
+import { dotLines } from '../report/dot.js';
 import { graphView } from '../report/graph-view.js';
-import { renderMermaid } from '../report/mermaid.js';
+import { mermaidLines } from '../report/mermaid.js';
 import { collect } from './options.js';
 import { resolveFormat } from './format.js';
-import type { CliIo } from './io.js';
+import { lineChunks, writeChunks, type CliIo } from './io.js';
 import { loadModel } from './load.js';
 import { parseDepth } from './options.js';
 
@@ -48,6 +48,6 @@ Examples:
       const graph = await loadModel(model, flags, io);
       const report = analyze(graph, depth !== undefined ? { depth } : {});
       const view = graphView(graph, report, depth);
-      io.stdout.write(format === 'dot' ? renderDot(view) : renderMermaid(view));
+      await writeChunks(io.stdout, lineChunks(format === 'dot' ? dotLines(view) : mermaidLines(view)));
     });
 }

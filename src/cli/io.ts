@@ -1,6 +1,7 @@
 /** What a command needs from the outside world, so tests can run the CLI in-process. */
 export interface CliIo {
-  readonly stdout: { write(text: string): unknown; isTTY?: boolean };
+  /** `once('drain')`, when there, is awaited after a write that returns false (a full pipe). */
+  readonly stdout: { write(text: string): unknown; isTTY?: boolean; once?(event: 'drain', listener: () => void): unknown };
   readonly stderr: { write(text: string): unknown; isTTY?: boolean };
   readStdin(): Promise<string>;
   readonly env: NodeJS.ProcessEnv;
@@ -42,4 +43,20 @@ export async function readStreamText(stream: AsyncIterable<Uint8Array | string>,
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Writes text chunk by chunk, waiting for a full pipe to drain before making the next chunk: the
+ * output of a model of millions of layers never piles up in memory, and is never one string
+ * (which JavaScript caps at about 512 MiB).
+ */
+export async function writeChunks(out: CliIo['stdout'], chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (out.write(chunk) === false && out.once) await new Promise<void>((resolve) => out.once!('drain', resolve));
+  }
+}
+
+/** Lines as chunks of a few thousand lines, each line ended by a newline. */
+export function* lineChunks(lines: readonly string[]): Generator<string, void, undefined> {
+  for (let i = 0; i < lines.length; i += 4096) yield `${lines.slice(i, i + 4096).join('\n')}\n`;
 }

@@ -1,11 +1,11 @@
 /** `cnnscope list`: the bundled architectures, with family, source and parameter count. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { analyze } from '../analysis/report.js';
 import { bundledModels } from '../bundled.js';
 import { buildGraph } from '../graph/build.js';
 import { colourFor } from '../report/style.js';
+import { textTable } from '../report/text-table.js';
 import { decimal, grouped } from '../report/units.js';
 import type { CliIo } from './io.js';
 
@@ -26,12 +26,11 @@ export function registerList(program: Command, io: CliIo): void {
         return;
       }
       const colour = colourFor(io.stdout, io.env);
-      const table = new Table({
-        head: ['Name', 'Family', 'Params', 'MACs', 'Source'].map((h) => colour.bold(h)),
-        colAligns: ['left', 'left', 'right', 'right', 'left'],
-        style: { head: [], border: [], compact: true },
-      });
-      for (const r of rows) table.push([r.name, r.family, grouped(r.params), decimal(r.macs, 'MAC'), r.source]);
-      io.stdout.write(`${table.toString()}\n`);
+      const table = textTable(
+        ['Name', 'Family', 'Params', 'MACs', 'Source'].map((h) => colour.bold(h)),
+        ['left', 'left', 'right', 'right', 'left'],
+        rows.map((r) => [r.name, r.family, grouped(r.params), decimal(r.macs, 'MAC'), r.source]),
+      );
+      io.stdout.write(`${table}\n`);
     });
 }

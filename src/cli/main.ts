@@ -64,7 +64,7 @@ function report(e: unknown, io: CliIo): number {
     return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
   }
   if (e instanceof ModelError) {
-    const n = e.diagnostics.length;
+    const n = e.diagnostics.length + e.omitted;
     io.stderr.write(`${e.message}\n`);
     if (n > 1) io.stderr.write(`${n} errors\n`);
     return EXIT.invalid;

@@ -45,10 +45,17 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${escapeUnprintable(d.file)}:${d.pos.line}:${d.pos.col}: error: ${describeDiagnostic(d)}`;
 }
 
-/** Thrown by the front end when a file has problems; carries all of them, in source order. */
+/** The most problems a bag keeps; past it they are only counted, so a broken `repeat: 1000000` stays small. */
+export const MAX_DIAGNOSTICS = 1000;
+
+/** Thrown by the front end when a file has problems; carries them in source order, and how many more were only counted. */
 export class ModelError extends Error {
-  constructor(readonly diagnostics: readonly Diagnostic[]) {
-    super(diagnostics.map(formatDiagnostic).join('\n'));
+  constructor(
+    readonly diagnostics: readonly Diagnostic[],
+    readonly omitted = 0,
+  ) {
+    const more = omitted > 0 ? [`... and ${omitted.toLocaleString('en-US')} more problems`] : [];
+    super([...diagnostics.map(formatDiagnostic), ...more].join('\n'));
     this.name = 'ModelError';
   }
 }
@@ -61,6 +68,8 @@ export class DiagnosticBag {
   private readonly copies: number[] = [];
   /** While above zero, errors are dropped: used where a problem would only echo an earlier one. */
   private muted = 0;
+  /** Problems past MAX_DIAGNOSTICS, counted but not kept. */
+  private omitted = 0;
   constructor(readonly file: string) {}
 
   /** Runs `fn` with errors dropped. */
@@ -90,6 +99,10 @@ export class DiagnosticBag {
       this.copies[first]++;
       return;
     }
+    if (this.items.length >= MAX_DIAGNOSTICS) {
+      this.omitted++;
+      return;
+    }
     this.seen.set(key, this.items.length);
     this.copies.push(0);
     this.items.push(layer ? { file: this.file, pos, message, layer } : { file: this.file, pos, message });
@@ -97,7 +110,7 @@ export class DiagnosticBag {
 
   /** Distinct problems so far. */
   get count(): number {
-    return this.items.length;
+    return this.items.length + this.omitted;
   }
 
   /** Sorted by position, so the output reads top to bottom like the file. */
@@ -108,6 +121,6 @@ export class DiagnosticBag {
   }
 
   throwIfAny(): void {
-    if (this.items.length > 0) throw new ModelError(this.sorted());
+    if (this.count > 0) throw new ModelError(this.sorted(), this.omitted);
   }
 }

@@ -5,7 +5,7 @@
  * Aliases are expanded here, under a budget: a "billion laughs" file is refused instead of
  * being expanded until memory runs out.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { type DiagnosticBag, type SourcePos } from './diagnostics.js';
 
 export type Located =
@@ -29,7 +29,62 @@ export class YamlBombError extends Error {}
 
 const TOO_DEEP = 'the YAML is nested more than 200 levels deep; refusing it';
 
+const TOO_MANY_NODES = `the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`;
+
+/**
+ * At least how many nodes the text holds, counted on the lexer's tokens, stopping once past
+ * `limit`: one per block sequence item (`-`), per key's value (`:`) and per comma of a flow
+ * sequence. Composing a document costs about six times lexing it, and a file of a million
+ * `- relu` lines must be refused before that, not after seconds and a gigabyte.
+ * Every counted token is a node the full count (sizeOf in parseYaml) counts too, so a file this
+ * refuses is one it would refuse (but for commas inside a collection written as a map key, which
+ * no model needs: they count here, not there).
+ */
+export function writtenNodesAtLeast(text: string, limit: number): number {
+  // Every counted token is at least one character: a shorter text cannot pass the limit.
+  if (text.length <= limit) return 0;
+  let count = 0;
+  /** The open flow collections, innermost last: `[` or `{`. */
+  const flow: string[] = [];
+  let afterScalarMark = false;
+  for (const token of new Lexer().lex(text)) {
+    // A plain or block scalar's text follows the lexer's scalar mark: whatever it says, it is text.
+    if (afterScalarMark) {
+      afterScalarMark = false;
+      continue;
+    }
+    switch (token) {
+      case '\u001f':
+        afterScalarMark = true;
+        continue;
+      case '-':
+      case ':':
+        count++;
+        break;
+      case ',':
+        if (flow[flow.length - 1] === '[') count++;
+        break;
+      case '[':
+      case '{':
+        flow.push(token);
+        break;
+      case ']':
+      case '}':
+        flow.pop();
+        break;
+      default:
+        continue;
+    }
+    if (count > limit) return count;
+  }
+  return count;
+}
+
 export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined {
+  if (writtenNodesAtLeast(text, MAX_YAML_NODES) > MAX_YAML_NODES) {
+    bag.error({ line: 1, col: 1 }, TOO_MANY_NODES);
+    return undefined;
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
   const posAt = (offset: number | undefined): SourcePos => {
@@ -65,18 +120,13 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
     return size;
   };
   if (sizeOf(doc.contents) > MAX_YAML_NODES) {
-    bag.error(
-      { line: 1, col: 1 },
-      `the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`,
-    );
+    bag.error({ line: 1, col: 1 }, TOO_MANY_NODES);
     return undefined;
   }
   let budget = MAX_YAML_NODES;
   const convert = (node: unknown, depth: number): Located => {
     if (--budget < 0) {
-      throw new YamlBombError(
-        `the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`,
-      );
+      throw new YamlBombError(TOO_MANY_NODES);
     }
     if (depth > 200) throw new YamlBombError(TOO_DEEP);
     if (node === null || node === undefined) return { type: 'scalar', value: null, pos: posAt(0) };

@@ -34,7 +34,11 @@ export function closeMatches(name: string, candidates: Iterable<string>, limit =
 
 /** " (did you mean 'a' or 'b'?)" or "". */
 export function didYouMean(name: string, candidates: Iterable<string>): string {
-  const close = closeMatches(name, candidates);
+  return suggestion(closeMatches(name, candidates));
+}
+
+/** " (did you mean 'a' or 'b'?)" for the matches given, or "". */
+export function suggestion(close: readonly string[]): string {
   if (close.length === 0) return '';
   return ` (did you mean ${close.map((c) => `'${c}'`).join(' or ')}?)`;
 }

@@ -2,10 +2,10 @@
  * Renderers of a diff (src/analysis/diff.ts): a table for the terminal, Markdown for a pull-request
  * comment, CSV of the rows that differ. They format; the diff computed every figure.
  */
-import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Change, ConditionResult, Diff, DiffMetric, RowDiff, RowFigures } from '../analysis/diff.js';
 import { code, csvLines, mdTable, mdText, shapeCsv, type Align } from './markup.js';
+import { textTable } from './text-table.js';
 import { bytesText, compactNumber, grouped, opsText, shapeText } from './units.js';
 
 /** How each total is named and written for people. */
@@ -88,36 +88,31 @@ export function renderDiffTable(diff: Diff, colour: ChalkInstance): string {
   const lines: string[] = [];
   lines.push(`${colour.bold('A:')} ${diff.a.label}  ${colour.dim(`input ${shapeText(diff.a.input.shape)} ${diff.a.options.dtype}`)}`);
   lines.push(`${colour.bold('B:')} ${diff.b.label}  ${colour.dim(`input ${shapeText(diff.b.input.shape)} ${diff.b.options.dtype}`)}`);
-  const totals = new Table({
-    head: ['Total', 'A', 'B', 'Change', '%'].map((h) => colour.bold(h)),
-    colAligns: ['left', 'right', 'right', 'right', 'right'],
-    style: { head: [], border: [], compact: true },
-  });
-  for (const [metric, c] of Object.entries(diff.totals) as [DiffMetric, Change][]) {
+  const totals = (Object.entries(diff.totals) as [DiffMetric, Change][]).map(([metric, c]) => {
     const same = c.change === 0;
     const dim = (s: string) => (same ? colour.dim(s) : s);
-    totals.push([
-      METRIC_LABELS[metric],
-      metricValue(metric, c.a),
-      metricValue(metric, c.b),
-      dim(changeText(metric, c)),
-      dim(percentText(c)),
-    ]);
-  }
-  lines.push(totals.toString());
+    return [METRIC_LABELS[metric], metricValue(metric, c.a), metricValue(metric, c.b), dim(changeText(metric, c)), dim(percentText(c))];
+  });
+  lines.push(
+    textTable(
+      ['Total', 'A', 'B', 'Change', '%'].map((h) => colour.bold(h)),
+      ['left', 'right', 'right', 'right', 'right'],
+      totals,
+    ),
+  );
   lines.push(summaryText(diff));
   if (diff.layers.length > 0) {
     const flops = needsFlops(diff);
-    const rows = new Table({
-      head: ['', diff.rows === 'blocks' ? 'Block' : 'Layer', 'Kind', 'Output shape', 'Params', 'MACs', ...(flops ? ['FLOPs'] : [])].map(
-        (h) => colour.bold(h),
-      ),
-      colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right'],
-      style: { head: [], border: [], compact: true },
-    });
     const paint = { added: colour.green, removed: colour.red, changed: colour.yellow } as const;
-    for (const r of diff.layers) rows.push([paint[r.status](STATUS_MARK[r.status]), r.name, ...rowCells(r, flops)]);
-    lines.push(rows.toString());
+    lines.push(
+      textTable(
+        ['', diff.rows === 'blocks' ? 'Block' : 'Layer', 'Kind', 'Output shape', 'Params', 'MACs', ...(flops ? ['FLOPs'] : [])].map((h) =>
+          colour.bold(h),
+        ),
+        ['left', 'left', 'left', 'left', 'right', 'right', 'right'],
+        diff.layers.map((r) => [paint[r.status](STATUS_MARK[r.status]), r.name, ...rowCells(r, flops)]),
+      ),
+    );
   }
   for (const r of diff.fail_on) {
     const verdict = r.failed ? colour.red.bold('FAILED') : colour.green('ok');

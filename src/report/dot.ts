@@ -10,6 +10,11 @@ import { labelLines, viewTree, type GraphView, type ViewNode } from './graph-vie
 import { BLOCK_STYLE, CATEGORY_STYLES } from './style.js';
 
 export function renderDot(view: GraphView): string {
+  return `${dotLines(view).join('\n')}\n`;
+}
+
+/** The lines of renderDot, without their newlines: to be written a few at a time. */
+export function dotLines(view: GraphView): string[] {
   const out: string[] = [];
   out.push(`digraph ${quote(view.model)} {`);
   out.push(
@@ -38,7 +43,7 @@ export function renderDot(view: GraphView): string {
 
   for (const e of view.edges) out.push(`  ${e.from} -> ${e.to};`);
   out.push('}');
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 function nodeAttrs(n: ViewNode): string {

@@ -2,10 +2,71 @@
  * The JSON report (docs/report.md). Key order is fixed by the report's construction and
  * nothing varies between runs (no timestamps, no absolute paths), so the same input gives the
  * same bytes. Arrays of numbers (shapes) are written on one line, to keep the report readable.
+ *
+ * The text is made and written in chunks (jsonChunks): that of a report of two million layers is
+ * most of a gigabyte, more than one JavaScript string may hold.
  */
 
 export function renderJson(value: unknown): string {
-  return `${stringify(value, '')}\n`;
+  return [...jsonChunks(value)].join('');
+}
+
+/** Characters gathered before a chunk is given out. */
+const CHUNK = 1 << 16;
+/** Containers this deep and deeper are made in one piece: a layer's entry, not the list of layers. */
+const PIECE_DEPTH = 2;
+
+/**
+ * The text of renderJson(value) in chunks of about 64 KiB, made as they are asked for: a writer
+ * can wait for the output to drain between them, so the text never piles up in memory.
+ */
+export function* jsonChunks(value: unknown): Generator<string, void, undefined> {
+  let pending = '';
+  for (const piece of pieces(value, '', 0)) {
+    pending += piece;
+    if (pending.length >= CHUNK) {
+      yield pending;
+      pending = '';
+    }
+  }
+  yield `${pending}\n`;
+}
+
+/** The top of the tree piece by piece; below PIECE_DEPTH, each container as one string. */
+function* pieces(value: unknown, indent: string, depth: number): Generator<string, void, undefined> {
+  if (depth >= PIECE_DEPTH || value === null || typeof value !== 'object') {
+    yield stringify(value, indent);
+    return;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0 || value.every((v) => v === null || typeof v !== 'object')) {
+      yield stringify(value, indent);
+      return;
+    }
+    yield '[\n';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) yield ',\n';
+      // A hole is an empty item, as Array.prototype.join writes it.
+      if (!(i in value)) continue;
+      yield inner;
+      yield* pieces(value[i], inner, depth + 1);
+    }
+    yield `\n${indent}]`;
+    return;
+  }
+  const entries: [string, unknown][] = Object.entries(value).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) {
+    yield '{}';
+    return;
+  }
+  yield '{\n';
+  for (let i = 0; i < entries.length; i++) {
+    const [k, v] = entries[i];
+    yield `${i === 0 ? '' : ',\n'}${inner}${JSON.stringify(k)}: `;
+    yield* pieces(v, inner, depth + 1);
+  }
+  yield `\n${indent}}`;
 }
 
 function stringify(value: unknown, indent: string): string {

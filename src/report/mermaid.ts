@@ -15,6 +15,11 @@ function styleOf(n: ViewNode): CategoryStyle | undefined {
 }
 
 export function renderMermaid(view: GraphView): string {
+  return `${mermaidLines(view).join('\n')}\n`;
+}
+
+/** The lines of renderMermaid, without their newlines: to be written a few at a time. */
+export function mermaidLines(view: GraphView): string[] {
   const out: string[] = ['flowchart TB'];
   const { children, members, index } = viewTree(view);
 
@@ -46,7 +51,7 @@ export function renderMermaid(view: GraphView): string {
     out.push('  classDef emphasis stroke-width:3px');
     out.push(`  class ${outputs.map((n) => n.id).join(',')} emphasis`);
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 function shape(n: ViewNode): string {

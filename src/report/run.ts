@@ -1,7 +1,7 @@
 /** The text of `cnnscope run`: what ran, the time and GMAC/s, MACs against the static count, the top K and the profile. */
-import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import { runFigures, type RunReport } from '../execute/report.js';
+import { textTable } from './text-table.js';
 import { decimal, grouped, shapeText } from './units.js';
 
 export function renderRunText(rep: RunReport, colour: ChalkInstance): string {
@@ -24,23 +24,16 @@ export function renderRunText(rep: RunReport, colour: ChalkInstance): string {
     );
   }
   if (rep.profile) {
-    const table = new Table({
-      head: ['Layer', 'Kind', 'Time ms', 'Share', 'MACs', 'GMAC/s'].map((h) => colour.bold(h)),
-      colAligns: ['left', 'left', 'right', 'right', 'right', 'right'],
-      style: { head: [], border: [], compact: true },
-    });
     const shares = figures.profile_shares!;
-    rep.profile.forEach((p, i) => {
-      table.push([
-        p.name,
-        p.kind,
-        p.time_ms.toFixed(3),
-        `${shares[i].toFixed(1)}%`,
-        grouped(p.macs),
-        p.macs ? p.gmac_per_s.toFixed(2) : '',
-      ]);
-    });
-    table.push([
+    const rows = rep.profile.map((p, i) => [
+      p.name,
+      p.kind,
+      p.time_ms.toFixed(3),
+      `${shares[i].toFixed(1)}%`,
+      grouped(p.macs),
+      p.macs ? p.gmac_per_s.toFixed(2) : '',
+    ]);
+    rows.push([
       colour.bold('Total'),
       '',
       (rep.profile_total_ms ?? 0).toFixed(3),
@@ -48,7 +41,13 @@ export function renderRunText(rep: RunReport, colour: ChalkInstance): string {
       grouped(rep.macs.executed),
       figures.profile_gmac_per_s!.toFixed(2),
     ]);
-    lines.push(table.toString());
+    lines.push(
+      textTable(
+        ['Layer', 'Kind', 'Time ms', 'Share', 'MACs', 'GMAC/s'].map((h) => colour.bold(h)),
+        ['left', 'left', 'right', 'right', 'right', 'right'],
+        rows,
+      ),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

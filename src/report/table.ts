@@ -1,7 +1,7 @@
 /** The table for people: one row per layer (or per block with --depth), totals below. */
-import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Report } from '../analysis/report.js';
+import { textTable } from './text-table.js';
 import { bytesText, decimal, fieldText, grouped, opsText, shapeText } from './units.js';
 
 export interface TableOptions {
@@ -10,16 +10,10 @@ export interface TableOptions {
 }
 
 export function renderTable(report: Report, colour: ChalkInstance, options: TableOptions = {}): string {
-  const table = new Table({
-    head: ['Layer', 'Kind', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride'].map((h) => colour.bold(h)),
-    colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
-    style: { head: [], border: [], compact: true },
-  });
   const dimZero = (n: number, text: string) => (n === 0 ? colour.dim(text) : text);
-  const rows = report.blocks ?? report.layers;
-  for (const r of rows) {
+  const rows = (report.blocks ?? report.layers).map((r) => {
     const folded = 'layers' in r && typeof r.layers === 'number' && r.layers > 1;
-    table.push([
+    return [
       folded ? colour.bold(r.name) : r.name,
       colour.dim(r.kind),
       shapeText(r.output_shape),
@@ -27,8 +21,13 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
       dimZero(r.macs, opsText(r.macs, 'MAC')),
       bytesText(r.activation_bytes),
       fieldText(r.receptive_field),
-    ]);
-  }
+    ];
+  });
+  const table = textTable(
+    ['Layer', 'Kind', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride'].map((h) => colour.bold(h)),
+    ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
+    rows,
+  );
   const t = report.totals;
   const o = report.options;
   const rf =
@@ -37,7 +36,7 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
       : fieldText(t.receptive_field);
   const lines = [
     `${colour.bold(report.model)}  input ${shapeText(report.input.shape)}  ${o.dtype}`,
-    table.toString(),
+    table,
     `Params:            ${grouped(t.params)} (${grouped(t.trainable_params)} trainable; ${grouped(t.buffers)} in buffers)`,
     `Compute:           ${decimal(t.macs, 'MAC')}, ${decimal(t.flops, 'FLOP')}`,
     `Weights:           ${bytesText(t.weight_bytes)}`,
@@ -47,14 +46,12 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
     ...report.outputs.map((out, i) => `${i === 0 ? 'Output:            ' : 'Extra output:      '}${out.name} ${shapeText(out.shape)}`),
   ];
   if (options.byKind) {
-    const kinds = new Table({
-      head: ['Kind', 'Layers', 'Params', 'MACs', 'FLOPs'].map((h) => colour.bold(h)),
-      colAligns: ['left', 'right', 'right', 'right', 'right'],
-      style: { head: [], border: [], compact: true },
-    });
-    for (const k of report.by_kind)
-      kinds.push([k.kind, String(k.layers), grouped(k.params), decimal(k.macs, 'MAC'), decimal(k.flops, 'FLOP')]);
-    lines.push('', kinds.toString());
+    const kinds = textTable(
+      ['Kind', 'Layers', 'Params', 'MACs', 'FLOPs'].map((h) => colour.bold(h)),
+      ['left', 'right', 'right', 'right', 'right'],
+      report.by_kind.map((k) => [k.kind, String(k.layers), grouped(k.params), decimal(k.macs, 'MAC'), decimal(k.flops, 'FLOP')]),
+    );
+    lines.push('', kinds);
   }
   for (const w of report.warnings) lines.push(colour.yellow(`warning: layer '${w.layer}': ${w.message}`));
   return `${lines.join('\n')}\n`;

@@ -8,10 +8,13 @@
 import { describe, expect, it } from 'vitest';
 import { diffReports } from '../../src/analysis/diff.js';
 import { analyze, buildGraph, type Graph, type Report } from '../../src/index.js';
-import { renderDiffCsv, renderDiffMarkdown } from '../../src/report/diff.js';
+import { renderDiffCsv, renderDiffMarkdown, renderDiffTable } from '../../src/report/diff.js';
 import { renderDot } from '../../src/report/dot.js';
 import { graphView } from '../../src/report/graph-view.js';
 import { renderMermaid } from '../../src/report/mermaid.js';
+import { renderJson } from '../../src/report/json.js';
+import { renderTable } from '../../src/report/table.js';
+import { Chalk } from 'chalk';
 
 /** A chain of residual blocks, 4 layers each, as bench/run.js generates them. */
 function chain(layers: number): string {
@@ -80,5 +83,11 @@ describe('linear work', () => {
     expect(growth((_g, r) => diffReports(tiny, r))).toBeLessThan(6);
     expect(growth((_g, r) => renderDiffMarkdown(diffReports(r, tiny)))).toBeLessThan(6);
     expect(growth((_g, r) => renderDiffCsv(diffReports(r, tiny)))).toBeLessThan(6);
+    expect(growth((_g, r) => renderDiffTable(diffReports(r, tiny), new Chalk({ level: 1 })))).toBeLessThan(6);
+  });
+
+  it('in the table and the JSON report (cli-table3 compared every cell with every cell above it)', () => {
+    expect(growth((_g, r) => renderTable(r, new Chalk({ level: 1 }), { byKind: true }))).toBeLessThan(6);
+    expect(growth((_g, r) => renderJson(r))).toBeLessThan(6);
   });
 });
