@@ -47,10 +47,19 @@ describe('the diagnostic bag', () => {
     expect(e.message.split('\n').at(-1)).toBe('... and 5 more problems');
   });
 
-  it('bounds a bad argument repeated many times', () => {
+  it('counts the copies of one problem repeated many times on its one line', () => {
     const e = thrown(() => buildGraph('input: [1]\nlayers:\n  - relu: {repeat: 3000, foo: 1}\n', { file: 'r.yaml' })) as ModelError;
+    expect(e.diagnostics).toHaveLength(1);
+    expect(e.diagnostics[0]!.copies).toBe(2999);
+    expect(e.omitted).toBe(0);
+  });
+
+  it('keeps at most MAX_DIAGNOSTICS distinct problems and counts the rest', () => {
+    const text = `input: [1]\nlayers:\n${'  - relu: {foo: 1}\n'.repeat(3000)}`;
+    const e = thrown(() => buildGraph(text, { file: 'r.yaml' })) as ModelError;
     expect(e.diagnostics).toHaveLength(MAX_DIAGNOSTICS);
     expect(e.diagnostics.length + e.omitted).toBe(3000);
+    expect(e.message.split('\n').at(-1)).toBe('... and 2,000 more problems');
   });
 });
 
