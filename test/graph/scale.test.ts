@@ -50,7 +50,7 @@ describe('the diagnostic bag', () => {
   it('counts the copies of one problem repeated many times on its one line', () => {
     const e = thrown(() => buildGraph('input: [1]\nlayers:\n  - relu: {repeat: 3000, foo: 1}\n', { file: 'r.yaml' })) as ModelError;
     expect(e.diagnostics).toHaveLength(1);
-    expect(e.diagnostics[0]!.copies).toBe(2999);
+    expect(e.diagnostics[0].copies).toBe(2999);
     expect(e.omitted).toBe(0);
   });
 
