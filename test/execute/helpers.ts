@@ -68,10 +68,19 @@ export function tinyWeights(graph: Graph, net: TinyNet): GraphWeights {
 
 /** Zero weights of the right sizes: enough where only shapes and counts matter. */
 export function zeroWeights(graph: Graph): GraphWeights {
+  // One zero buffer, viewed by every tensor: kernels only read weights, and a model of 600M
+  // parameters then costs the size of its largest tensor, not 2.4 GB.
+  const sizes = graph.nodes.flatMap((n) => n.tensors.filter((t) => t.dtype === 'float').map((t) => t.shape.reduce((p, d) => p * d, 1)));
+  const zeros = new Float32Array(Math.max(0, ...sizes));
   const out = new Map<number, LayerWeights>();
   for (const node of graph.nodes) {
     const layer: Record<string, Float32Array> = {};
-    for (const spec of node.tensors) if (spec.dtype === 'float') layer[spec.name] = new Float32Array(spec.shape.reduce((p, d) => p * d, 1));
+    for (const spec of node.tensors)
+      if (spec.dtype === 'float')
+        layer[spec.name] = zeros.subarray(
+          0,
+          spec.shape.reduce((p, d) => p * d, 1),
+        );
     out.set(node.id, layer);
   }
   return out;
