@@ -2,13 +2,20 @@
  * The bundled architectures in `architectures/`: each file is a model, and each preset in a
  * file is a model too (`resnet50` is the `resnet50` preset of resnet.yaml).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModelHeader } from './graph/header.js';
 import { didYouMean } from './graph/suggest.js';
 
 export const ARCHITECTURES_DIR = fileURLToPath(new URL('../architectures', import.meta.url));
+
+/**
+ * The index of ARCHITECTURES_DIR that the build writes beside dist/bundled.js
+ * (scripts/bundled-index.js): resolving one bundled name then reads this file and the model's,
+ * not the header of every file. Absent when running from the TypeScript sources: they scan.
+ */
+export const BUNDLED_INDEX = fileURLToPath(new URL('./bundled-index.json', import.meta.url));
 
 export interface BundledModel {
   /** What `cnnscope analyze` accepts: a preset name, or the file's path without `.yaml`. */
@@ -35,11 +42,26 @@ const cache = new Map<string, readonly BundledModel[]>();
 
 export function bundledModels(dir = ARCHITECTURES_DIR): readonly BundledModel[] {
   let models = cache.get(dir);
-  if (!models) cache.set(dir, (models = readBundled(dir)));
+  if (!models) cache.set(dir, (models = dir === ARCHITECTURES_DIR && existsSync(BUNDLED_INDEX) ? readIndex(dir) : scanBundled(dir)));
   return models;
 }
 
-function readBundled(dir: string): BundledModel[] {
+/** The index's form: paths relative to the directory, so the package can move. */
+export function bundledIndex(models: readonly BundledModel[], dir = ARCHITECTURES_DIR): string {
+  return `${JSON.stringify(
+    models.map((m) => ({ ...m, path: relative(dir, m.path).split(sep).join('/') })),
+    null,
+    1,
+  )}\n`;
+}
+
+function readIndex(dir: string): BundledModel[] {
+  const rows = JSON.parse(readFileSync(BUNDLED_INDEX, 'utf8')) as BundledModel[];
+  return rows.map((m) => ({ ...m, path: join(dir, ...m.path.split('/')) }));
+}
+
+/** Every file's header, read: what the index holds, and what a directory without one costs. */
+export function scanBundled(dir = ARCHITECTURES_DIR): BundledModel[] {
   const out: BundledModel[] = [];
   for (const path of yamlFiles(dir)) {
     const stem = relative(dir, path)
