@@ -60,6 +60,8 @@ describe('expressions', () => {
     expect(offsetOf('in.d')).toEqual(["no field 'd' (has c, h, w, shape)", 2]);
     expect(offsetOf('stages[34]')[0]).toBe('no entry "34" (has 18, 50)');
     expect(offsetOf('eval(1)')[0]).toMatch(/^unknown function 'eval'/);
+    // A list literal is syntax, not a function a file could call by an internal name.
+    expect(offsetOf('len(__list(1, 2))')).toEqual(["unknown function '__list' (known: min, max, floor, ceil, round, abs, len)", 4]);
     expect(offsetOf('1 ? 2 : 3')[0]).toBe('a condition needs true or false, got number 1');
   });
 });
