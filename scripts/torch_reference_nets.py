@@ -19,8 +19,9 @@ Writes, in test/fixtures/reference/:
   "inception_branches" written in the safetensors format, by the small writer
   below (the format is 8-byte little-endian header length, JSON header, data);
 - full networks at a small input (resnet18, googlenet, densenet121, squeezenet1_1,
-  mobilenet_v2, mobilenet_v3_small, mnasnet0_5, shufflenet_v2_x0_5, efficientnet_b0 and
-  regnet_y_400mf at 64x64, inception_v3 at 75x75, the smallest it takes),
+  mobilenet_v2, mobilenet_v3_small, mnasnet0_5, shufflenet_v2_x0_5, efficientnet_b0,
+  regnet_y_400mf, convnext_tiny and the U-Net of scripts/unet.py at 64x64, inception_v3
+  at 75x75, the smallest it takes),
   with weights from a deterministic formula that cnnscope reimplements
   (syntheticWeights in src/execute/weights.ts, see synthetic_state_dict below),
   so that no weights are stored: full_input_3x<S>x<S>.npy (the inputs, float32),
@@ -991,6 +992,13 @@ def full_input(outdir, size):
     return name, x
 
 
+def unet_module():
+    """scripts/unet.py's UNet(), imported from beside this script."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from unet import UNet
+    return UNet()
+
+
 def full_nets(outdir):
     import torchvision
     # (name, constructor, taps, input size): 64x64, or the smallest input the net takes.
@@ -1008,6 +1016,9 @@ def full_nets(outdir):
         ("efficientnet_b0", lambda: torchvision.models.efficientnet_b0(weights=None), [], FULL_SIZE),
         ("regnet_y_400mf", lambda: torchvision.models.regnet_y_400mf(weights=None), [], FULL_SIZE),
         ("inception_v3", lambda: torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False), [], 75),
+        ("convnext_tiny", lambda: torchvision.models.convnext_tiny(weights=None), [], FULL_SIZE),
+        # Not torchvision: the U-Net of scripts/unet.py (architectures/unet.yaml), 3 -> 2 channels.
+        ("unet", unet_module, [], FULL_SIZE),
     ]
     inputs = {}
     entries = []

@@ -250,6 +250,30 @@ export interface FamilyCheck {
   readonly extra: RegExp;
   /** torchvision module types mapped to our kinds where the family differs from TORCH_KINDS. */
   readonly kinds?: Readonly<Record<string, string>>;
+  /** Modules torchvision runs channels last, between two Permutes (see asChannelsFirst). */
+  readonly channelsLast?: RegExp;
+}
+
+/** The type asChannelsFirst gives an nn.Linear run channels last: our `channel_linear`. */
+export const CHANNELS_LAST_LINEAR = 'Linear (channels last)';
+
+/**
+ * The fixture as cnnscope's channels-first kinds see it, for the modules (names matching
+ * `pattern`) that torchvision runs channels last between two Permutes (ConvNeXt's CNBlock,
+ * block.1 to block.6): our layernorm and channel_linear work on [C, H, W] as it is, so the Permutes
+ * are not layers of ours and are dropped; the others' [H, W, C] shapes become [C, H, W], and
+ * their nn.Linear gets the type CHANNELS_LAST_LINEAR.
+ */
+export function asChannelsFirst(fixture: TorchvisionFixture, pattern: RegExp): TorchvisionFixture {
+  const modules: FixtureModule[] = [];
+  for (const [name, type, shape] of fixture.modules) {
+    if (!pattern.test(name)) modules.push([name, type, shape]);
+    else if (type !== 'Permute') {
+      const channelsFirst = shape?.length === 3 ? [shape[2], shape[0], shape[1]] : shape;
+      modules.push([name, type === 'Linear' ? CHANNELS_LAST_LINEAR : type, channelsFirst]);
+    }
+  }
+  return { ...fixture, modules };
 }
 
 /**
@@ -262,7 +286,7 @@ export function describeFamily(title: string, family: FamilyCheck): void {
   describe(title, () => {
     for (const [model, params] of Object.entries(family.published)) {
       describe(model, () => {
-        const fixture = loadFixture(model);
+        const fixture = family.channelsLast ? asChannelsFirst(loadFixture(model), family.channelsLast) : loadFixture(model);
         const graph = loadBundled(model);
 
         it(`has the published ${params.toLocaleString('en-US')} parameters and a [1, 1000] output`, () => {
