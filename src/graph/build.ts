@@ -81,7 +81,10 @@ class TopLevel {
     // `expect` is for `cnnscope check` (src/graph/expect.ts); parsed here so its errors are model errors.
     const expectations = parseModelExpectations(root, this.bag, this.options.file);
     // A model loaded through a preset is called by the preset: `resnet50`, not `resnet`.
-    const name = this.options.preset ?? this.optionalString(root, 'name') ?? 'model';
+    const written = this.optionalString(root, 'name');
+    // Reports, diffs and budgets key models by name: an empty one would name nothing.
+    if (written !== undefined && written.trim() === '') this.bag.error(entry(root, 'name')!.value.pos, "'name' must be non-empty text");
+    const name = this.options.preset ?? written ?? 'model';
     const params = this.params(root);
     if (!params) return undefined;
     const blocks = this.blocks(root);

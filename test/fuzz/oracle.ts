@@ -6,7 +6,8 @@
  * - nothing prints a stack trace or an internal error;
  * - on exit 2, every stderr line has one of the accepted forms (ERROR_FORMS below): a positioned
  *   `file:line:col: error: ...` naming the model file (or `<stdin>`, or a bundled file) at a line
- *   the file has, a final `N errors` count matching them, a `cnnscope: error: ...` usage line
+ *   the file has, a final `N errors` count matching them (past MAX_DIAGNOSTICS, the rest counted on an
+ *   `... and K more problems` line), a `cnnscope: error: ...` usage line
  *   about an option or a binary file of the command line (or `run`'s refusal of a run too large
  *   for --max-memory), commander's own `error: ...` form, or a warning; no line twice; and no partial report on stdout (except `check`, which reports every
  *   model it could);
@@ -21,6 +22,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { MAX_DIAGNOSTICS } from '../../src/graph/diagnostics.js';
 import { cli, type CliResult } from '../cli/run.js';
 import { BINARY_MODEL } from './binary.js';
 import type { Case } from './cases.js';
@@ -66,6 +68,8 @@ export interface Outcome {
 export const ERROR_FORMS = {
   positioned: /^(.+?):(\d+):(\d+): error: (.+)$/,
   count: /^(\d+) errors$/,
+  /** After the most problems a model reports (MAX_DIAGNOSTICS), the rest counted on one line. */
+  omitted: /^\.\.\. and ([\d,]+) more problems$/,
   usage: /^cnnscope: error: (.+)$/,
   commander: /^error: .+$/,
   commanderHint: /^\(Did you mean .+\?\)$/,
@@ -244,6 +248,13 @@ function judgeErrors(p: Prepared, lines: string[], r: CliResult, command: string
         return { cls: 'bad-position', detail: line };
       positioned++;
       listing = false;
+      continue;
+    }
+    const omitted = ERROR_FORMS.omitted.exec(line);
+    if (omitted) {
+      if (i !== lines.length - 2 || positioned !== MAX_DIAGNOSTICS)
+        return { cls: 'unpositioned', detail: `omitted line: ${line} after ${positioned} errors` };
+      positioned += Number(omitted[1].replace(/,/g, ''));
       continue;
     }
     const count = ERROR_FORMS.count.exec(line);

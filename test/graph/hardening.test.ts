@@ -344,3 +344,10 @@ describe('#22 YAML nested thousands of levels deep', () => {
     }
   });
 });
+
+describe('the model name', () => {
+  // Found by a 100,000-case campaign (seed 2026): `name: ""` gave `check --json` a model its schema refuses.
+  it.each(['""', "'  '"])('%s is refused: a report, diff or budget keys the model by it', (name) => {
+    expect(errorsOf(`name: ${name}\n${model('  - relu\n')}`)).toEqual(["m.yaml:1:7: error: 'name' must be non-empty text"]);
+  });
+});
