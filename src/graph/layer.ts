@@ -101,7 +101,8 @@ export class Layers {
     const join = isJoin(kind);
     let local = site.localName;
     let origin: NameOrigin = site.localNameIsIndex ? 'index' : 'written';
-    if (local === undefined) [local, origin] = join ? [this.names.fresh(ctx.scope, kind.kind), 'join'] : [String(ctx.scope.next++), 'index'];
+    if (local === undefined)
+      [local, origin] = join ? [this.names.fresh(ctx.scope, kind.kind), 'join'] : [String(ctx.scope.next++), 'index'];
     const name = joinName(ctx.scope.prefix, local);
     const register = (id: number) => this.names.register(name, id, pos, origin);
     const who = { name, kind: kind.kind };
