@@ -8,7 +8,7 @@ import { bundledModels } from '../../src/bundled.js';
 import { buildGraph, buildModel, ModelError } from '../../src/graph/build.js';
 import { formatDiagnostic, formatWarning } from '../../src/graph/diagnostics.js';
 import type { Graph } from '../../src/graph/graph.js';
-import { cli } from '../cli/run.js';
+import { cli, modelFile } from '../cli/run.js';
 import { thrown } from '../thrown.js';
 
 const build = (yaml: string) => buildGraph(yaml, { file: 'm.yaml' });
@@ -208,6 +208,19 @@ layers:
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(2);
     expect(r.stderr).toContain("<stdin>:6:5: warning: layer 'side' (relu): its output is never read");
     expect(JSON.parse(r.stdout).model).toBe('model');
+  });
+
+  it('is printed once by check, however many builds of the file it checks', async () => {
+    const file = modelFile(
+      `${dead}presets:\n  a: {}\n  b: {}\nparams: {}\nexpect:\n  - {params: {max: 1M}}\n  - {preset: b, params: {max: 1M}}\n`,
+    );
+    const r = await cli(['check', file]);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe(
+      `${file}:6:5: warning: layer 'side' (relu): its output is never read: no layer reads it and it is not the model's output (mark it 'output: true' if it is an auxiliary head)`,
+    );
   });
 
   it('is silent for every bundled model (googlenet and inception_v3 mark their auxiliary heads)', () => {
