@@ -70,6 +70,14 @@ layers:
     ]);
   });
 
+  it('exits 2 with the positioned line from the CLI', async () => {
+    const r = await cli(['analyze', '-'], { stdin: 'input: [4, 8, 8]\nlayers:\n  - gate: {name: se, bdy: [relu]}\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "<stdin>:3:22: error: layer 'se' (gate): unknown argument 'bdy' (did you mean 'body'?) ('gate' takes: body, name, inputs, repeat, if, output)\n",
+    );
+  });
+
   it('reports a body whose output does not broadcast against the input at the gate', () => {
     expect(errorsOf('input: [4, 8, 8]\nlayers:\n  - gate: {body: [global_avgpool, conv: {out: 3, kernel: 1}]}\n')).toEqual([
       "m.yaml:3:5: error: layer 'mul' (mul): input 2 has shape [3, 1, 1], input 1 has [4, 8, 8]: they do not broadcast (3 against 4; aligned from the right, sizes must be equal or 1)",
