@@ -31,6 +31,8 @@ export interface LayerReport {
   /** Bytes of this layer's output at the report's dtype and batch. */
   readonly activation_bytes: number;
   readonly receptive_field: ReceptiveField;
+  /** Present where it differs from `receptive_field`: the field ignoring gates' broadcast inputs (docs/metrics.md). */
+  readonly windowed_receptive_field?: ReceptiveField;
 }
 
 /** A row of the table folded with `--depth`: a block's totals, or one layer. */
@@ -45,6 +47,8 @@ export interface BlockReport {
   readonly flops: number;
   readonly activation_bytes: number;
   readonly receptive_field: ReceptiveField;
+  /** Present where it differs from `receptive_field`. */
+  readonly windowed_receptive_field?: ReceptiveField;
 }
 
 export interface KindReport {
@@ -69,6 +73,10 @@ export interface Totals {
   readonly receptive_field: ReceptiveField;
   /** When the first output's field is global: the last spatial field before it. */
   readonly last_spatial_receptive_field?: { readonly layer: string } & Field;
+  /** Of the first output, where it differs from `receptive_field` (a gate upstream). */
+  readonly windowed_receptive_field?: ReceptiveField;
+  /** When the first output's windowed field is global: the last spatial windowed field, where it differs from the strict one. */
+  readonly last_windowed_receptive_field?: { readonly layer: string } & Field;
 }
 
 export interface Report {
@@ -113,9 +121,12 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   const dtype = options.dtype ?? 'fp32';
   const optimizer = options.optimizer ?? 'sgd';
   const withBatch = (shape: readonly number[]) => [batch, ...shape];
-  const { fields, warnings } = receptiveFields(graph);
+  const { fields, windowed, warnings } = receptiveFields(graph);
   const bytes = outputBytes(graph, batch, dtype);
   const field = (id: number): ReceptiveField => copyField(fields[id]);
+  // Only where a gate upstream makes it differ: reports of models without one are unchanged.
+  const windowedField = (id: number): { windowed_receptive_field?: ReceptiveField } =>
+    sameField(windowed[id], fields[id]) ? {} : { windowed_receptive_field: copyField(windowed[id]) };
 
   const layers: LayerReport[] = [];
   for (const node of graph.nodes) {
@@ -134,6 +145,7 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
       flops: ops.flops,
       activation_bytes: bytes[node.id],
       receptive_field: field(node.id),
+      ...windowedField(node.id),
     });
   }
 
@@ -143,6 +155,12 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   const training = trainingBytes(graph, dtype, optimizer, activationBytes);
   const first = graph.outputs[0];
   const lastSpatial = fields[first] === 'global' ? lastSpatialField(graph, fields, first) : undefined;
+  const lastWindowedSpatial = windowed[first] === 'global' ? lastSpatialField(graph, windowed, first) : undefined;
+  const lastWindowed =
+    lastWindowedSpatial &&
+    !(lastSpatial && lastSpatial.layer === lastWindowedSpatial.layer && sameField(lastSpatial.field, lastWindowedSpatial.field))
+      ? lastWindowedSpatial
+      : undefined;
 
   const report: Report = {
     schema: REPORT_SCHEMA,
@@ -161,6 +179,10 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
       training_bytes: training.total,
       receptive_field: field(first),
       ...(lastSpatial ? { last_spatial_receptive_field: { layer: lastSpatial.layer, ...(copyField(lastSpatial.field) as Field) } } : {}),
+      ...windowedField(first),
+      ...(lastWindowed
+        ? { last_windowed_receptive_field: { layer: lastWindowed.layer, ...(copyField(lastWindowed.field) as Field) } }
+        : {}),
     },
     memory: {
       peak_at: graph.nodes[peak.at].name,
@@ -174,7 +196,7 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
     outputs: graph.outputs.map((id) => ({ name: graph.nodes[id].name, shape: withBatch(graph.nodes[id].outputShape) })),
     by_kind: byKind(layers),
     layers,
-    ...(options.depth !== undefined ? { blocks: folded(graph, layers, options.depth, withBatch, field) } : {}),
+    ...(options.depth !== undefined ? { blocks: folded(graph, layers, options.depth, withBatch, field, windowedField) } : {}),
     warnings,
   };
   assertExact(graph, report, batch, dtype, optimizer);
@@ -185,6 +207,11 @@ function copyField(f: FieldOrGlobal): ReceptiveField {
   return f === 'global'
     ? 'global'
     : { size: [...f.size] as [number, number], stride: [...f.stride] as [number, number], padding: [...f.padding] as [number, number] };
+}
+
+function sameField(a: FieldOrGlobal, b: FieldOrGlobal): boolean {
+  if (a === 'global' || b === 'global') return a === b;
+  return (['size', 'stride', 'padding'] as const).every((k) => a[k][0] === b[k][0] && a[k][1] === b[k][1]);
 }
 
 /** Kinds in order of their MACs, then FLOPs, then name: where the compute goes. */
@@ -207,6 +234,7 @@ function folded(
   depth: number,
   withBatch: (s: readonly number[]) => number[],
   field: (id: number) => ReceptiveField,
+  windowedField: (id: number) => { windowed_receptive_field?: ReceptiveField },
 ): BlockReport[] {
   // layers[i] is node i + 1 (node 0, the input, is not a layer).
   return foldByDepth(graph, depth).map((fold) => {
@@ -222,6 +250,7 @@ function folded(
       flops: total('flops'),
       activation_bytes: total('activation_bytes'),
       receptive_field: field(fold.output),
+      ...windowedField(fold.output),
     };
   });
 }

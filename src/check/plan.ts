@@ -13,7 +13,7 @@ import { escapePath, isDynamicPattern } from 'tinyglobby';
 import { analyze, AnalysisError, type AnalyzeOptions, type Report } from '../analysis/report.js';
 import { bundledModels, unknownModelMessage, type BundledModel } from '../bundled.js';
 import { buildModel } from '../graph/build.js';
-import { formatDiagnostic, ModelError, type Diagnostic, type SourcePos } from '../graph/diagnostics.js';
+import { formatDiagnostic, formatWarning, ModelError, type Diagnostic, type SourcePos } from '../graph/diagnostics.js';
 import { parseBudget, type Budget, type BudgetEntry, type ExpectGroup } from '../graph/expect.js';
 import type { Value } from '../graph/expr.js';
 import type { Graph } from '../graph/graph.js';
@@ -102,6 +102,8 @@ class Planner {
   /** Keyed by the formatted line, so a problem met by several builds is reported once. */
   readonly errors = new Map<string, Diagnostic>();
   readonly warnings: Diagnostic[] = [];
+  /** The models' warnings already in `warnings`, as printed. */
+  private readonly modelWarnings = new Set<string>();
   /** Path globs of budget files, expanded once: pattern -> absolute paths. */
   private readonly globbed = new Map<string, ReadonlySet<string>>();
   private readonly bundled: readonly BundledModel[];
@@ -325,12 +327,20 @@ class Planner {
     input: readonly number[] | undefined,
   ): ReturnType<typeof buildModel> | undefined {
     try {
-      return buildModel(spec.text, {
+      const model = buildModel(spec.text, {
         file: spec.file,
         ...(preset !== undefined ? { preset } : {}),
         ...(set && set.length > 0 ? { set: Object.fromEntries(set.map((s) => [s.name, s.value])) } : {}),
         ...(input ? { input: [...input] } : {}),
       });
+      // A file built more than once (presets, inputs) warns once.
+      for (const w of model.warnings) {
+        const text = formatWarning(w);
+        if (this.modelWarnings.has(text)) continue;
+        this.modelWarnings.add(text);
+        this.warnings.push(w);
+      }
+      return model;
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
       for (const d of e.diagnostics) this.error(d);

@@ -1,8 +1,8 @@
 /** Resolves the model argument (a file, `-` for stdin, or a bundled name) and builds its graph. */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildGraph } from '../graph/build.js';
-import { DiagnosticBag, escapeUnprintable } from '../graph/diagnostics.js';
+import { buildModel } from '../graph/build.js';
+import { DiagnosticBag, escapeUnprintable, formatWarning } from '../graph/diagnostics.js';
 import type { Value } from '../graph/expr.js';
 import type { Graph } from '../graph/graph.js';
 import { parseYaml, plain } from '../graph/source.js';
@@ -21,12 +21,14 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 export async function loadModel(spec: string, options: ModelOptions, io: CliIo): Promise<Graph> {
   const { text, file, preset } = await readModelText(spec, io);
   const chosenPreset = options.preset ?? preset;
-  return buildGraph(text, {
+  const { graph, warnings } = buildModel(text, {
     file,
     ...(options.input !== undefined ? { input: parseInputShape(options.input) } : {}),
     ...(options.set ? { set: parseSets(options.set) } : {}),
     ...(chosenPreset !== undefined ? { preset: chosenPreset } : {}),
   });
+  for (const w of warnings) io.stderr.write(`${formatWarning(w)}\n`);
+  return graph;
 }
 
 async function readModelText(spec: string, io: CliIo): Promise<{ text: string; file: string; preset?: string }> {

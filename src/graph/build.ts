@@ -10,11 +10,11 @@
 import { show } from '../layers/args.js';
 import { findKind } from '../layers/index.js';
 import type { Shape } from '../layers/kind.js';
-import { DiagnosticBag, ModelError } from './diagnostics.js';
+import { DiagnosticBag, ModelError, type Diagnostic } from './diagnostics.js';
 import { Expander, STRUCTURAL, type BlockDef } from './expand.js';
 import { parseModelExpectations, type ExpectGroup } from './expect.js';
 import type { Value } from './expr.js';
-import type { Graph, LayerNode } from './graph.js';
+import { consumers, type Graph, type LayerNode } from './graph.js';
 import { Abort, checkTensorSize, Layers, type Context } from './layer.js';
 import { Names } from './names.js';
 import { entry, parseYaml, type Located, type LocatedMap } from './source.js';
@@ -39,15 +39,40 @@ const BLOCK_KEYS = ['params', 'layers', 'inline', 'description'];
 
 /**
  * Builds a model file: its graph and, beside it, its `expect` section (for `cnnscope check`;
- * undefined when it has none). Throws ModelError with every problem found.
+ * undefined when it has none) and the warnings about it (a side output nothing reads). Throws
+ * ModelError with every problem found.
  */
-export function buildModel(text: string, options: BuildOptions): { graph: Graph; expectations: readonly ExpectGroup[] | undefined } {
+export function buildModel(
+  text: string,
+  options: BuildOptions,
+): { graph: Graph; expectations: readonly ExpectGroup[] | undefined; warnings: readonly Diagnostic[] } {
   const bag = new DiagnosticBag(options.file);
   const root = parseYaml(text, bag);
   bag.throwIfAny();
   const model = new TopLevel(bag, options, new Values(bag, text.split('\n'))).build(root!);
   bag.throwIfAny();
-  return model!;
+  return { ...model!, warnings: unreadOutputs(model!.graph) };
+}
+
+/**
+ * A warning for each layer whose output nothing reads and that is not a model output: a branch
+ * that never rejoins the model, unmarked. One line per place in the file (copies of a repeat or of
+ * a block's layer are counted on it), in file order.
+ */
+export function unreadOutputs(graph: Graph): Diagnostic[] {
+  const readers = consumers(graph);
+  const outputs = new Set(graph.outputs);
+  // A bag collects them as it does errors: the same place and message once, with its copies.
+  const bag = new DiagnosticBag(graph.file);
+  for (const node of graph.nodes) {
+    if (node.id === 0 || readers[node.id].length > 0 || outputs.has(node.id)) continue;
+    bag.error(
+      node.pos,
+      "its output is never read: no layer reads it and it is not the model's output (mark it 'output: true' if it is an auxiliary head)",
+      { name: node.name, kind: node.kind },
+    );
+  }
+  return bag.sorted();
 }
 
 /** The graph of a model file, without its expectations. */
@@ -57,6 +82,8 @@ export function buildGraph(text: string, options: BuildOptions): Graph {
 
 /** What buildModel returns. */
 export type Model = ReturnType<typeof buildModel>;
+/** What the top level builds: the model without its warnings, which are worked out on the graph. */
+type Built = Omit<Model, 'warnings'>;
 
 class TopLevel {
   constructor(
@@ -65,7 +92,7 @@ class TopLevel {
     private readonly values: Values,
   ) {}
 
-  build(root: Located): Model | undefined {
+  build(root: Located): Built | undefined {
     if (root.type !== 'map') {
       this.bag.error(root.pos, 'a model file is a map with at least `input` and `layers`');
       return undefined;

@@ -45,6 +45,11 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${escapeUnprintable(d.file)}:${d.pos.line}:${d.pos.col}: error: ${describeDiagnostic(d)}`;
 }
 
+/** A warning: the same line as an error, but the model still builds. */
+export function formatWarning(d: Diagnostic): string {
+  return `${escapeUnprintable(d.file)}:${d.pos.line}:${d.pos.col}: warning: ${describeDiagnostic(d)}`;
+}
+
 /** The most problems a bag keeps; past it they are only counted, so a broken `repeat: 1000000` stays small. */
 export const MAX_DIAGNOSTICS = 1000;
 

@@ -1,6 +1,6 @@
 /**
  * The composition forms: lists of entries, `repeat`, `if`, `inputs` and `output`, and what an
- * entry may be besides a layer kind: `sequential`, `residual`, `branches` and the file's blocks.
+ * entry may be besides a layer kind: `sequential`, `residual`, `gate`, `branches` and the file's blocks.
  * Shapes are inferred in the same walk, so that expressions can read the input's shape (`in.c`).
  */
 import { show } from '../layers/args.js';
@@ -10,7 +10,7 @@ import type { DiagnosticBag, SourcePos } from './diagnostics.js';
 import { templateMentions, type Value } from './expr.js';
 import type { LayerNode } from './graph.js';
 import { Abort, COMMON_ARGS, MAX_LAYERS, type Context, type Layers, type Site } from './layer.js';
-import { joinName, POISONED, type NameScope, type Names } from './names.js';
+import { joinName, POISONED, type NameOrigin, type NameScope, type Names } from './names.js';
 import { entry, type Located, type LocatedMap, type LocatedSeq, type MapEntry } from './source.js';
 import { didYouMean } from './suggest.js';
 import { Environment, shapeValue, type Values, type Who } from './values.js';
@@ -20,7 +20,7 @@ const MAX_VISITS = 10_000_000;
 const MAX_BLOCK_DEPTH = 64;
 
 /** Forms the front end expands itself rather than a layer kind. */
-export const STRUCTURAL: readonly string[] = ['sequential', 'residual'];
+export const STRUCTURAL: readonly string[] = ['sequential', 'residual', 'gate'];
 
 /** A block of the file's `blocks`: a list of layers with parameters, called like a kind. */
 export interface BlockDef {
@@ -102,6 +102,9 @@ export class Expander {
       : undefined;
     // Every copy would fail on the same name (reported, or unknowable behind a failed input).
     if (grouped && groupName === undefined) return POISONED;
+    // A group whose name is taken is reported once, by its name, not once per layer under it.
+    if (groupName !== undefined && this.names.isTaken(joinName(ctx.scope.prefix, groupName)))
+      return this.names.register(joinName(ctx.scope.prefix, groupName), POISONED, pos, 'written', 'repeat');
     const groupScope: NameScope | undefined =
       groupName !== undefined ? { prefix: joinName(ctx.scope.prefix, groupName), next: 0, parent: ctx.scope } : undefined;
     let sideOutput = current;
@@ -166,13 +169,14 @@ export class Expander {
       }
       kind = chosen;
     }
-    const site: Site = { args, pos, ctx, inputs, localName };
+    const site: Site = { args, pos, ctx, inputs, localName, ...(forcedName !== undefined ? { localNameIsIndex: true } : {}) };
     const layerKind = findKind(kind);
     const branches = args ? entry(args, 'branches') : undefined;
     if (layerKind && branches && layerKind.arity.max > 1) return this.expandBranches(layerKind, branches, site);
     if (layerKind) return this.layers.add(layerKind, site);
     if (kind === 'sequential') return this.expandSequential(site);
     if (kind === 'residual') return this.expandResidual(site);
+    if (kind === 'gate') return this.expandGate(site);
     const block = this.blocks.get(kind);
     if (block) return this.expandBlock(block, site);
     const known = [...Object.keys(layerKinds), ...STRUCTURAL, ...this.blocks.keys()];
@@ -253,8 +257,10 @@ export class Expander {
     }
     if (localName === undefined) return this.expandList(layers.value, ctx, inputs[0]);
     const scope: NameScope = { prefix: joinName(ctx.scope.prefix, localName), next: 0, parent: ctx.scope };
+    const origin: NameOrigin = site.localNameIsIndex ? 'index' : 'written';
+    if (this.names.isTaken(scope.prefix)) return this.names.register(scope.prefix, POISONED, pos, origin, 'sequential');
     const out = this.expandList(layers.value, { ...ctx, scope }, inputs[0]);
-    return this.names.registerScope(scope.prefix, 'sequential', out, pos);
+    return this.names.registerScope(scope.prefix, 'sequential', out, pos, origin);
   }
 
   /**
@@ -281,14 +287,30 @@ export class Expander {
     }
     const bodyOut = this.expandList(body.value, ctx, inputs[0]);
     const shortcutOut = shortcut?.value.type === 'seq' ? this.expandList(shortcut.value, ctx, inputs[0]) : inputs[0];
-    // The sum is named `add` (then `add_1`, ...) rather than by index: it has no module in PyTorch.
-    return this.layers.add(findKind('add')!, {
-      args: undefined,
-      pos,
-      ctx,
-      inputs: [bodyOut, shortcutOut],
-      localName: localName ?? this.names.fresh(ctx.scope, 'add'),
-    });
+    // Unnamed, the sum is named `add` (then `add_1`, ...) rather than by index: it has no module in PyTorch.
+    return this.layers.add(findKind('add')!, { args: undefined, pos, ctx, inputs: [bodyOut, shortcutOut], localName });
+  }
+
+  /**
+   * `gate: {body}`: the body reads the input, and a `mul` multiplies the input by the body's output,
+   * broadcasting (squeeze-and-excitation's channel weights). The same layers, in the same order and
+   * with the same names, as `mul: {branches: [[], body]}`.
+   */
+  private expandGate(site: Site): number {
+    const { args, pos, ctx, inputs, localName } = site;
+    const who = { name: joinName(ctx.scope.prefix, localName ?? '(gate)'), kind: 'gate' };
+    if (!this.onlyKeys(args, ['body'], 'gate', who)) return POISONED;
+    const body = args ? entry(args, 'body') : undefined;
+    if (!body || body.value.type !== 'seq') {
+      this.bag.error(body?.value.pos ?? pos, "'gate' needs 'body', a list of layers whose output multiplies the input", who);
+      return POISONED;
+    }
+    if (inputs.length !== 1) {
+      this.bag.error(pos, `takes 1 input, got ${inputs.length}`, who);
+      return POISONED;
+    }
+    const bodyOut = this.expandList(body.value, ctx, inputs[0]);
+    return this.layers.add(findKind('mul')!, { args: undefined, pos, ctx, inputs: [inputs[0], bodyOut], localName });
   }
 
   /** `concat: {branches: [[...], [...]]}`: each path reads the input; the kind joins their outputs. An empty path is the input. */
@@ -306,15 +328,17 @@ export class Expander {
     }
     const outs = branches.value.items.map((path) => this.expandList(path, ctx, inputs[0]));
     const rest: LocatedMap = { ...args, entries: args.entries.filter((e) => e !== branches) };
-    // Like a residual's sum, the join has no module in PyTorch: it is named by its kind, not by index.
-    return this.layers.add(kind, { args: rest, pos, ctx, inputs: outs, localName: localName ?? this.names.fresh(ctx.scope, kind.kind) });
+    // Like a residual's sum, the join has no module in PyTorch: unnamed, it is named by its kind, not by index.
+    return this.layers.add(kind, { args: rest, pos, ctx, inputs: outs, localName });
   }
 
   /** A call of one of the file's blocks: its arguments evaluated in the caller's scope, its layers in its own. */
   private expandBlock(block: BlockDef, site: Site): number {
     const { args, pos, ctx, inputs, localName } = site;
-    const scopePrefix =
-      localName !== undefined || !block.inline ? joinName(ctx.scope.prefix, localName ?? String(ctx.scope.next++)) : ctx.scope.prefix;
+    // A named block, or an unnamed one not inline, is a scope; an unnamed inline block's layers are numbered in the caller's.
+    const ownScope = localName !== undefined || !block.inline;
+    const scopePrefix = ownScope ? joinName(ctx.scope.prefix, localName ?? String(ctx.scope.next++)) : ctx.scope.prefix;
+    const origin: NameOrigin = localName === undefined || site.localNameIsIndex ? 'index' : 'written';
     const who = { name: scopePrefix || block.name, kind: block.name };
     if (ctx.blockStack.includes(block.name)) {
       this.bag.error(pos, `block '${block.name}' uses itself (${[...ctx.blockStack, block.name].join(' -> ')})`, who);
@@ -328,6 +352,7 @@ export class Expander {
       this.bag.error(pos, `a block takes 1 input, got ${inputs.length}`, who);
       return POISONED;
     }
+    if (ownScope && this.names.isTaken(scopePrefix)) return this.names.register(scopePrefix, POISONED, pos, origin, block.name);
     const poisoned = inputs[0] === POISONED;
     const inShape: Value = poisoned ? null : shapeValue(this.nodes[inputs[0]].outputShape);
     const callerEnv = poisoned ? ctx.env : ctx.env.with('in', inShape);
@@ -364,11 +389,11 @@ export class Expander {
     }
     if (!ok || poisoned) {
       // The block's layers cannot be checked without its arguments and input; its name still exists.
-      if (scopePrefix !== ctx.scope.prefix) this.names.register(scopePrefix, POISONED, pos);
+      if (ownScope) this.names.register(scopePrefix, POISONED, pos, origin, block.name);
       return POISONED;
     }
     blockVars.delete('in');
-    const scope: NameScope = scopePrefix === ctx.scope.prefix ? ctx.scope : { prefix: scopePrefix, next: 0, parent: ctx.scope };
+    const scope: NameScope = ownScope ? { prefix: scopePrefix, next: 0, parent: ctx.scope } : ctx.scope;
     const innerCtx: Context = {
       scope,
       env: Environment.ofBlock(blockVars, fileScope),
@@ -376,7 +401,7 @@ export class Expander {
       multiplicity: ctx.multiplicity,
     };
     const out = this.expandList(block.layers, innerCtx, inputs[0]);
-    if (scope !== ctx.scope) this.names.registerScope(scopePrefix, block.name, out, pos);
+    if (ownScope) this.names.registerScope(scopePrefix, block.name, out, pos, origin);
     return out;
   }
 

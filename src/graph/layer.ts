@@ -8,7 +8,7 @@ import { formatShape, LayerError, numel, type LayerKind, type Shape } from '../l
 import type { DiagnosticBag, SourcePos } from './diagnostics.js';
 import type { LayerNode } from './graph.js';
 import { didYouMean } from './suggest.js';
-import { joinName, POISONED, type NameScope, type Names } from './names.js';
+import { joinName, POISONED, type NameOrigin, type NameScope, type Names } from './names.js';
 import type { LocatedMap } from './source.js';
 import { hasTemplate, shapeValue, type Environment, type Values, type Who } from './values.js';
 
@@ -41,8 +41,15 @@ export interface Site {
   readonly ctx: Context;
   /** Node ids, POISONED for a failed one. */
   readonly inputs: readonly number[];
-  /** Undefined: the next index of the scope. */
+  /** Undefined: the next index of the scope, or for a join its kind (`add`, `add_1`, ...). */
   readonly localName: string | undefined;
+  /** The local name is a copy's index in its repeat group, which the front end chose. */
+  readonly localNameIsIndex?: boolean;
+}
+
+/** A kind that joins paths (add, concat, mul): like torch.cat or `+` it is no module in PyTorch, so it takes no index. */
+export function isJoin(kind: LayerKind<unknown>): boolean {
+  return kind.arity.max > 1;
 }
 
 /** The model input: node 0, a layer kind only the front end creates. */
@@ -91,7 +98,13 @@ export class Layers {
   /** Adds a layer of `kind`; returns its node id, or POISONED (reported, unless behind a failed input). */
   add(kind: LayerKind<unknown>, site: Site): number {
     const { args, pos, ctx, inputs } = site;
-    const name = joinName(ctx.scope.prefix, site.localName ?? String(ctx.scope.next++));
+    const join = isJoin(kind);
+    let local = site.localName;
+    let origin: NameOrigin = site.localNameIsIndex ? 'index' : 'written';
+    if (local === undefined)
+      [local, origin] = join ? [this.names.fresh(ctx.scope, kind.kind), 'join'] : [String(ctx.scope.next++), 'index'];
+    const name = joinName(ctx.scope.prefix, local);
+    const register = (id: number) => this.names.register(name, id, pos, origin);
     const who = { name, kind: kind.kind };
     const poisoned = inputs.includes(POISONED);
     const inputShapes = poisoned ? [] : inputs.map((id) => this.nodes[id].outputShape);
@@ -103,7 +116,7 @@ export class Layers {
             ? `at least ${kind.arity.min}`
             : `${kind.arity.min} to ${kind.arity.max}`;
       this.bag.error(pos, `takes ${want} input${want === '1' ? '' : 's'}, got ${inputs.length}`, who);
-      return this.names.register(name, POISONED, pos);
+      return register(POISONED);
     }
     const env = poisoned ? ctx.env : ctx.env.with('in', shapeValue(inputShapes[0]));
     const parser = new ArgParser(kind.args);
@@ -147,24 +160,24 @@ export class Layers {
       );
       ok = false;
     }
-    if (!ok || poisoned) return this.names.register(name, POISONED, pos);
+    if (!ok || poisoned) return register(POISONED);
     try {
       const resolved = kind.resolve(parser.complete(), inputShapes);
       const outputShape = kind.outputShape(inputShapes, resolved);
-      if (!checkTensorSize(this.bag, outputShape, pos, who)) return this.names.register(name, POISONED, pos);
+      if (!checkTensorSize(this.bag, outputShape, pos, who)) return register(POISONED);
       const tensors = kind.tensors(inputShapes, resolved);
-      for (const t of tensors) if (!checkTensorSize(this.bag, t.shape, pos, who)) return this.names.register(name, POISONED, pos);
+      for (const t of tensors) if (!checkTensorSize(this.bag, t.shape, pos, who)) return register(POISONED);
       if (this.nodes.length >= MAX_LAYERS) {
         this.bag.error(pos, `the model expands to more than ${MAX_LAYERS.toLocaleString('en-US')} layers; refusing it`);
         throw new Abort();
       }
       const id = this.nodes.length;
       this.nodes.push({ id, name, kind: kind.kind, layer: kind, args: resolved, inputs, inputShapes, outputShape, tensors, pos });
-      return this.names.register(name, id, pos);
+      return register(id);
     } catch (err) {
       if (!(err instanceof LayerError)) throw err;
       this.bag.error((err.arg && argPos.get(err.arg)) || pos, err.message, who);
-      return this.names.register(name, POISONED, pos);
+      return register(POISONED);
     }
   }
 }

@@ -18,13 +18,21 @@ export interface NameScope {
   readonly parent: NameScope | undefined;
 }
 
+/**
+ * Who chose a name: the file (`written`), or the front end, as an unnamed layer's index in its
+ * scope (`index`) or a join's kind (`join`: `add`, `concat_1`). Generated names never collide with
+ * written ones: joins skip taken names; an index is a position and cannot, so a written name equal
+ * to one is an error.
+ */
+export type NameOrigin = 'written' | 'index' | 'join';
+
 export function joinName(prefix: string, name: string): string {
   return prefix ? `${prefix}.${name}` : name;
 }
 
 export class Names {
   /** Full name to node id (or POISONED), for `inputs` lookups and duplicate detection. */
-  private readonly byName = new Map<string, { id: number; pos: SourcePos }>();
+  private readonly byName = new Map<string, { id: number; pos: SourcePos; origin: NameOrigin; kind: string }>();
   private readonly groups: ScopeInfo[] = [];
   /** `inputs` that named nothing defined before them; checked at the end to tell a cycle from a typo. */
   private readonly unresolved: { name: string; pos: SourcePos; layer: Who }[] = [];
@@ -52,21 +60,36 @@ export class Names {
     }
   }
 
-  /** Gives `id` the name `fullName`; a duplicate is reported and poisons it. */
-  register(fullName: string, id: number, pos: SourcePos): number {
+  /**
+   * Gives `id` the name `fullName`; a duplicate is reported and poisons it. `kind` names what made
+   * the name in messages (a block, `sequential`), the layer's kind by default.
+   */
+  register(fullName: string, id: number, pos: SourcePos, origin: NameOrigin = 'written', kind?: string): number {
+    const what = kind ?? (id >= 0 ? this.nodes[id].kind : 'layer');
     const seen = this.byName.get(fullName);
     if (seen) {
-      const kind = id >= 0 ? this.nodes[id].kind : 'layer';
-      this.bag.error(pos, `duplicate name '${fullName}' (first used at line ${seen.pos.line})`, { name: fullName, kind });
+      if (origin === 'written' && seen.origin !== 'written') {
+        this.bag.error(pos, takenByGenerated(fullName, seen), { name: fullName, kind: what });
+      } else if (seen.origin === 'written' && origin !== 'written') {
+        // The written name came first: the error is its own, where it is written.
+        this.bag.error(seen.pos, takenByGenerated(fullName, { origin, pos }), { name: fullName, kind: seen.kind });
+      } else {
+        this.bag.error(pos, `duplicate name '${fullName}' (first used at line ${seen.pos.line})`, { name: fullName, kind: what });
+      }
       return POISONED;
     }
-    this.byName.set(fullName, { id, pos });
+    this.byName.set(fullName, { id, pos, origin, kind: what });
     return id;
   }
 
+  /** Whether `fullName` names something already: a scope checks its own name before naming its layers under it. */
+  isTaken(fullName: string): boolean {
+    return this.byName.has(fullName);
+  }
+
   /** A named group of layers (block instance, sequential, repeat group), for folding reports by depth. */
-  registerScope(fullName: string, kind: string, output: number, pos: SourcePos): number {
-    const id = this.register(fullName, output, pos);
+  registerScope(fullName: string, kind: string, output: number, pos: SourcePos, origin: NameOrigin = 'written'): number {
+    const id = this.register(fullName, output, pos, origin, kind);
     if (id >= 0) this.groups.push({ name: fullName, kind, output: id });
     return id;
   }
@@ -150,3 +173,13 @@ export class Names {
 
 /** Unresolved names that get "did you mean" suggestions (each compares against every name); the rest get none. */
 const MAX_SUGGESTED = 100;
+
+/** Why a written name may not be `fullName`: the front end generates it for another layer. */
+function takenByGenerated(fullName: string, generated: { origin: NameOrigin; pos: SourcePos }): string {
+  const local = fullName.slice(fullName.lastIndexOf('.') + 1);
+  const what =
+    generated.origin === 'index'
+      ? `the index cnnscope gives the unnamed entry at line ${generated.pos.line} (unnamed entries are numbered by their place, as nn.Sequential numbers its modules)`
+      : `the name cnnscope gives the join at line ${generated.pos.line}`;
+  return `the name '${local}' is ${what}; a written name may not be a generated one: choose another, or name that entry`;
+}

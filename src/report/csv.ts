@@ -4,10 +4,12 @@
  * is quoted, quotes doubled), and so do line endings (CRLF, as `cnnscope check --format csv`).
  * Every number is the exact integer of the JSON report. A shape is written `1x64x56x56`; a layer's
  * inputs are separated by spaces (names have none). A global receptive field has `global` in its
- * six rf_ columns.
+ * six rf_ columns. Where a gate makes a row's windowed field differ (docs/metrics.md), six
+ * windowed_rf_ columns follow, with every row's windowed field (its field where they agree).
  */
 import type { ReceptiveField, Report } from '../analysis/report.js';
 import { csvLines, shapeCsv } from './markup.js';
+import { hasWindowedFields } from './units.js';
 
 export const CSV_LAYER_COLUMNS = [
   'name',
@@ -45,10 +47,24 @@ export const CSV_BLOCK_COLUMNS = [
   'rf_padding_w',
 ] as const;
 
+/** Added after the columns above when some row's windowed field differs from its field. */
+export const CSV_WINDOWED_COLUMNS = [
+  'windowed_rf_size_h',
+  'windowed_rf_size_w',
+  'windowed_rf_stride_h',
+  'windowed_rf_stride_w',
+  'windowed_rf_padding_h',
+  'windowed_rf_padding_w',
+] as const;
+
 export function renderCsv(report: Report): string {
+  const windowed = report.blocks ? hasWindowedFields(report.blocks) : hasWindowedFields(report.layers);
+  const windowedCells = (r: { receptive_field: ReceptiveField; windowed_receptive_field?: ReceptiveField }) =>
+    windowed ? fieldCsv(r.windowed_receptive_field ?? r.receptive_field) : [];
+  const windowedHead = windowed ? CSV_WINDOWED_COLUMNS : [];
   if (report.blocks) {
     return csvLines([
-      CSV_BLOCK_COLUMNS,
+      [...CSV_BLOCK_COLUMNS, ...windowedHead],
       ...report.blocks.map((b) => [
         b.name,
         b.kind,
@@ -59,11 +75,12 @@ export function renderCsv(report: Report): string {
         b.flops,
         b.activation_bytes,
         ...fieldCsv(b.receptive_field),
+        ...windowedCells(b),
       ]),
     ]);
   }
   return csvLines([
-    CSV_LAYER_COLUMNS,
+    [...CSV_LAYER_COLUMNS, ...windowedHead],
     ...report.layers.map((l) => [
       l.name,
       l.kind,
@@ -76,6 +93,7 @@ export function renderCsv(report: Report): string {
       l.flops,
       l.activation_bytes,
       ...fieldCsv(l.receptive_field),
+      ...windowedCells(l),
     ]),
   ]);
 }

@@ -4,7 +4,7 @@
  */
 import type { BlockReport, LayerReport, Report } from '../analysis/report.js';
 import { code, mdTable, mdText } from './markup.js';
-import { bytesText, decimal, fieldText, grouped, opsText, shapeText } from './units.js';
+import { bytesText, decimal, fieldText, grouped, hasWindowedFields, opsText, shapeText, totalFieldText } from './units.js';
 
 export interface MarkdownOptions {
   /** Add the breakdown by layer kind. */
@@ -22,10 +22,12 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   const n = report.layers.length;
   out.push(`Input ${shapeText(report.input.shape)} · ${o.dtype} · batch ${o.batch} · ${n} ${n === 1 ? 'layer' : 'layers'}`, '');
 
-  const rf =
-    t.receptive_field === 'global' && t.last_spatial_receptive_field
-      ? `global (last spatial: ${fieldText(t.last_spatial_receptive_field)} at ${code(t.last_spatial_receptive_field.layer)})`
-      : fieldText(t.receptive_field);
+  const rf = totalFieldText(t, code);
+  // A column for the windowed field only where a gate makes it differ somewhere (docs/metrics.md).
+  const windowed = hasWindowedFields(report.blocks ?? report.layers);
+  const windowedHead = windowed ? ['Windowed RF'] : [];
+  const windowedAlign = windowed ? (['right'] as const) : [];
+  const windowedCell = (r: BlockReport | LayerReport) => (windowed ? [fieldText(r.windowed_receptive_field ?? r.receptive_field)] : []);
   out.push(
     ...mdTable(
       ['Total', 'Value'],
@@ -50,8 +52,8 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     out.push(`${h}# Blocks`, '');
     out.push(
       ...mdTable(
-        ['Block', 'Kind', 'Layers', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride'],
-        ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'right'],
+        ['Block', 'Kind', 'Layers', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride', ...windowedHead],
+        ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'right', ...windowedAlign],
         report.blocks.map((r: BlockReport) => [
           r.layers > 1 ? `**${code(r.name)}**` : code(r.name),
           mdText(r.kind),
@@ -61,6 +63,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
           opsText(r.macs, 'MAC'),
           bytesText(r.activation_bytes),
           fieldText(r.receptive_field),
+          ...windowedCell(r),
         ]),
       ),
       '',
@@ -69,8 +72,8 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     out.push(`${h}# Layers`, '');
     out.push(
       ...mdTable(
-        ['Layer', 'Kind', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride'],
-        ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
+        ['Layer', 'Kind', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride', ...windowedHead],
+        ['left', 'left', 'left', 'right', 'right', 'right', 'right', ...windowedAlign],
         report.layers.map((r: LayerReport) => [
           code(r.name),
           mdText(r.kind),
@@ -79,6 +82,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
           opsText(r.macs, 'MAC'),
           bytesText(r.activation_bytes),
           fieldText(r.receptive_field),
+          ...windowedCell(r),
         ]),
       ),
       '',

@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Report } from '../analysis/report.js';
 import { textTable } from './text-table.js';
-import { bytesText, decimal, fieldText, grouped, opsText, shapeText } from './units.js';
+import { bytesText, decimal, fieldText, grouped, hasWindowedFields, opsText, shapeText, totalFieldText } from './units.js';
 
 export interface TableOptions {
   /** Add the breakdown by layer kind below the totals. */
@@ -11,7 +11,10 @@ export interface TableOptions {
 
 export function renderTable(report: Report, colour: ChalkInstance, options: TableOptions = {}): string {
   const dimZero = (n: number, text: string) => (n === 0 ? colour.dim(text) : text);
-  const rows = (report.blocks ?? report.layers).map((r) => {
+  const shown = report.blocks ?? report.layers;
+  // A column for the windowed field only where a gate makes it differ somewhere (docs/metrics.md).
+  const windowed = hasWindowedFields(shown);
+  const rows = shown.map((r) => {
     const folded = 'layers' in r && typeof r.layers === 'number' && r.layers > 1;
     return [
       folded ? colour.bold(r.name) : r.name,
@@ -21,19 +24,19 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
       dimZero(r.macs, opsText(r.macs, 'MAC')),
       bytesText(r.activation_bytes),
       fieldText(r.receptive_field),
+      ...(windowed ? [fieldText(r.windowed_receptive_field ?? r.receptive_field)] : []),
     ];
   });
   const table = textTable(
-    ['Layer', 'Kind', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride'].map((h) => colour.bold(h)),
-    ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
+    ['Layer', 'Kind', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride', ...(windowed ? ['Windowed RF'] : [])].map((h) =>
+      colour.bold(h),
+    ),
+    ['left', 'left', 'left', 'right', 'right', 'right', 'right', ...(windowed ? (['right'] as const) : [])],
     rows,
   );
   const t = report.totals;
   const o = report.options;
-  const rf =
-    t.receptive_field === 'global' && t.last_spatial_receptive_field
-      ? `global (last spatial: ${fieldText(t.last_spatial_receptive_field)} at ${t.last_spatial_receptive_field.layer})`
-      : fieldText(t.receptive_field);
+  const rf = totalFieldText(t, (name) => name);
   const lines = [
     `${colour.bold(report.model)}  input ${shapeText(report.input.shape)}  ${o.dtype}`,
     table,

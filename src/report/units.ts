@@ -2,7 +2,7 @@
  * Numbers and shapes for people, shared by every renderer. JSON never uses these: it prints exact
  * integers.
  */
-import type { ReceptiveField } from '../analysis/report.js';
+import type { ReceptiveField, Totals } from '../analysis/report.js';
 
 /** 25557032 -> "25,557,032". */
 export function grouped(n: number): string {
@@ -64,4 +64,22 @@ export function fieldText(f: ReceptiveField): string {
   if (f === 'global') return 'global';
   const pair = (p: readonly number[]) => (p[0] === p[1] ? String(p[0]) : `${p[0]}x${p[1]}`);
   return `${pair(f.size)} /${pair(f.stride)}`;
+}
+
+/**
+ * The totals' receptive field as one line: the field (with the last spatial one when it is global)
+ * and, where a gate makes it differ, the windowed one. `layer` formats a layer name.
+ */
+export function totalFieldText(t: Totals, layer: (name: string) => string): string {
+  const withLast = (f: ReceptiveField, last: (Totals['last_spatial_receptive_field'] & object) | undefined) =>
+    f === 'global' && last ? `global (last spatial: ${fieldText(last)} at ${layer(last.layer)})` : fieldText(f);
+  const strict = withLast(t.receptive_field, t.last_spatial_receptive_field);
+  if (t.windowed_receptive_field === undefined && t.last_windowed_receptive_field === undefined) return strict;
+  const windowed = t.windowed_receptive_field ?? t.receptive_field;
+  return `${strict}; windowed, past gates: ${withLast(windowed, t.last_windowed_receptive_field ?? t.last_spatial_receptive_field)}`;
+}
+
+/** Whether any row has a windowed field of its own: then renderers add a column for it. */
+export function hasWindowedFields(rows: readonly { readonly windowed_receptive_field?: ReceptiveField }[]): boolean {
+  return rows.some((r) => r.windowed_receptive_field !== undefined);
 }

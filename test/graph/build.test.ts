@@ -131,7 +131,7 @@ layers:
   - add: {name: top, inputs: [x, blk.y]}
 `;
     const g = build(yaml);
-    expect(node(g, 'blk.0').inputs.map((i) => g.nodes[i].name)).toEqual(['blk.x', 'blk.y']);
+    expect(node(g, 'blk.add').inputs.map((i) => g.nodes[i].name)).toEqual(['blk.x', 'blk.y']);
     expect(node(g, 'top').inputs.map((i) => g.nodes[i].name)).toEqual(['x', 'blk.y']);
   });
 

@@ -134,7 +134,7 @@ layers:
     const yaml =
       'input: [16, 8, 8]\nlayers:\n  - global_avgpool: {name: pool}\n  - conv: {name: fc, out: 8, kernel: 1}\n  - mul: {inputs: [input, fc]}\n';
     expect(thrown(() => buildGraph(yaml, { file: 'm.yaml' })).message).toBe(
-      "m.yaml:5:5: error: layer '0' (mul): input 2 has shape [8, 1, 1], input 1 has [16, 8, 8]: they do not broadcast (8 against 16; aligned from the right, sizes must be equal or 1)",
+      "m.yaml:5:5: error: layer 'mul' (mul): input 2 has shape [8, 1, 1], input 1 has [16, 8, 8]: they do not broadcast (8 against 16; aligned from the right, sizes must be equal or 1)",
     );
     const three = 'input: [4, 2, 2]\nlayers:\n  - mul: {branches: [[], [], []]}\n';
     expect(thrown(() => buildGraph(three, { file: 'm.yaml' })).message).toBe("m.yaml:3:5: error: layer 'mul' (mul): takes 2 inputs, got 3");

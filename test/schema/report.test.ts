@@ -76,6 +76,25 @@ describe('schema/report.schema.json', () => {
     }
   });
 
+  it('validates the windowed fields of a gated model, strictly', async () => {
+    const gated = (await json(['analyze', 'mobilenet_v3_small', '--json', '--depth', '2'])) as Record<string, any>;
+    const v = ajv.getSchema('cnnscope#/$defs/report')!;
+    expect(v(gated)).toBe(true);
+    expect(gated.totals.last_windowed_receptive_field.layer).toBe('features.12.2');
+    const row = gated.layers.findIndex((l: Record<string, unknown>) => 'windowed_receptive_field' in l);
+    const block = gated.blocks.findIndex((l: Record<string, unknown>) => 'windowed_receptive_field' in l);
+    expect(row).toBeGreaterThan(0);
+    expect(block).toBeGreaterThan(0);
+    const mutated = (f: (d: Record<string, any>) => void) => {
+      const d = structuredClone(gated);
+      f(d);
+      return v(d);
+    };
+    expect(mutated((d) => (d.layers[row].windowed_receptive_field = 'local'))).toBe(false);
+    expect(mutated((d) => (d.blocks[block].windowed_receptive_field = { size: [1, 1] }))).toBe(false);
+    expect(mutated((d) => delete d.totals.last_windowed_receptive_field.layer)).toBe(false);
+  });
+
   it('validates the list', async () => {
     const doc = await json(['list', '--json']);
     list(doc, 'list');
