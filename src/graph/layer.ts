@@ -45,8 +45,8 @@ export interface Site {
   readonly localName: string | undefined;
 }
 
-/** The model input: node 0, a layer kind only the front end creates. */
-const modelInput: LayerKind<{ shape: Shape }> = {
+/** The model input: node 0, a layer kind only the front ends create (the ONNX one too). */
+export const modelInput: LayerKind<{ shape: Shape }> = {
   kind: 'input',
   summary: 'the model input',
   arity: { min: 0, max: 0 },
