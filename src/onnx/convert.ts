@@ -1145,16 +1145,22 @@ function describe(at: NodeAt): string {
 }
 
 /**
- * torch names a node `/scope/scope.sub/module/Op_N`: the module path is the segment before the
- * last, the operator part the last. Other names are taken whole (or the first output's name).
+ * torch names a node by its module scopes and operator, `/layer2/layer2.0/downsample/downsample.0/Conv`:
+ * each scope is its module's name in its parent, prefixed by the parent's (a Sequential's child
+ * `downsample.0`) or not (`conv1`), so the module path is `layer2.0.downsample.0` and the operator
+ * part `conv`. Other names are taken whole (or the first output's name).
  */
 function nameParts(at: NodeAt): { module: string; op: string } {
   const name = at.node.name || at.node.outputs[0] || at.node.opType;
   const segments = name.split('/').filter((s) => s !== '');
-  if (name.startsWith('/') && segments.length >= 1) {
-    return { module: segments.length >= 2 ? segments[segments.length - 2] : '', op: segments[segments.length - 1].toLowerCase() };
+  if (!name.startsWith('/') || segments.length === 0) return { module: '', op: name };
+  let path = '';
+  let local = '';
+  for (const s of segments.slice(0, -1)) {
+    path = local !== '' && s.startsWith(`${local}.`) ? path + s.slice(local.length) : path === '' ? s : `${path}.${s}`;
+    local = s;
   }
-  return { module: '', op: name };
+  return { module: path, op: segments[segments.length - 1].toLowerCase() };
 }
 
 /**
