@@ -57,7 +57,9 @@ export function readOnnxFile(spec: string, io: CliIo): Uint8Array {
   if (!stat) throw new UsageError(`${spec}: no such file`);
   if (!stat.isFile()) throw new UsageError(`${spec}: is not a file`);
   if (stat.size > MAX_ONNX_BYTES) {
-    throw new UsageError(`${spec}: the file is larger than 2 GB, the most one protobuf message holds; save the model with its weights as external data`);
+    throw new UsageError(
+      `${spec}: the file is larger than 2 GB, the most one protobuf message holds; save the model with its weights as external data`,
+    );
   }
   try {
     return readFileSync(path);

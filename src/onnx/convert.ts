@@ -191,12 +191,16 @@ class Converter {
     const inits = new Set(this.model.initializers.map((t) => t.name));
     const inputs = this.model.inputs.filter((i) => !inits.has(i.name));
     if (inputs.length !== 1) {
-      this.fail(`the graph has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ') || 'none'}); cnnscope analyzes models of one input`);
+      this.fail(
+        `the graph has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ') || 'none'}); cnnscope analyzes models of one input`,
+      );
     }
     const input = inputs[0];
     const dims = input.dims;
     if (!dims || (dims.length !== 4 && dims.length !== 2)) {
-      this.fail(`input '${input.name}' has ${dims ? `${dims.length} dimensions` : 'no shape'}; cnnscope reads images [N, C, H, W] or features [N, F]`);
+      this.fail(
+        `input '${input.name}' has ${dims ? `${dims.length} dimensions` : 'no shape'}; cnnscope reads images [N, C, H, W] or features [N, F]`,
+      );
     }
     let shape: number[];
     if (this.options.input) {
@@ -214,7 +218,7 @@ class Converter {
       shape = dims.slice(1) as number[];
     }
     this.drafts.push({
-      kind: modelInput as LayerKind<unknown>,
+      kind: modelInput,
       args: { shape },
       inputs: [],
       inputShapes: [],
@@ -337,7 +341,15 @@ class Converter {
    * as many values as the kind's tensor (the tensors keep the kind's shapes; the counts are the
    * file's). Tensors the file does not hold (batchnorm's num_batches_tracked) are left out.
    */
-  private emit(kindName: string, args: Record<string, unknown>, inputs: readonly Act[], at: NodeAt, params: readonly (Const | undefined)[] = [], suffix = '', layout: Act['layout'] = inputs[0]?.layout ?? 'nchw'): Act {
+  private emit(
+    kindName: string,
+    args: Record<string, unknown>,
+    inputs: readonly Act[],
+    at: NodeAt,
+    params: readonly (Const | undefined)[] = [],
+    suffix = '',
+    layout: Act['layout'] = inputs[0]?.layout ?? 'nchw',
+  ): Act {
     const kind = findKind(kindName)!;
     const inputShapes = inputs.map((a) => this.shapeOf(a));
     const parser = new ArgParser(kind.args);
@@ -355,7 +367,10 @@ class Converter {
     if (held.length > tensors.length) this.fail(`as ${kindName}: reads ${held.length} weight tensors, the layer has ${tensors.length}`, at);
     tensors.slice(0, held.length).forEach((t, i) => {
       if (numel(t.shape) !== numel(held[i].dims)) {
-        this.fail(`as ${kindName}: weight '${held[i].source?.name ?? ''}' has shape [${held[i].dims.join(', ')}], the layer's ${t.name} is [${t.shape.join(', ')}]`, at);
+        this.fail(
+          `as ${kindName}: weight '${held[i].source?.name ?? ''}' has shape [${held[i].dims.join(', ')}], the layer's ${t.name} is [${t.shape.join(', ')}]`,
+          at,
+        );
       }
     });
     const kept = tensors.filter((t) => !(kindName === 'batchnorm' && t.name === 'num_batches_tracked'));
@@ -601,7 +616,8 @@ class Converter {
     const w = this.requireConst(at, 1, 'the weight');
     const c = this.constant(at, 2);
     if (this.attrInt(at, 'transA', 0) !== 0) this.unsupported(at, 'Gemm with transA');
-    if (this.attrFloat(at, 'alpha', 1) !== 1 || (c && this.attrFloat(at, 'beta', 1) !== 1)) this.unsupported(at, 'Gemm with alpha or beta other than 1');
+    if (this.attrFloat(at, 'alpha', 1) !== 1 || (c && this.attrFloat(at, 'beta', 1) !== 1))
+      this.unsupported(at, 'Gemm with alpha or beta other than 1');
     if (w.dims.length !== 2) this.fail(`the weight has shape [${w.dims.join(', ')}], not a matrix`, at);
     const transB = this.attrInt(at, 'transB', 0) !== 0;
     const [features, out] = transB ? [w.dims[1], w.dims[0]] : w.dims;
@@ -628,7 +644,10 @@ class Converter {
     }
     const kind = flat ? 'linear' : 'channel_linear';
     const make = (bias?: Const) => this.emit(kind, { out, bias: bias !== undefined }, [input], at, [w, bias]);
-    this.set(at, this.pending('matmul', input, at, { out, make }, () => make()));
+    this.set(
+      at,
+      this.pending('matmul', input, at, { out, make }, () => make()),
+    );
   }
 
   // Arithmetic and the multi-node forms.
@@ -654,7 +673,10 @@ class Converter {
         const made = this.emit('layernorm', { eps: p.data['eps'], affine: true }, [x], p.at, [p.data['weight'] as Const, c], '', x.layout);
         return this.set(at, made);
       }
-      this.unsupported(at, 'Add of a constant to an activation (cnnscope maps it as the bias after a MatMul, or inside GELU and LayerNorm)');
+      this.unsupported(
+        at,
+        'Add of a constant to an activation (cnnscope maps it as the bias after a MatMul, or inside GELU and LayerNorm)',
+      );
     }
     const x = this.act(a, at);
     const y = this.act(b, at);
@@ -701,7 +723,10 @@ class Converter {
       if (x.layout === 'nchw' && s.length === 3 && c.source && numel(c.dims) === s[0] && c.dims.slice(-2).every((d) => d === 1)) {
         return this.set(at, this.emit('layer_scale', {}, [x], at, [c]));
       }
-      this.unsupported(at, 'Mul of an activation by a constant (cnnscope maps a per-channel scale [C, 1, 1], and the constants of GELU and LayerNorm)');
+      this.unsupported(
+        at,
+        'Mul of an activation by a constant (cnnscope maps a per-channel scale [C, 1, 1], and the constants of GELU and LayerNorm)',
+      );
     }
     this.set(at, this.emit('mul', {}, [this.act(a, at), this.act(b, at)], at));
   }
@@ -716,7 +741,10 @@ class Converter {
     if (a?.t === 'pending' && a.form === 'ln.centered' && b?.t === 'pending' && b.form === 'ln.std' && sameAct(a.x, b.x)) {
       const x = a.x;
       const eps = b.data['eps'];
-      return this.set(at, this.pending('ln.norm', x, a.at, { eps }, () => this.emit('layernorm', { eps, affine: false }, [x], a.at, [], '', x.layout)));
+      return this.set(
+        at,
+        this.pending('ln.norm', x, a.at, { eps }, () => this.emit('layernorm', { eps, affine: false }, [x], a.at, [], '', x.layout)),
+      );
     }
     this.unsupported(at, 'Div of an activation (cnnscope maps it inside GELU and LayerNorm)');
   }
@@ -738,7 +766,8 @@ class Converter {
 
   Sqrt(at: NodeAt): void {
     const a = this.get(at, 0);
-    if (a?.t === 'pending' && a.form === 'ln.vareps') return this.set(at, this.incomplete('ln.std', 'a decomposed LayerNorm', a.at, a.x, a.data));
+    if (a?.t === 'pending' && a.form === 'ln.vareps')
+      return this.set(at, this.incomplete('ln.std', 'a decomposed LayerNorm', a.at, a.x, a.data));
     this.unsupported(at, 'Sqrt outside a decomposed LayerNorm');
   }
 
@@ -758,7 +787,10 @@ class Converter {
     }
     const last = (x.layout === 'nhwc' && rank === 4) || (x.layout === 'nchw' && rank === 2);
     if (last && keep && axes.join() === String(rank - 1)) return this.set(at, this.incomplete('ln.mean', 'a decomposed LayerNorm', at, x));
-    this.unsupported(at, `ReduceMean over axes [${axes.join(', ')}] of [${this.fullShape(x).join(', ')}] (cnnscope maps the mean over H and W, and over the channels in a LayerNorm)`);
+    this.unsupported(
+      at,
+      `ReduceMean over axes [${axes.join(', ')}] of [${this.fullShape(x).join(', ')}] (cnnscope maps the mean over H and W, and over the channels in a LayerNorm)`,
+    );
   }
 
   private isScalar(c: Const, at: NodeAt, value: number): boolean {
@@ -782,7 +814,10 @@ class Converter {
 
   Sigmoid(at: NodeAt): void {
     const x = this.input0(at);
-    this.set(at, this.pending('sigmoid', x, at, {}, () => this.emit('sigmoid', {}, [x], at)));
+    this.set(
+      at,
+      this.pending('sigmoid', x, at, {}, () => this.emit('sigmoid', {}, [x], at)),
+    );
   }
 
   HardSigmoid(at: NodeAt): void {
@@ -792,7 +827,10 @@ class Converter {
     if (Math.abs(alpha - 1 / 6) > 1e-6 || Math.abs(beta - 0.5) > 1e-6) {
       this.unsupported(at, `HardSigmoid with alpha ${alpha} and beta ${beta} (cnnscope maps PyTorch's, alpha 1/6 and beta 0.5)`);
     }
-    this.set(at, this.pending('hardsigmoid', x, at, {}, () => this.emit('hardsigmoid', {}, [x], at)));
+    this.set(
+      at,
+      this.pending('hardsigmoid', x, at, {}, () => this.emit('hardsigmoid', {}, [x], at)),
+    );
   }
 
   LeakyRelu(at: NodeAt): void {
@@ -820,7 +858,10 @@ class Converter {
     const raw = this.attrInt(at, 'axis', this.model.opset >= 13 ? -1 : 1);
     const axis = raw < 0 ? raw + rank : raw;
     if (x.layout !== 'nchw' || axis !== 1 || (rank !== 2 && rank !== 4)) {
-      this.unsupported(at, `Softmax over axis ${raw} of [${this.fullShape(x).join(', ')}] (cnnscope maps it over the channels or features, axis 1)`);
+      this.unsupported(
+        at,
+        `Softmax over axis ${raw} of [${this.fullShape(x).join(', ')}] (cnnscope maps it over the channels or features, axis 1)`,
+      );
     }
     this.set(at, this.emit('softmax', {}, [x], at));
   }
@@ -857,7 +898,11 @@ class Converter {
     const raw = this.attrInt(at, 'axis', -1);
     const axis = raw < 0 ? raw + rank : raw;
     const last = (x.layout === 'nhwc' && rank === 4) || (x.layout === 'nchw' && rank === 2);
-    if (!last || axis !== rank - 1) this.unsupported(at, `LayerNormalization over axis ${raw} of [${this.fullShape(x).join(', ')}] (cnnscope maps it over the channels, the last axis)`);
+    if (!last || axis !== rank - 1)
+      this.unsupported(
+        at,
+        `LayerNormalization over axis ${raw} of [${this.fullShape(x).join(', ')}] (cnnscope maps it over the channels, the last axis)`,
+      );
     const scale = this.requireConst(at, 1, 'the scale');
     const bias = this.constant(at, 2);
     if (!bias) this.unsupported(at, 'LayerNormalization without a bias');
@@ -934,7 +979,10 @@ class Converter {
       this.unsupported(at, `Pad by [${pads.join(', ')}] (cnnscope maps zero padding of H and W)`);
     }
     const data = { pads: [pads[2], pads[3], pads[6], pads[7]] };
-    this.set(at, this.pending('pad', x, at, data, () => this.fail('zero padding is mapped only into the Conv or AveragePool that reads it', at)));
+    this.set(
+      at,
+      this.pending('pad', x, at, data, () => this.fail('zero padding is mapped only into the Conv or AveragePool that reads it', at)),
+    );
   }
 
   // Moving data.
@@ -956,7 +1004,8 @@ class Converter {
     }
     const xs = at.node.inputs.map((_, i) => this.act(this.get(at, i), at));
     const rank = this.fullShape(xs[0]).length;
-    if (xs.some((x) => x.layout !== 'nchw') || (axis !== 1 && axis !== 1 - rank)) this.unsupported(at, `Concat along axis ${axis} (cnnscope maps it along the channels)`);
+    if (xs.some((x) => x.layout !== 'nchw') || (axis !== 1 && axis !== 1 - rank))
+      this.unsupported(at, `Concat along axis ${axis} (cnnscope maps it along the channels)`);
     if (xs.length === 1) return this.set(at, xs[0]);
     this.set(at, this.emit('concat', {}, xs, at));
   }
@@ -965,7 +1014,8 @@ class Converter {
     const x = this.input0(at);
     const rank = this.fullShape(x).length;
     const raw = this.attrInt(at, 'axis', 0);
-    if (x.layout !== 'nchw' || (raw < 0 ? raw + rank : raw) !== 1) this.unsupported(at, `Split along axis ${raw} (cnnscope maps it along the channels)`);
+    if (x.layout !== 'nchw' || (raw < 0 ? raw + rank : raw) !== 1)
+      this.unsupported(at, `Split along axis ${raw} (cnnscope maps it along the channels)`);
     const channels = this.shapeOf(x)[0];
     const n = at.node.outputs.length;
     const given = this.attrInts(at, 'split') ?? (this.constant(at, 1) ? this.numbers(this.constant(at, 1)!, at, 'the split') : undefined);
@@ -1023,12 +1073,22 @@ class Converter {
     const perSample = shape.slice(1) as number[];
     if (x.layout === 'nchw' && perSample.length === s.length && perSample.every((d, i) => d === s[i])) return this.set(at, x);
     if (x.layout === 'nchw' && perSample.length === 1) return this.set(at, this.emit('flatten', {}, [x], at));
-    if (x.layout === 'nchw' && s.length === 3 && perSample.length === 4 && perSample[0] * perSample[1] === s[0] && perSample[2] === s[1] && perSample[3] === s[2]) {
+    if (
+      x.layout === 'nchw' &&
+      s.length === 3 &&
+      perSample.length === 4 &&
+      perSample[0] * perSample[1] === s[0] &&
+      perSample[2] === s[1] &&
+      perSample[3] === s[2]
+    ) {
       const groups = perSample[0];
       const make = () => this.fail('is part of a channel shuffle (Reshape, Transpose, Reshape), and the rest of it does not follow', at);
       return this.set(at, this.pending('shuffle', x, at, { groups, shape, transposed: false }, make));
     }
-    this.unsupported(at, `Reshape of [${this.fullShape(x).join(', ')}] to [${shape.join(', ')}] (cnnscope maps a flatten and a channel shuffle)`);
+    this.unsupported(
+      at,
+      `Reshape of [${this.fullShape(x).join(', ')}] to [${shape.join(', ')}] (cnnscope maps a flatten and a channel shuffle)`,
+    );
   }
 
   /** The target of a Reshape, its 0s and -1 resolved; the batch must stay first. */
@@ -1059,7 +1119,10 @@ class Converter {
     const s = this.shapeOf(x);
     if (s.length === 3 && x.layout === 'nchw' && perm === '0,2,3,1') return this.set(at, { t: 'act', id: x.id, layout: 'nhwc' });
     if (s.length === 3 && x.layout === 'nhwc' && perm === '0,3,1,2') return this.set(at, { t: 'act', id: x.id, layout: 'nchw' });
-    this.unsupported(at, `Transpose by [${perm}] of [${this.fullShape(x).join(', ')}] (cnnscope maps the permutes to and from channels-last, and the one of a channel shuffle)`);
+    this.unsupported(
+      at,
+      `Transpose by [${perm}] of [${this.fullShape(x).join(', ')}] (cnnscope maps the permutes to and from channels-last, and the one of a channel shuffle)`,
+    );
   }
 
   Resize(at: NodeAt): void {
@@ -1092,12 +1155,14 @@ class Converter {
       args['size'] = [sizes[2], sizes[3]];
       if (sizes.slice(2).some((d) => typeof d !== 'number')) this.fail('the output size depends on the batch', at);
     } else if (scales) {
-      if (scales.length !== 4 || scales[0] !== 1 || scales[1] !== 1) this.unsupported(at, `${at.node.opType} by scales [${scales.join(', ')}] (cnnscope maps scaling of H and W)`);
+      if (scales.length !== 4 || scales[0] !== 1 || scales[1] !== 1)
+        this.unsupported(at, `${at.node.opType} by scales [${scales.join(', ')}] (cnnscope maps scaling of H and W)`);
       args['scale_factor'] = [scales[2], scales[3]];
     } else {
       this.fail('has neither scales nor sizes', at);
     }
-    if (mode === 'nearest' && ctm !== 'asymmetric') this.unsupported(at, `nearest ${at.node.opType} with coordinate_transformation_mode ${ctm} (PyTorch's is asymmetric)`);
+    if (mode === 'nearest' && ctm !== 'asymmetric')
+      this.unsupported(at, `nearest ${at.node.opType} with coordinate_transformation_mode ${ctm} (PyTorch's is asymmetric)`);
     if (mode === 'bilinear' && !['half_pixel', 'pytorch_half_pixel', 'align_corners'].includes(ctm)) {
       this.unsupported(at, `linear ${at.node.opType} with coordinate_transformation_mode ${ctm}`);
     }
@@ -1201,7 +1266,5 @@ function scopes(nodes: readonly LayerNode[]): ScopeInfo[] {
     if (n.id === 0) continue;
     for (let i = n.name.indexOf('.'); i > 0; i = n.name.indexOf('.', i + 1)) last.set(n.name.slice(0, i), n.id);
   }
-  return [...last.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, output]) => ({ name, kind: 'module', output }));
+  return [...last.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, output]) => ({ name, kind: 'module', output }));
 }

@@ -87,6 +87,11 @@ export function int(v: unknown, file: string, what: string): number {
   return 0;
 }
 
+/** A protobuf string field (its default '' when unset). */
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
 function checkedSafe(n: number, text: string, file: string, what: string): number {
   if (!Number.isSafeInteger(n)) throw new OnnxError(file, `${what} is ${text}, beyond what cnnscope counts exactly (2^53)`);
   return n;
@@ -94,11 +99,14 @@ function checkedSafe(n: number, text: string, file: string, what: string): numbe
 
 export function decodeModel(bytes: Uint8Array, file: string): OnnxModel {
   if (bytes.length > MAX_ONNX_BYTES) {
-    throw new OnnxError(file, 'the file is larger than 2 GB, the most a protobuf message holds; an ONNX model that large keeps its weights as external data');
+    throw new OnnxError(
+      file,
+      'the file is larger than 2 GB, the most a protobuf message holds; an ONNX model that large keeps its weights as external data',
+    );
   }
   let m: Raw;
   try {
-    m = modelProto().decode(bytes) as unknown as Raw;
+    m = modelProto().decode(bytes);
   } catch (e) {
     throw new OnnxError(file, `not a valid ONNX model: the protobuf does not decode (${(e as Error).message})`);
   }
@@ -112,7 +120,7 @@ export function decodeModel(bytes: Uint8Array, file: string): OnnxModel {
     irVersion,
     opset,
     producer,
-    graphName: String(graph['name'] ?? ''),
+    graphName: str(graph['name']),
     nodes: (graph['node'] as Raw[]).map((n) => node(n, file)),
     initializers: (graph['initializer'] as Raw[]).map((t) => tensor(t, file)),
     inputs: (graph['input'] as Raw[]).map((v) => valueInfo(v, file)),
@@ -127,26 +135,39 @@ function node(n: Raw, file: string): OnnxNode {
     attributes.set(name, {
       name,
       type: Number(a['type'] ?? 0),
-      f: Number(a['f'] ?? 0),
+      f: shortestFloat32(Number(a['f'] ?? 0)),
       i: int(a['i'], file, `attribute '${name}'`),
       s: a['s'] instanceof Uint8Array ? Buffer.from(a['s']).toString('utf8') : '',
       t: a['t'] ? tensor(a['t'] as Raw, file) : undefined,
-      floats: (a['floats'] as number[]).map(Number),
+      floats: (a['floats'] as number[]).map((f) => shortestFloat32(Number(f))),
       ints: (a['ints'] as unknown[]).map((v) => int(v, file, `attribute '${name}'`)),
     });
   }
   return {
-    name: String(n['name'] ?? ''),
-    opType: String(n['op_type'] ?? ''),
-    domain: String(n['domain'] ?? ''),
+    name: str(n['name']),
+    opType: str(n['op_type']),
+    domain: str(n['domain']),
     inputs: (n['input'] as string[]).map(String),
     outputs: (n['output'] as string[]).map(String),
     attributes,
   };
 }
 
+/**
+ * A float32 attribute as the shortest decimal that rounds to it: torch writes eps=1e-6 as the
+ * float32 9.99999997e-7, which reads back as 1e-6, the value the model was written with.
+ */
+export function shortestFloat32(f: number): number {
+  if (!Number.isFinite(f)) return f;
+  for (let digits = 1; digits < 10; digits++) {
+    const d = Number(f.toPrecision(digits));
+    if (Math.fround(d) === Math.fround(f)) return d;
+  }
+  return f;
+}
+
 function tensor(t: Raw, file: string): OnnxTensor {
-  const name = String(t['name'] ?? '');
+  const name = str(t['name']);
   const dims = (t['dims'] as unknown[]).map((d) => int(d, file, `a dimension of tensor '${name}'`));
   const dataType = Number(t['data_type'] ?? 0);
   if (Number(t['data_location'] ?? 0) === 1) {
@@ -165,13 +186,20 @@ function tensor(t: Raw, file: string): OnnxTensor {
   }
   const raw = t['raw_data'];
   if (raw instanceof Uint8Array && raw.length > 0) return { name, dims, dataType, raw };
-  const field = dataType === DTYPE.INT64 ? 'int64_data' : dataType === DTYPE.DOUBLE ? 'double_data' : dataType === DTYPE.FLOAT ? 'float_data' : 'int32_data';
+  const field =
+    dataType === DTYPE.INT64
+      ? 'int64_data'
+      : dataType === DTYPE.DOUBLE
+        ? 'double_data'
+        : dataType === DTYPE.FLOAT
+          ? 'float_data'
+          : 'int32_data';
   const typed = (t[field] as unknown[] | undefined) ?? [];
   return { name, dims, dataType, typed: typed.map((v) => (typeof v === 'number' ? v : int(v, file, `a value of tensor '${name}'`))) };
 }
 
 function valueInfo(v: Raw, file: string): OnnxValueInfo {
-  const name = String(v['name'] ?? '');
+  const name = str(v['name']);
   const tt = ((v['type'] as Raw | null)?.['tensor_type'] as Raw | null) ?? undefined;
   const shape = tt?.['shape'] as Raw | null | undefined;
   const dims = shape
@@ -197,9 +225,15 @@ export function tensorValues(t: OnnxTensor, file: string, external?: (t: OnnxTen
   if (!raw) return t.external ? undefined : [];
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out: number[] = [];
-  const size = { [DTYPE.FLOAT]: 4, [DTYPE.DOUBLE]: 8, [DTYPE.INT64]: 8, [DTYPE.INT32]: 4, [DTYPE.UINT8]: 1, [DTYPE.INT8]: 1, [DTYPE.BOOL]: 1 }[
-    t.dataType
-  ];
+  const size = {
+    [DTYPE.FLOAT]: 4,
+    [DTYPE.DOUBLE]: 8,
+    [DTYPE.INT64]: 8,
+    [DTYPE.INT32]: 4,
+    [DTYPE.UINT8]: 1,
+    [DTYPE.INT8]: 1,
+    [DTYPE.BOOL]: 1,
+  }[t.dataType];
   if (size === undefined) throw new OnnxError(file, `tensor '${t.name}' has data type ${t.dataType}, whose values cnnscope does not read`);
   for (let o = 0; o + size <= raw.byteLength; o += size) {
     switch (t.dataType) {

@@ -80,7 +80,9 @@ export function compareTwin(path: string, model: string, opset: number): TwinCom
     missing,
     onnxActivations: onnx.totals.activation_bytes,
     yamlActivations: yaml.totals.activation_bytes,
-    onnxOnlyActivations: onnx.layers.filter((l) => !yamlNames.has(l.name) || renamed(l.kind)).reduce((sum, l) => sum + l.activation_bytes, 0),
+    onnxOnlyActivations: onnx.layers
+      .filter((l) => !yamlNames.has(l.name) || renamed(l.kind))
+      .reduce((sum, l) => sum + l.activation_bytes, 0),
     yamlOnlyActivations: yamlOnly,
   };
 }
