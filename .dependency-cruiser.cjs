@@ -3,6 +3,7 @@
  * depend one way:
  *
  *   leaves (vocabulary.ts, quantity.ts, kernels/)  <-  layers/  <-  graph/ (and bundled.ts)  <-  analysis/  <-  check/
+ *   onnx/ is the second front end, beside graph/: it reads layers/ and graph/ (the IR it builds), nothing later;
  *   execute/ (the runtime) reads layers/, graph/ and analysis/; report/ formats what analysis/, check/
  *   and execute/ built; cli/ is the only folder that reads everything, and nothing reads cli/.
  *
@@ -19,8 +20,9 @@ const later = (...folders) => {
 const forbidden = [
   ['leaf modules', '^src/(vocabulary|quantity)\\.ts$', '^src/(?!vocabulary\\.ts$|quantity\\.ts$)'],
   ['kernels', '^src/kernels/', '^src/(?!kernels/|vocabulary\\.ts$|quantity\\.ts$)'],
-  ['layers', '^src/layers/', later('bundled', 'graph', 'analysis', 'check', 'execute', 'report', 'cli')],
-  ['graph', '^src/graph/', later('bundled', 'analysis', 'check', 'execute', 'report', 'cli')],
+  ['layers', '^src/layers/', later('bundled', 'graph', 'onnx', 'analysis', 'check', 'execute', 'report', 'cli')],
+  ['graph', '^src/graph/', later('bundled', 'onnx', 'analysis', 'check', 'execute', 'report', 'cli')],
+  ['onnx', '^src/onnx/', later('bundled', 'analysis', 'check', 'execute', 'report', 'cli')],
   ['analysis', '^src/analysis/', later('bundled', 'check', 'execute', 'report', 'cli')],
   ['check', '^src/check/', later('execute', 'report', 'cli')],
   ['execute', '^src/execute/', later('check', 'report', 'cli')],

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { buildGraph, type BuildOptions } from './graph/build.js';
 import type { Graph } from './graph/graph.js';
 import { findBundled } from './bundled.js';
+import type { OnnxBuildOptions } from './onnx/index.js';
 
 export { buildGraph, buildModel, MAX_LAYERS, MAX_TENSOR_ELEMENTS, type BuildOptions, type Model } from './graph/build.js';
 export { readModelHeader, type ModelHeader } from './graph/header.js';
@@ -38,6 +39,16 @@ export function loadBundled(name: string, options: Omit<BuildOptions, 'file'> = 
   const preset = options.preset ?? found.preset;
   return buildGraph(readFileSync(found.path, 'utf8'), { ...options, file: found.path, ...(preset !== undefined ? { preset } : {}) });
 }
+
+/**
+ * The graph of an ONNX model from its bytes, and the notes its report should carry (docs/onnx.md).
+ * The ONNX front end (and protobufjs) is loaded on the first call, so YAML-only users never load it.
+ */
+export async function buildOnnx(bytes: Uint8Array, options: OnnxBuildOptions): Promise<{ graph: Graph; notes: readonly string[] }> {
+  const { buildOnnxGraph } = await import('./onnx/index.js');
+  return buildOnnxGraph(bytes, options);
+}
+export type { OnnxBuildOptions } from './onnx/index.js';
 
 // `cnnscope check`: expectations parsed with their positions, models planned, built and checked, results rendered.
 export { parseQuantity, type Unit } from './quantity.js';

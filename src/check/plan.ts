@@ -35,7 +35,12 @@ export interface CheckIo {
   glob(pattern: string): Promise<readonly string[]>;
   /** The bundled models bundled names and model-name patterns choose from; default the bundled zoo. */
   readonly bundled?: readonly BundledModel[];
+  /** The graph of an ONNX file (a path ending in `.onnx`), at `input` when given; throws ModelError. Without it such files are refused. */
+  loadOnnx?(path: string, file: string, input: readonly number[] | undefined): Graph;
 }
+
+/** A path ending in `.onnx` is an ONNX model, built by CheckIo.loadOnnx, not read as text. */
+const ONNX_PATH = /\.onnx$/i;
 
 export interface CheckRequest {
   /** Model files, globs, directories, bundled names, or `-` for stdin. Empty: the models the budgets name. */
@@ -136,14 +141,15 @@ class Planner {
       const path = resolve(this.io.cwd, arg);
       const stat = this.io.stat(path);
       if (stat === 'file') {
-        add({ key: path, file: this.display(path), text: this.io.readFile(arg, 'file'), explicit: true });
+        add({ key: path, file: this.display(path), text: ONNX_PATH.test(path) ? '' : this.io.readFile(arg, 'file'), explicit: true });
         continue;
       }
       if (stat === 'directory' || isDynamicPattern(arg)) {
         const pattern = stat === 'directory' ? `${escapePath(arg.replace(/[\\/]+$/, ''))}/**/*.{yaml,yml}` : arg;
         const found = await this.glob(pattern);
         if (found.length === 0) throw new CheckInputError(`${arg}: no model files match`);
-        for (const p of found) add({ key: p, file: this.display(p), text: this.io.readFile(p, 'file'), explicit: true });
+        for (const p of found)
+          add({ key: p, file: this.display(p), text: ONNX_PATH.test(p) ? '' : this.io.readFile(p, 'file'), explicit: true });
         continue;
       }
       const bundled = this.bundled.find((m) => m.name === arg);
@@ -167,7 +173,8 @@ class Planner {
         for (const m of e.models) {
           if (!isPathPattern(m.pattern)) continue;
           for (const p of await this.globPattern(m.pattern)) {
-            if (!specs.has(p)) specs.set(p, { key: p, file: this.display(p), text: this.io.readFile(p, 'file'), explicit: false });
+            if (!specs.has(p))
+              specs.set(p, { key: p, file: this.display(p), text: ONNX_PATH.test(p) ? '' : this.io.readFile(p, 'file'), explicit: false });
           }
         }
       }
@@ -199,7 +206,7 @@ class Planner {
     const targets: Target[] = [];
     for (const spec of specs) {
       // Names, presets and params are needed only to apply budgets.
-      const header = budgets.length > 0 ? readModelHeader(spec.text) : undefined;
+      const header = budgets.length > 0 && !ONNX_PATH.test(spec.key) ? readModelHeader(spec.text) : undefined;
       // Which budget groups apply to this file, and to which build of it.
       const fromBudgets: { group: ExpectGroup; preset?: string }[] = [];
       for (const b of budgets) {
@@ -327,6 +334,10 @@ class Planner {
     input: readonly number[] | undefined,
   ): ReturnType<typeof buildModel> | undefined {
     try {
+      if (ONNX_PATH.test(spec.key)) {
+        if (!this.io.loadOnnx) throw new CheckInputError(`${spec.file}: ONNX models are not read here`);
+        return { graph: this.io.loadOnnx(spec.key, spec.file, input), expectations: undefined, warnings: [] };
+      }
       const model = buildModel(spec.text, {
         file: spec.file,
         ...(preset !== undefined ? { preset } : {}),

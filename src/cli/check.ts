@@ -6,6 +6,7 @@
  * Exit 0 when every expectation holds, 1 when one fails, 2 when an input is invalid (a model,
  * an expectation or a budget file: every problem is reported, each at its file:line:col).
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { glob } from 'tinyglobby';
 import { CheckInputError, checkModels, type CheckIo, type CheckOutcome, type CheckRequest } from '../check/plan.js';
@@ -15,7 +16,7 @@ import { colourFor } from '../report/style.js';
 import { resolveFormat } from './format.js';
 import { type CliIo, Failed, UsageError } from './io.js';
 import { collect } from './options.js';
-import { readModelFile, readStdinModel, statSafe } from './load.js';
+import { readExternalData, readModelFile, readOnnxFile, readStdinModel, statSafe } from './load.js';
 
 interface CheckFlags {
   budget?: string[];
@@ -76,7 +77,7 @@ Examples:
 
 /** The library's check on the file system; an argument naming nothing is a usage error. */
 async function checkOnDisk(request: CheckRequest, io: CliIo): Promise<CheckOutcome> {
-  const files: CheckIo = {
+  const files: { -readonly [K in keyof CheckIo]: CheckIo[K] } = {
     cwd: io.cwd,
     readFile: (path, what) => readModelFile(path, io, what),
     readStdin: () => readStdinModel(io),
@@ -86,6 +87,19 @@ async function checkOnDisk(request: CheckRequest, io: CliIo): Promise<CheckOutco
     },
     glob: (pattern) => glob(pattern, { cwd: io.cwd, onlyFiles: true, absolute: true, expandDirectories: false }),
   };
+  // The ONNX front end is loaded only when a model argument or a budget file names an .onnx file.
+  const budgetTexts = (request.budgets ?? []).map((b) =>
+    statSafe(resolve(io.cwd, b))?.isFile() ? readModelFile(b, io, 'budget file') : '',
+  );
+  if ([...request.models, ...budgetTexts].some((t) => /\.onnx\b/i.test(t))) {
+    const { buildOnnxGraph } = await import('../onnx/index.js');
+    files.loadOnnx = (path, file, input) =>
+      buildOnnxGraph(readOnnxFile(path, io), {
+        file,
+        ...(input ? { input } : {}),
+        external: (t) => readExternalData(path, io, t.external!),
+      }).graph;
+  }
   try {
     return await checkModels(request, files);
   } catch (e) {

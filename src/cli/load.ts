@@ -1,6 +1,6 @@
 /** Resolves the model argument (a file, `-` for stdin, or a bundled name) and builds its graph. */
 import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { buildModel } from '../graph/build.js';
 import { DiagnosticBag, escapeUnprintable, formatWarning } from '../graph/diagnostics.js';
 import type { Value } from '../graph/expr.js';
@@ -19,6 +19,7 @@ export interface ModelOptions {
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 export async function loadModel(spec: string, options: ModelOptions, io: CliIo): Promise<Graph> {
+  if (spec !== '-' && ONNX_PATH.test(spec) && statSafe(resolve(io.cwd, spec))) return loadOnnxModel(spec, options, io);
   const { text, file, preset } = await readModelText(spec, io);
   const chosenPreset = options.preset ?? preset;
   const { graph, warnings } = buildModel(text, {
@@ -29,6 +30,65 @@ export async function loadModel(spec: string, options: ModelOptions, io: CliIo):
   });
   for (const w of warnings) io.stderr.write(`${formatWarning(w)}\n`);
   return graph;
+}
+
+/** A path ending in `.onnx` is an ONNX model (src/onnx/, loaded only then). */
+export const ONNX_PATH = /\.onnx$/i;
+
+/** An ONNX file: its graph, and the front end's notes (a folded BatchNorm) on stderr, beside the report. */
+async function loadOnnxModel(spec: string, options: ModelOptions, io: CliIo): Promise<Graph> {
+  if (options.set && options.set.length > 0) throw new UsageError(`--set: ${spec} is an ONNX model, which has no parameters to set`);
+  if (options.preset !== undefined) throw new UsageError(`--preset: ${spec} is an ONNX model, which has no presets`);
+  const { buildOnnxGraph } = await import('../onnx/index.js');
+  const { graph, notes } = buildOnnxGraph(readOnnxFile(spec, io), {
+    file: spec,
+    ...(options.input !== undefined ? { input: parseInputShape(options.input) } : {}),
+    external: (t) => readExternalData(spec, io, t.external!),
+  });
+  for (const n of notes) io.stderr.write(`note: ${escapeUnprintable(spec)}: ${n}\n`);
+  return graph;
+}
+
+/** The most bytes protobuf encodes in one message (2 GB): a larger ONNX file keeps its weights as external data. */
+const MAX_ONNX_BYTES = 2 ** 31 - 1;
+
+/** An ONNX file's bytes, refused in one line when it is no regular file or over 2 GB. */
+export function readOnnxFile(spec: string, io: CliIo): Uint8Array {
+  const path = resolve(io.cwd, spec);
+  const stat = statSafe(path);
+  if (!stat) throw new UsageError(`${spec}: no such file`);
+  if (!stat.isFile()) throw new UsageError(`${spec}: is not a file`);
+  if (stat.size > MAX_ONNX_BYTES) {
+    throw new UsageError(
+      `${spec}: the file is larger than 2 GB, the most one protobuf message holds; save the model with its weights as external data`,
+    );
+  }
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`${spec}: cannot read the file: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The bytes of a tensor stored as external data: `location` relative to the model's folder (never
+ * outside it), at `offset`, `length` bytes; undefined when the file is not there.
+ */
+export function readExternalData(
+  spec: string,
+  io: CliIo,
+  where: { readonly location: string; readonly offset: number; readonly length: number | undefined },
+): Uint8Array | undefined {
+  const dir = dirname(resolve(io.cwd, spec));
+  const path = resolve(dir, where.location);
+  if (where.location === '' || isAbsolute(where.location) || relative(dir, path).startsWith('..')) return undefined;
+  try {
+    const data = readFileSync(path);
+    const end = where.length !== undefined ? where.offset + where.length : data.length;
+    return end <= data.length ? data.subarray(where.offset, end) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readModelText(spec: string, io: CliIo): Promise<{ text: string; file: string; preset?: string }> {

@@ -41,8 +41,10 @@ export function describeDiagnostic(d: Diagnostic): string {
   return escapeUnprintable(`${layer}${d.message}${copies}`);
 }
 
+/** `file:line:col: error: ...`; a position at line 0 is none (a binary ONNX file has no lines): `file: error: ...`. */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${escapeUnprintable(d.file)}:${d.pos.line}:${d.pos.col}: error: ${describeDiagnostic(d)}`;
+  const at = d.pos.line > 0 ? `:${d.pos.line}:${d.pos.col}` : '';
+  return `${escapeUnprintable(d.file)}${at}: error: ${describeDiagnostic(d)}`;
 }
 
 /** A warning: the same line as an error, but the model still builds. */

@@ -52,8 +52,8 @@ export function isJoin(kind: LayerKind<unknown>): boolean {
   return kind.arity.max > 1;
 }
 
-/** The model input: node 0, a layer kind only the front end creates. */
-const modelInput: LayerKind<{ shape: Shape }> = {
+/** The model input: node 0, a layer kind only the front ends create (the ONNX one too). */
+export const modelInput: LayerKind<{ shape: Shape }> = {
   kind: 'input',
   summary: 'the model input',
   arity: { min: 0, max: 0 },
