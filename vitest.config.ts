@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,6 +9,9 @@ export default defineConfig({
     // not rely on fresh module state; the CLI tests call the CLI in-process and restore what they set.
     pool: 'threads',
     isolate: false,
+    // One worker per core: vitest's default keeps one core for its main thread, which idles here
+    // (on 2 cores that halves the suite's speed).
+    maxWorkers: availableParallelism(),
     testTimeout: 20000,
   },
 });
