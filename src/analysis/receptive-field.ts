@@ -76,7 +76,10 @@ export function receptiveFields(graph: Graph): FieldResult {
       warnings,
     );
     fields.push(strict);
-    const kept = node.inputs.filter((_, k) => !broadcastOverPositions(node.inputShapes[k], node.outputShape));
+    // Only a join ignores some inputs, and never all of them: a window over a 1x1 map padded to a
+    // larger one (a conv with padding) still reads its one input.
+    const unbroadcast = node.inputs.filter((_, k) => !broadcastOverPositions(node.inputShapes[k], node.outputShape));
+    const kept = node.inputs.length > 1 && unbroadcast.length > 0 ? unbroadcast : node.inputs;
     const same = kept.length === node.inputs.length && kept.every((i) => windowed[i] === fields[i]);
     // Where nothing upstream was ignored the windowed field is the strict one (the same object).
     windowed.push(

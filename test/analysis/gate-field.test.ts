@@ -66,6 +66,21 @@ describe('receptive fields through a gate', () => {
     expect(spatial.totals.last_windowed_receptive_field).toBeUndefined();
   });
 
+  // Found by a 100,000-case campaign (seed 2026): a window over a 1x1 map padded larger has one
+  // input of 1x1 positions; only a join ignores inputs, and it keeps at least one.
+  it('leaves a padded window over a 1x1 map its input', () => {
+    const r = analyze(
+      buildGraph('input: [1, 8, 8]\nlayers:\n  - global_avgpool: {name: g}\n  - conv: {name: c, out: 1, kernel: 3, padding: 2}\n', {
+        file: 'm.yaml',
+      }),
+    );
+    // [1, 1, 1] padded by 2 on each side, a 3x3 window: [1, 3, 3] (batch 1 in front), whose field is the pool's.
+    expect(r.layers.map((l) => [l.name, l.output_shape, l.receptive_field, l.windowed_receptive_field])).toEqual([
+      ['g', [1, 1, 1, 1], 'global', undefined],
+      ['c', [1, 1, 3, 3], 'global', undefined],
+    ]);
+  });
+
   it('changes nothing for a product of two maps, or without a gate', () => {
     const maps = analyze(
       buildGraph('input: [1, 8, 8]\nlayers:\n  - conv: {name: a, out: 1, kernel: 3, padding: 1}\n  - mul: {inputs: [a, input]}\n', {
