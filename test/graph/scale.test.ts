@@ -9,6 +9,7 @@ import { buildGraph, ModelError } from '../../src/index.js';
 import { DiagnosticBag, MAX_DIAGNOSTICS } from '../../src/graph/diagnostics.js';
 import { MAX_YAML_NODES, writtenNodesAtLeast } from '../../src/graph/source.js';
 import { thrown } from '../thrown.js';
+import { iteratorSteps } from '../iterator-steps.js';
 
 describe('the written-node count', () => {
   /** The count of the whole text: a limit just below its length lexes it all and is never passed. */
@@ -62,23 +63,6 @@ describe('the diagnostic bag', () => {
     expect(e.message.split('\n').at(-1)).toBe('... and 2,000 more problems');
   });
 });
-
-/** Steps of array iterators taken while `fn` runs (as in test/report/linear.test.ts). */
-function iteratorSteps(fn: () => void): number {
-  const proto = Object.getPrototypeOf([][Symbol.iterator]()) as { next: (...args: unknown[]) => unknown };
-  const next = proto.next;
-  let steps = 0;
-  proto.next = function (this: unknown, ...args: unknown[]) {
-    steps++;
-    return next.apply(this, args);
-  };
-  try {
-    fn();
-  } finally {
-    proto.next = next;
-  }
-  return steps;
-}
 
 describe('unresolved inputs', () => {
   it('cost one search per name asked for, not one per layer', () => {

@@ -15,6 +15,7 @@ import { renderMermaid } from '../../src/report/mermaid.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderTable } from '../../src/report/table.js';
 import { Chalk } from 'chalk';
+import { iteratorSteps } from '../iterator-steps.js';
 
 /** A chain of residual blocks, 4 layers each, as bench/run.js generates them. */
 function chain(layers: number): string {
@@ -28,23 +29,6 @@ function chain(layers: number): string {
     lines.push(`  - add: {name: a${i}, inputs: [r${i}, ${i === 0 ? 'input' : `a${i - 1}`}]}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Steps of array iterators taken while `fn` runs. */
-function iteratorSteps(fn: () => void): number {
-  const proto = Object.getPrototypeOf([][Symbol.iterator]()) as { next: (...args: unknown[]) => unknown };
-  const next = proto.next;
-  let steps = 0;
-  proto.next = function (this: unknown, ...args: unknown[]) {
-    steps++;
-    return next.apply(this, args);
-  };
-  try {
-    fn();
-  } finally {
-    proto.next = next;
-  }
-  return steps;
 }
 
 const models = [500, 2000].map((n) => {
