@@ -49,6 +49,14 @@ export interface CheckRequest {
   readonly budgets?: readonly string[];
   /** A model without expectations fails. */
   readonly strict?: boolean;
+  /** Check only this shard of the model files (CI jobs splitting one repository); absent, all. */
+  readonly shard?: Shard;
+}
+
+/** Shard `index` (1-based) of `count`: every count-th model file of the run, starting at the index-th. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
 }
 
 export interface CheckOutcome {
@@ -74,7 +82,7 @@ export async function checkModels(request: CheckRequest, io: CheckIo): Promise<C
   const planner = new Planner(io);
   const budgets = (request.budgets ?? []).map((b) => planner.readBudget(b));
   const specs = request.models.length > 0 ? await planner.specsFromArguments(request.models) : await planner.specsFromBudgets(budgets);
-  const checked = await planner.run(specs, budgets);
+  const checked = await planner.run(specs, budgets, request.shard);
   return { run: summarize(checked, request.strict === true), errors: [...planner.errors.values()], warnings: planner.warnings };
 }
 
@@ -201,8 +209,9 @@ class Planner {
   }
 
   /** The targets of every spec, then each target checked. */
-  async run(specs: readonly Spec[], budgets: readonly Budget[]): Promise<CheckedModel[]> {
+  async run(specs: readonly Spec[], budgets: readonly Budget[], shard?: Shard): Promise<CheckedModel[]> {
     const matched = new Set<string>();
+    const checked: { spec: Spec; header: ModelHeader | undefined; fromBudgets: { group: ExpectGroup; preset?: string }[] }[] = [];
     const targets: Target[] = [];
     for (const spec of specs) {
       // Names, presets and params are needed only to apply budgets.
@@ -218,8 +227,16 @@ class Planner {
         }
       }
       if (!spec.explicit && fromBudgets.length === 0) continue;
-      targets.push(...this.targets(spec, header, fromBudgets));
+      checked.push({ spec, header, fromBudgets });
     }
+    // A shard checks every n-th model file of the whole run's list, so the shards together check
+    // what one job would, each file in exactly one; matching above ran over all of them.
+    for (const [k, c] of checked.entries()) {
+      if (shard && k % shard.count !== shard.index - 1) continue;
+      targets.push(...this.targets(c.spec, c.header, c.fromBudgets));
+    }
+    // Patterns that match nothing are the whole run's to warn about: the first shard does.
+    if (shard && shard.index !== 1) return this.checkTargets(targets);
     for (const b of budgets) {
       for (const e of b.entries) {
         for (const m of e.models) {
@@ -233,6 +250,10 @@ class Planner {
         }
       }
     }
+    return this.checkTargets(targets);
+  }
+
+  private checkTargets(targets: readonly Target[]): CheckedModel[] {
     const out: CheckedModel[] = [];
     for (const t of targets) {
       const checked = this.checkTarget(t);

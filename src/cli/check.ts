@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { glob } from 'tinyglobby';
-import { CheckInputError, checkModels, type CheckIo, type CheckOutcome, type CheckRequest } from '../check/plan.js';
+import { CheckInputError, checkModels, type CheckIo, type CheckOutcome, type CheckRequest, type Shard } from '../check/plan.js';
 import { describeDiagnostic, escapeUnprintable, ModelError } from '../graph/diagnostics.js';
 import { CHECK_FORMATS, githubAnnotations, renderCheck, type CheckFormat } from '../report/check.js';
 import { colourFor } from '../report/style.js';
@@ -24,6 +24,17 @@ interface CheckFlags {
   json?: boolean;
   strict?: boolean;
   quiet?: boolean;
+  shard?: string;
+}
+
+/** `--shard i/n`: 1 <= i <= n; at most 1,000 shards. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d{1,4})\/(\d{1,4})$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || index < 1 || count < 1 || index > count || count > 1000)
+    throw new UsageError(`--shard: expected i/n with 1 <= i <= n <= 1000 (as 2/4), got '${escapeUnprintable(text)}'`);
+  return { index, count };
 }
 
 export function registerCheck(program: Command, io: CliIo): void {
@@ -36,6 +47,7 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option('--json', 'short for --format json')
     .option('--strict', 'a model without expectations fails')
     .option('-q, --quiet', 'table and markdown: only failures and the summary')
+    .option('--shard <i/n>', 'check the i-th of n shares of the model files (parallel CI jobs; together they check what one job does)')
     .addHelpText(
       'after',
       `
@@ -56,7 +68,8 @@ Examples:
   $ cnnscope check 'models/**/*.yaml'
   $ cnnscope check --budget examples/ci/budget.yaml 'architectures/**/*.yaml'
   $ cnnscope check --budget budget.yaml --format github
-  $ cnnscope check --budget budget.yaml --format junit > cnnscope.xml`,
+  $ cnnscope check --budget budget.yaml --format junit > cnnscope.xml
+  $ cnnscope check --budget budget.yaml --shard 2/4     # the second of 4 parallel CI jobs`,
     )
     .action(async (models: string[], flags: CheckFlags) => {
       const format = resolveFormat<CheckFormat>(flags, CHECK_FORMATS, 'table');
@@ -64,7 +77,11 @@ Examples:
       if (models.length === 0 && budgetFiles.length === 0) {
         throw new UsageError('nothing to check: give model files, globs or bundled names, or --budget FILE (see cnnscope check --help)');
       }
-      const { run, errors, warnings } = await checkOnDisk({ models, budgets: budgetFiles, strict: flags.strict === true }, io);
+      const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+      const { run, errors, warnings } = await checkOnDisk(
+        { models, budgets: budgetFiles, strict: flags.strict === true, ...(shard ? { shard } : {}) },
+        io,
+      );
       io.stdout.write(renderCheck(run, format, colourFor(io.stdout, io.env), { quiet: flags.quiet === true }));
       // After the results: warnings, then every invalid input, which makes the exit code 2.
       if (format === 'github') io.stdout.write(githubAnnotations(errors, 'error') + githubAnnotations(warnings, 'warning'));

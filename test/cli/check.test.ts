@@ -5,7 +5,8 @@
  *
  * UPDATE_GOLDEN=1 rewrites the golden files from the current output.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYamlText } from 'yaml';
@@ -495,3 +496,42 @@ function parseXml(src: string): XmlElement {
   if (i !== src.length) fail('content after the root element');
   return root;
 }
+
+describe('cnnscope check --shard', () => {
+  const zoo = ['check', 'architectures/**/*.yaml', '--budget', 'examples/ci/budget.yaml', '--json'];
+  type Doc = { models: { model: string; file: string }[]; results: unknown[]; summary: { expectations: number } };
+  const run = async (extra: string[]): Promise<Doc> => {
+    const r = await cli([...zoo, ...extra]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Doc;
+  };
+
+  it('splits the zoo into shares that together give the verdicts of one job, each model in one share', async () => {
+    const whole = await run([]);
+    const shards = await Promise.all([1, 2, 3].map((i) => run(['--shard', `${i}/3`])));
+    const key = (m: { model: string; file: string }) => `${m.file} ${m.model}`;
+    const models = shards.flatMap((s) => s.models.map(key));
+    expect(new Set(models).size).toBe(models.length);
+    expect([...models].sort()).toEqual(whole.models.map(key).sort());
+    const results = shards.flatMap((s) => s.results.map((r) => JSON.stringify(r)));
+    expect(results.sort()).toEqual(whole.results.map((r) => JSON.stringify(r)).sort());
+    expect(shards.reduce((n, s) => n + s.summary.expectations, 0)).toBe(whole.summary.expectations);
+    // Every share gets work: files are dealt round-robin.
+    for (const s of shards) expect(s.models.length).toBeGreaterThan(0);
+  });
+
+  it('warns of a pattern that matches nothing once, in the first share', async () => {
+    const budget =
+      'budgets:\n  - models: no_such_model\n    expect: {params: {max: 1G}}\n  - models: resnet18\n    expect: {params: {max: 1G}}\n';
+    const dir = mkdtempSync(join(tmpdir(), 'cnnscope-shard-'));
+    writeFileSync(join(dir, 'budget.yaml'), budget);
+    const warned = await Promise.all([1, 2].map((i) => cli(['check', '--budget', 'budget.yaml', '--shard', `${i}/2`], { cwd: dir })));
+    expect(warned.map((r) => r.stderr.includes("'no_such_model' matches no model checked here"))).toEqual([true, false]);
+  });
+
+  it.each(['0/3', '4/3', '1/0', '2', 'a/b', '1/1001'])('refuses --shard %s in one line, exit 2', async (shard) => {
+    const r = await cli(['check', 'resnet18', '--shard', shard]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`cnnscope: error: --shard: expected i/n with 1 <= i <= n <= 1000 (as 2/4), got '${shard}'\n`);
+  });
+});
