@@ -1,0 +1,43 @@
+/** Normalization layers: BatchNormalization, LayerNormalization (channels-last), LRN. */
+import type { ConvertContext, OpConverters } from '../context.js';
+import type { NodeAt } from '../values.js';
+
+function batchNormalization(cx: ConvertContext, at: NodeAt): void {
+  const x = cx.input0(at);
+  if (x.layout !== 'nchw') cx.fail('expects [N, C, H, W] or [N, F]', at);
+  const params = [1, 2, 3, 4].map((i) => cx.requireConst(at, i, ['the scale', 'the bias', 'the mean', 'the variance'][i - 1]));
+  // ONNX's momentum weighs the running statistic, PyTorch's the new batch.
+  const momentum = 1 - cx.attrFloat(at, 'momentum', 0.9);
+  const args = { eps: cx.attrFloat(at, 'epsilon', 1e-5), momentum: Math.min(Math.max(momentum, 0), 1) };
+  cx.set(at, cx.emit('batchnorm', args, [x], at, params));
+}
+
+function layerNormalization(cx: ConvertContext, at: NodeAt): void {
+  const x = cx.input0(at);
+  const rank = cx.fullShape(x).length;
+  const raw = cx.attrInt(at, 'axis', -1);
+  const axis = raw < 0 ? raw + rank : raw;
+  const last = (x.layout === 'nhwc' && rank === 4) || (x.layout === 'nchw' && rank === 2);
+  if (!last || axis !== rank - 1)
+    cx.unsupported(
+      at,
+      `LayerNormalization over axis ${raw} of [${cx.fullShape(x).join(', ')}] (cnnscope maps it over the channels, the last axis)`,
+    );
+  const scale = cx.requireConst(at, 1, 'the scale');
+  const bias = cx.constant(at, 2);
+  if (!bias) cx.unsupported(at, 'LayerNormalization without a bias');
+  cx.set(at, cx.emit('layernorm', { eps: cx.attrFloat(at, 'epsilon', 1e-5), affine: true }, [x], at, [scale, bias]));
+}
+
+function lrn(cx: ConvertContext, at: NodeAt): void {
+  const x = cx.input0(at);
+  const args = {
+    size: cx.attrInt(at, 'size', 0),
+    alpha: cx.attrFloat(at, 'alpha', 1e-4),
+    beta: cx.attrFloat(at, 'beta', 0.75),
+    k: cx.attrFloat(at, 'bias', 1),
+  };
+  cx.set(at, cx.emit('lrn', args, [x], at));
+}
+
+export const NORMALIZATION_OPS: OpConverters = { BatchNormalization: batchNormalization, LayerNormalization: layerNormalization, LRN: lrn };

@@ -1,0 +1,74 @@
+/**
+ * What the ONNX converter tracks for each value of the graph (see convert.ts): a constant, an
+ * activation (the output of a layer of the IR), or a pending multi-node form.
+ */
+import type { LayerKind, Shape, TensorSpec } from '../layers/index.js';
+import type { OnnxNode, OnnxTensor } from './decode.js';
+
+/** A dimension of a folded shape: a number, or the batch. */
+export type Dim = number | 'N';
+
+export interface Const {
+  readonly t: 'const';
+  readonly dims: readonly number[];
+  /** The initializer it is (or is an Identity of): what a layer's parameters are. */
+  readonly source?: OnnxTensor;
+  /** The values, when known; an external initializer's are read only when needed. */
+  values?: Dim[];
+}
+
+export interface Act {
+  readonly t: 'act';
+  readonly id: number;
+  /** NCHW (or flat [N, F]); `nhwc`: the same feature map seen channels-last, [N, H, W, C]. */
+  readonly layout: 'nchw' | 'nhwc';
+}
+
+/** The first nodes of a multi-node form. `make` turns it into a layer as it stands (or refuses). */
+export interface Pending {
+  readonly t: 'pending';
+  readonly form: string;
+  readonly x: Act;
+  readonly at: NodeAt;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly make: () => Act;
+  made?: Act;
+}
+
+export type Value = Const | Act | Pending;
+
+/** A node and where it is, for names and messages. */
+export interface NodeAt {
+  readonly node: OnnxNode;
+  readonly index: number;
+}
+
+export interface Draft {
+  readonly kind: LayerKind<unknown>;
+  readonly args: unknown;
+  readonly inputs: readonly number[];
+  readonly inputShapes: readonly Shape[];
+  readonly outputShape: Shape;
+  readonly tensors: readonly TensorSpec[];
+  /** Module path and operator part of the node's name, for naming. */
+  readonly module: string;
+  readonly op: string;
+  readonly suffix: string;
+}
+
+export interface ConvertOptions {
+  readonly file: string;
+  /** `--input`: the per-sample input shape, for symbolic (or other) dimensions. */
+  readonly input?: Shape;
+  /** The bytes of an initializer stored as external data, when a shape computation needs its values. */
+  readonly external?: (t: OnnxTensor) => Uint8Array | undefined;
+}
+
+export function sameAct(a: Act, b: Act): boolean {
+  return a.id === b.id && a.layout === b.layout;
+}
+
+export function describe(at: NodeAt): string {
+  const name = at.node.name || at.node.outputs[0] || '';
+  return `node ${at.index} '${name}' (${at.node.opType})`;
+}
