@@ -211,7 +211,8 @@ class Planner {
   /** The targets of every spec, then each target checked. */
   async run(specs: readonly Spec[], budgets: readonly Budget[], shard?: Shard): Promise<CheckedModel[]> {
     const matched = new Set<string>();
-    const checked: { spec: Spec; header: ModelHeader | undefined; fromBudgets: { group: ExpectGroup; preset?: string }[] }[] = [];
+    // The specs this run checks (an explicit argument, or one a budget matches), before sharding.
+    const toCheck: { spec: Spec; header: ModelHeader | undefined; fromBudgets: { group: ExpectGroup; preset?: string }[] }[] = [];
     const targets: Target[] = [];
     for (const spec of specs) {
       // Names, presets and params are needed only to apply budgets.
@@ -227,11 +228,11 @@ class Planner {
         }
       }
       if (!spec.explicit && fromBudgets.length === 0) continue;
-      checked.push({ spec, header, fromBudgets });
+      toCheck.push({ spec, header, fromBudgets });
     }
     // A shard checks every n-th model file of the whole run's list, so the shards together check
     // what one job would, each file in exactly one; matching above ran over all of them.
-    for (const [k, c] of checked.entries()) {
+    for (const [k, c] of toCheck.entries()) {
       if (shard && k % shard.count !== shard.index - 1) continue;
       targets.push(...this.targets(c.spec, c.header, c.fromBudgets));
     }
