@@ -34,22 +34,32 @@ export function outputBytes(graph: Graph, batch: number, dtype: Dtype): number[]
 }
 
 /**
- * Walks the schedule: before a layer runs its inputs are alive; while it runs its output is
- * allocated beside them; after it runs, tensors whose last reader it was are freed. The peak is
- * the largest total alive at any step. Every output is a new tensor (no in-place reuse, no views).
+ * The bytes of activations alive at each step of the schedule, while its layer runs: before a
+ * layer runs its inputs are alive; while it runs its output is allocated beside them; after it
+ * runs, tensors whose last reader it was are freed. Every output is a new tensor (no in-place
+ * reuse, no views). Step k runs node `schedule(graph).order[k]`; step 0 is the input.
  */
-export function peakActivationBytes(graph: Graph, bytes: readonly number[]): { peak: number; at: number } {
+export function liveBytes(graph: Graph, bytes: readonly number[]): number[] {
   const { order, freeAfter } = schedule(graph);
   let live = 0;
+  return order.map((id, step) => {
+    live += bytes[id];
+    const during = live;
+    for (const freed of freeAfter[step]) live -= bytes[freed];
+    return during;
+  });
+}
+
+/** The most bytes of activations alive at once under the schedule, and the first node running then. */
+export function peakActivationBytes(graph: Graph, bytes: readonly number[]): { peak: number; at: number } {
+  const { order } = schedule(graph);
   let peak = 0;
   let at = 0;
-  order.forEach((id, step) => {
-    live += bytes[id];
+  liveBytes(graph, bytes).forEach((live, step) => {
     if (live > peak) {
       peak = live;
-      at = id;
+      at = order[step];
     }
-    for (const freed of freeAfter[step]) live -= bytes[freed];
   });
   return { peak, at };
 }

@@ -8,7 +8,7 @@ import { layerOps } from './compute.js';
 import { AnalysisError, layerError, MAX_EXACT } from './exact.js';
 import { foldByDepth } from './hierarchy.js';
 import { DTYPES, OPTIMIZER_STATES, type Dtype, type Optimizer } from '../vocabulary.js';
-import { outputBytes, peakActivationBytes, trainingBytes, weightBytes } from './memory.js';
+import { liveBytes, outputBytes, peakActivationBytes, trainingBytes, weightBytes } from './memory.js';
 import { layerParams } from './params.js';
 import { lastSpatialField, receptiveFields, type Field, type FieldOrGlobal, type FieldWarning } from './receptive-field.js';
 
@@ -94,6 +94,8 @@ export interface Report {
       readonly optimizer_state: number;
       readonly activations: number;
     };
+    /** With the `liveBytes` option: the bytes alive at each step of the schedule (step 0 the input, then the layers in order). */
+    readonly live_bytes?: readonly number[];
   };
   readonly outputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
   readonly by_kind: readonly KindReport[];
@@ -112,6 +114,8 @@ export interface AnalyzeOptions {
   readonly optimizer?: Optimizer;
   /** Fold layers into blocks this many name levels deep (adds `blocks`). */
   readonly depth?: number;
+  /** Add `memory.live_bytes`, the liveness timeline (the bars of `analyze --bars`). */
+  readonly liveBytes?: boolean;
 }
 
 export { AnalysisError };
@@ -192,6 +196,7 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
         optimizer_state: training.optimizer,
         activations: training.activations,
       },
+      ...(options.liveBytes ? { live_bytes: liveBytes(graph, bytes) } : {}),
     },
     outputs: graph.outputs.map((id) => ({ name: graph.nodes[id].name, shape: withBatch(graph.nodes[id].outputShape) })),
     by_kind: byKind(layers),

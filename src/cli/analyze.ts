@@ -1,6 +1,7 @@
 /** `cnnscope analyze`: shapes and parameters of every layer, as a table, JSON, Markdown or CSV. */
 import type { Command } from 'commander';
 import { analyze } from '../analysis/report.js';
+import { glyphsFor } from '../report/bars.js';
 import { renderCsv } from '../report/csv.js';
 import { jsonChunks } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -23,6 +24,7 @@ interface AnalyzeFlags {
   preset?: string;
   json?: boolean;
   format?: string;
+  bars?: boolean;
 }
 
 export function registerAnalyze(program: Command, io: CliIo): void {
@@ -40,6 +42,7 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .option('--by <what>', 'add a breakdown: kind')
     .option('-f, --format <format>', 'table (default), json (docs/report.md), markdown (GitHub) or csv (one row per layer)')
     .option('--json', 'short for --format json')
+    .option('--bars', "the table: each row's share of the MACs and of the activations as bars, and a sparkline of live memory")
     .addHelpText(
       'after',
       `
@@ -47,6 +50,7 @@ Examples:
   $ cnnscope analyze architectures/lecture/bottleneck.yaml
   $ cnnscope analyze resnet50 --batch 32 --dtype fp16 --depth 1
   $ cnnscope analyze vgg16 --by kind --optimizer adam
+  $ cnnscope analyze googlenet --depth 1 --bars
   $ cnnscope analyze resnet --set depth=101 --json | jq .totals
   $ cnnscope analyze resnet50 --depth 1 --format markdown >> $GITHUB_STEP_SUMMARY
   $ cnnscope analyze googlenet --format csv > googlenet.csv
@@ -57,17 +61,19 @@ Examples:
       const graph = await loadModel(model, flags, io);
       const depth = flags.depth !== undefined ? parseDepth(flags.depth) : undefined;
       if (flags.by !== undefined && flags.by !== 'kind') throw new UsageError(`--by ${flags.by}: the only breakdown is 'kind'`);
+      if (flags.bars && format !== 'table') throw new UsageError(`--bars draws in the table; it does not apply to --format ${format}`);
       const report = analyze(graph, {
         batch: parseBatch(flags.batch),
         dtype: parseChoice('--dtype', flags.dtype, DTYPES),
         optimizer: parseChoice('--optimizer', flags.optimizer, OPTIMIZER_STATES),
         ...(depth !== undefined ? { depth } : {}),
+        ...(flags.bars ? { liveBytes: true } : {}),
       });
       const byKind = flags.by === 'kind';
       // JSON is written in chunks as it is made: that of a huge model is more than one string holds.
       if (format === 'json') return writeChunks(io.stdout, jsonChunks(report));
       const text = {
-        table: () => renderTable(report, colourFor(io.stdout, io.env), { byKind }),
+        table: () => renderTable(report, colourFor(io.stdout, io.env), { byKind, ...(flags.bars ? { bars: glyphsFor(io.env) } : {}) }),
         markdown: () => renderMarkdown(report, { byKind }),
         csv: () => renderCsv(report),
       }[format]();

@@ -1,19 +1,36 @@
 /** The table for people: one row per layer (or per block with --depth), totals below. */
 import type { ChalkInstance } from 'chalk';
 import type { Report } from '../analysis/report.js';
+import { percentText, shareBar, sparkline, type BarGlyphs } from './bars.js';
 import { textTable } from './text-table.js';
 import { bytesText, decimal, fieldText, grouped, hasWindowedFields, opsText, shapeText, totalFieldText } from './units.js';
 
 export interface TableOptions {
   /** Add the breakdown by layer kind below the totals. */
   readonly byKind?: boolean;
+  /**
+   * Add each row's share of the MACs and of the activation memory as bars, and the liveness
+   * timeline as a sparkline below the totals (the report must carry `memory.live_bytes`).
+   */
+  readonly bars?: BarGlyphs;
 }
+
+/** Cells of a share bar. */
+const BAR_WIDTH = 10;
+/** The most columns of the liveness sparkline. */
+const SPARKLINE_WIDTH = 64;
 
 export function renderTable(report: Report, colour: ChalkInstance, options: TableOptions = {}): string {
   const dimZero = (n: number, text: string) => (n === 0 ? colour.dim(text) : text);
   const shown = report.blocks ?? report.layers;
   // A column for the windowed field only where a gate makes it differ somewhere (docs/metrics.md).
   const windowed = hasWindowedFields(shown);
+  const bars = options.bars;
+  const t = report.totals;
+  const share = (part: number, whole: number) => {
+    const text = `${shareBar(part, whole, BAR_WIDTH, bars!)} ${percentText(part, whole).padStart(5)}`;
+    return part === 0 ? colour.dim(text) : text;
+  };
   const rows = shown.map((r) => {
     const folded = 'layers' in r && typeof r.layers === 'number' && r.layers > 1;
     return [
@@ -25,16 +42,34 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
       bytesText(r.activation_bytes),
       fieldText(r.receptive_field),
       ...(windowed ? [fieldText(r.windowed_receptive_field ?? r.receptive_field)] : []),
+      ...(bars ? [share(r.macs, t.macs), share(r.activation_bytes, t.activation_bytes)] : []),
     ];
   });
   const table = textTable(
-    ['Layer', 'Kind', 'Output shape', 'Params', 'MACs', 'Activations', 'RF /stride', ...(windowed ? ['Windowed RF'] : [])].map((h) =>
-      colour.bold(h),
-    ),
-    ['left', 'left', 'left', 'right', 'right', 'right', 'right', ...(windowed ? (['right'] as const) : [])],
+    [
+      'Layer',
+      'Kind',
+      'Output shape',
+      'Params',
+      'MACs',
+      'Activations',
+      'RF /stride',
+      ...(windowed ? ['Windowed RF'] : []),
+      ...(bars ? ['MACs share', 'Activations share'] : []),
+    ].map((h) => colour.bold(h)),
+    [
+      'left',
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      ...(windowed ? (['right'] as const) : []),
+      ...(bars ? (['left', 'left'] as const) : []),
+    ],
     rows,
   );
-  const t = report.totals;
   const o = report.options;
   const rf = totalFieldText(t, (name) => name);
   const lines = [
@@ -48,6 +83,15 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
     `Receptive field:   ${rf}`,
     ...report.outputs.map((out, i) => `${i === 0 ? 'Output:            ' : 'Extra output:      '}${out.name} ${shapeText(out.shape)}`),
   ];
+  const live = report.memory.live_bytes;
+  if (bars && live) {
+    // Under the peak, which is the only column drawn at the top level (in colour too, at a terminal).
+    const { line, peakColumn } = sparkline(live, SPARKLINE_WIDTH, bars);
+    const marked = line.slice(0, peakColumn) + colour.red.bold(line[peakColumn]) + line.slice(peakColumn + 1);
+    lines.push(
+      `Live activations:  ${marked}  peak ${bytesText(t.peak_activation_bytes)} at ${report.memory.peak_at} (${grouped(live.length)} steps)`,
+    );
+  }
   if (options.byKind) {
     const kinds = textTable(
       ['Kind', 'Layers', 'Params', 'MACs', 'FLOPs'].map((h) => colour.bold(h)),
