@@ -19,34 +19,64 @@ export interface ModelOptions {
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 export async function loadModel(spec: string, options: ModelOptions, io: CliIo): Promise<Graph> {
-  if (spec !== '-' && ONNX_PATH.test(spec) && statSafe(resolve(io.cwd, spec))) return loadOnnxModel(spec, options, io);
+  return (await modelBuilder(spec, options, io))({});
+}
+
+/** What a build may change beyond the command line's options: the input shape, more parameters. */
+export interface BuildOverride {
+  readonly input?: readonly number[];
+  readonly set?: Readonly<Record<string, Value>>;
+}
+
+/**
+ * Reads the model once and returns a function that builds its graph, with the options and an
+ * override (`sweep` builds one model at many points). Warnings are printed at the first build only.
+ */
+export async function modelBuilder(spec: string, options: ModelOptions, io: CliIo): Promise<(override: BuildOverride) => Graph> {
+  if (spec !== '-' && ONNX_PATH.test(spec) && statSafe(resolve(io.cwd, spec))) return onnxBuilder(spec, options, io);
   const { text, file, preset } = await readModelText(spec, io);
   const chosenPreset = options.preset ?? preset;
-  const { graph, warnings } = buildModel(text, {
-    file,
-    ...(options.input !== undefined ? { input: parseInputShape(options.input) } : {}),
-    ...(options.set ? { set: parseSets(options.set) } : {}),
-    ...(chosenPreset !== undefined ? { preset: chosenPreset } : {}),
-  });
-  for (const w of warnings) io.stderr.write(`${formatWarning(w)}\n`);
-  return graph;
+  const input = options.input !== undefined ? parseInputShape(options.input) : undefined;
+  const set = options.set ? parseSets(options.set) : undefined;
+  let warned = false;
+  return (override) => {
+    const { graph, warnings } = buildModel(text, {
+      file,
+      ...(override.input ? { input: [...override.input] } : input ? { input } : {}),
+      ...(set || override.set ? { set: { ...set, ...override.set } } : {}),
+      ...(chosenPreset !== undefined ? { preset: chosenPreset } : {}),
+    });
+    if (!warned) for (const w of warnings) io.stderr.write(`${formatWarning(w)}\n`);
+    warned = true;
+    return graph;
+  };
 }
 
 /** A path ending in `.onnx` is an ONNX model (src/onnx/, loaded only then). */
 export const ONNX_PATH = /\.onnx$/i;
 
-/** An ONNX file: its graph, and the front end's notes (a folded BatchNorm) on stderr, beside the report. */
-async function loadOnnxModel(spec: string, options: ModelOptions, io: CliIo): Promise<Graph> {
+/** An ONNX file: its graph, and the front end's notes (a folded BatchNorm) on stderr, beside the report (at the first build). */
+async function onnxBuilder(spec: string, options: ModelOptions, io: CliIo): Promise<(override: BuildOverride) => Graph> {
   if (options.set && options.set.length > 0) throw new UsageError(`--set: ${spec} is an ONNX model, which has no parameters to set`);
   if (options.preset !== undefined) throw new UsageError(`--preset: ${spec} is an ONNX model, which has no presets`);
   const { buildOnnxGraph } = await import('../onnx/index.js');
-  const { graph, notes } = buildOnnxGraph(readOnnxFile(spec, io), {
-    file: spec,
-    ...(options.input !== undefined ? { input: parseInputShape(options.input) } : {}),
-    external: (t) => readExternalData(spec, io, t.external!),
-  });
-  for (const n of notes) io.stderr.write(`note: ${escapeUnprintable(spec)}: ${n}\n`);
-  return graph;
+  const bytes = readOnnxFile(spec, io);
+  const input = options.input !== undefined ? parseInputShape(options.input) : undefined;
+  let noted = false;
+  return (override) => {
+    if (override.set && Object.keys(override.set).length > 0) {
+      throw new UsageError(`--set: ${spec} is an ONNX model, which has no parameters to set`);
+    }
+    const shape = override.input ?? input;
+    const { graph, notes } = buildOnnxGraph(bytes, {
+      file: spec,
+      ...(shape !== undefined ? { input: shape } : {}),
+      external: (t) => readExternalData(spec, io, t.external!),
+    });
+    if (!noted) for (const n of notes) io.stderr.write(`note: ${escapeUnprintable(spec)}: ${n}\n`);
+    noted = true;
+    return graph;
+  };
 }
 
 /** The most bytes protobuf encodes in one message (2 GB): a larger ONNX file keeps its weights as external data. */

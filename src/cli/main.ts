@@ -14,6 +14,7 @@ import { EXIT, Failed, readStreamText, UsageError, type CliIo } from './io.js';
 import { registerList } from './list.js';
 import { MAX_FILE_BYTES } from './load.js';
 import { registerRun } from './run.js';
+import { registerSweep } from './sweep.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -34,6 +35,7 @@ Examples:
   $ cnnscope diff resnet50 resnext50_32x4d --format markdown
   $ cnnscope graph googlenet --depth 2 | dot -Tpng -o googlenet.png
   $ cnnscope run resnet50 --seed 1 --top 5
+  $ cnnscope sweep resnet50 --fit 'training_bytes<=24GiB' --optimizer adam
   $ cnnscope list
 
 Exit codes: 0 success; 1 a verdict failed (check: an expectation; diff: a --fail-on condition;
@@ -46,6 +48,7 @@ Set NO_COLOR to turn colour off; output to a pipe is never coloured.`,
   registerGraph(program, io);
   registerList(program, io);
   registerRun(program, io);
+  registerSweep(program, io);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {

@@ -53,10 +53,11 @@ export function compactNumber(n: number): string {
   return power === 0 ? String(value) : `${value.toPrecision(3)}${DECIMAL_PREFIXES[power]}`;
 }
 
-/** Powers of 1024 (KiB, MiB, GiB), three significant digits: 102760448 -> "98.0 MiB". */
+/** Powers of 1024 (KiB, MiB, GiB), three significant digits (four from 1000 to 1023): 102760448 -> "98.0 MiB", 1072693248 -> "1023 MiB". */
 export function bytesText(n: number): string {
   const { value, power } = scaled(n, 1024, BINARY_UNITS.length - 1);
-  return power === 0 ? `${value} B` : `${value.toPrecision(3)} ${BINARY_UNITS[power]}`;
+  // 1000 to 1023 of a unit keep four digits: toPrecision(3) would write 1.02e+3.
+  return power === 0 ? `${value} B` : `${value >= 999.5 ? value.toFixed(0) : value.toPrecision(3)} ${BINARY_UNITS[power]}`;
 }
 
 /** "427 /32" for a square field of stride 32, "7x5 /2x1" otherwise, or "global". */

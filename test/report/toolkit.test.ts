@@ -25,6 +25,8 @@ describe('numbers', () => {
     ]);
     expect([0, 12, 57_802_752].map((n) => opsText(n, 'MAC'))).toEqual(['0', '12 MAC', '57.8 MMAC']);
     expect([0, 1023, 1024, 102_760_448].map(bytesText)).toEqual(['0 B', '1023 B', '1.00 KiB', '98.0 MiB']);
+    // 1000 to 1023 of a unit: four digits, never 1.02e+3.
+    expect([1_065_353_216, 1_072_693_248, 1_048_051_712].map(bytesText)).toEqual(['1016 MiB', '1023 MiB', '1000 MiB']);
     expect([shapeText([1, 64, 7, 7]), shapeLabel([64, 7, 7]), shapeCsv([1, 64, 7, 7])]).toEqual(['[1, 64, 7, 7]', '64×7×7', '1x64x7x7']);
   });
 });
