@@ -1,6 +1,6 @@
 /**
  * A fuzz case: what to feed the CLI. Generated models and mutated bundled models run through every
- * command that reads a model (`analyze`, `graph`, `diff`, `check`, and `run` on the tiny generated
+ * command that reads a model (`analyze`, `graph`, `diff`, `check`, `sweep`, and `run` on the tiny generated
  * ones), from a file or from stdin, sometimes with hostile `--set` values; binary cases feed `run`
  * edited safetensors weights or .npy inputs. A case is plain data: it prints, and fast-check shrinks it.
  */
@@ -9,7 +9,7 @@ import { npyFile, weightsFile, type NpyEdit, type WeightsEdit } from './binary.j
 import { generatedModel } from './models.js';
 import { mutations, type Mutation } from './mutate.js';
 
-export type CommandName = 'analyze' | 'graph' | 'diff' | 'check' | 'run';
+export type CommandName = 'analyze' | 'graph' | 'diff' | 'check' | 'run' | 'sweep';
 
 export interface Command {
   readonly name: CommandName;
@@ -70,6 +70,13 @@ const OPTIONS: Readonly<Record<CommandName, readonly (readonly string[])[]>> = {
   graph: [[], ['--format', 'mermaid', '--depth', '1'], ['--depth', '1']],
   diff: [['--json'], ['--format', 'markdown'], ['--format', 'csv'], ['--json', '--fail-on', 'params>+5%']],
   check: [['--json'], ['--json'], ['--format', 'github'], ['--format', 'junit'], ['--strict']],
+  sweep: [
+    ['--batch', '1,3', '--json'],
+    ['--resolution', '8:40:16', '--format', 'csv'],
+    ['--fit', 'training_bytes<=64MiB', '--json'],
+    ['--fit', 'macs<=1G', '--fit', 'peak_activation_bytes<1MiB', '--batch', '1,2,4', '--json'],
+    ['--resolution', '16,32', '--batch', '1,2', '--html'],
+  ],
   run: [
     ['--json', '--max-memory', '256MiB'],
     ['--json', '--batch', '2', '--max-memory', '256MiB'],
@@ -109,7 +116,7 @@ const sets = fc.oneof(
 const generated: fc.Arbitrary<Case> = fc
   .record({
     model: generatedModel,
-    command: commandFor(['analyze', 'analyze', 'graph', 'diff', 'check', 'check', 'run', 'run']),
+    command: commandFor(['analyze', 'analyze', 'graph', 'diff', 'check', 'check', 'run', 'run', 'sweep']),
     stdin: fc.boolean(),
     set: sets,
   })
@@ -122,7 +129,7 @@ const mutated: fc.Arbitrary<Case> = fc
     base,
     mutations,
     withExpect: fc.boolean(),
-    command: commandFor(['analyze', 'analyze', 'graph', 'diff', 'check']),
+    command: commandFor(['analyze', 'analyze', 'graph', 'diff', 'check', 'sweep']),
     stdin: fc.boolean(),
     set: sets,
   })

@@ -8,7 +8,7 @@
  *   `file:line:col: error: ...` naming the model file (or `<stdin>`, or a bundled file) at a line
  *   the file has, a final `N errors` count matching them (past MAX_DIAGNOSTICS, the rest counted on an
  *   `... and K more problems` line), a `cnnscope: error: ...` usage line
- *   about an option or a binary file of the command line (or `run`'s refusal of a run too large
+ *   about an option or a binary file of the command line, `sweep`'s positioned line after the point it failed at (or `run`'s refusal of a run too large
  *   for --max-memory), commander's own `error: ...` form, or a warning; no line twice; and no partial report on stdout (except `check`, which reports every
  *   model it could);
  * - on exit 0, JSON output validates against schema/ and has only exact numbers (every number
@@ -77,6 +77,8 @@ export const ERROR_FORMS = {
   continuation: /^ {2,}\S/,
   checkModel: /^cnnscope: error: .+?: (.+?):(\d+):(\d+): error: .+$/,
   checkCount: /^cnnscope: error: \d+ model\(s\) could not be analyzed$/,
+  /** `sweep`'s error at a point of its grid: the model's own positioned line, after the point. */
+  sweepPoint: /^cnnscope: error: at [^:]+: (.+?):(\d+):(\d+): error: .+$/,
   /** `diff --fail-on`'s verdict, at exit 1. */
   diffVerdict: /^cnnscope: diff: \d+ of \d+ --fail-on conditions? failed: .+$/,
   /** `run` refusing what its options ask for: more memory than --max-memory, a tensor too large to index. */
@@ -148,6 +150,7 @@ const validators = {
   report: ajv.compile(schemaFile('report.schema.json')),
   check: ajv.compile(schemaFile('check.schema.json')),
   run: ajv.compile(schemaFile('run.schema.json')),
+  sweep: ajv.compile(schemaFile('sweep.schema.json')),
 };
 
 export interface RunOptions {
@@ -239,8 +242,9 @@ function judgeErrors(p: Prepared, lines: string[], r: CliResult, command: string
   for (const [i, line] of lines.entries()) {
     if (seen.has(line) && !ERROR_FORMS.warning.test(line)) return { cls: 'duplicate-errors', detail: line };
     seen.add(line);
-    const pos = ERROR_FORMS.positioned.exec(line);
-    if (pos && !line.startsWith('cnnscope: ')) {
+    const sweepPos = command === 'sweep' ? ERROR_FORMS.sweepPoint.exec(line) : null;
+    const pos = sweepPos ?? ERROR_FORMS.positioned.exec(line);
+    if (pos && (sweepPos || !line.startsWith('cnnscope: '))) {
       const [, file, ln, col] = pos;
       if (!(file === p.modelName || /(^|\/)architectures\/.+\.ya?ml$/.test(file)))
         return { cls: 'unpositioned', detail: `error names another file: ${line}` };
@@ -296,7 +300,14 @@ function judgeOutput(p: Prepared, r: CliResult, command: string): { cls: Outcome
   } catch (e) {
     return { cls: 'schema-invalid', detail: `not JSON: ${(e as Error).message}` };
   }
-  const validate = command === 'check' ? validators.check : command === 'run' ? validators.run : validators.report;
+  const validate =
+    command === 'check'
+      ? validators.check
+      : command === 'run'
+        ? validators.run
+        : command === 'sweep'
+          ? validators.sweep
+          : validators.report;
   if (!validate(doc)) return { cls: 'schema-invalid', detail: ajv.errorsText(validate.errors).slice(0, 300) };
   const inexact = findInexact(doc, '$');
   if (inexact) return { cls: 'inexact', detail: inexact };
