@@ -7,6 +7,7 @@ import type { Value } from '../graph/expr.js';
 import type { Graph } from '../graph/graph.js';
 import { parseYaml, plain } from '../graph/source.js';
 import { findBundled, unknownModelMessage, type BundledModel } from '../bundled.js';
+import type { Converted } from '../onnx/convert.js';
 import { UsageError, type CliIo } from './io.js';
 
 export interface ModelOptions {
@@ -19,7 +20,7 @@ export interface ModelOptions {
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 export async function loadModel(spec: string, options: ModelOptions, io: CliIo): Promise<Graph> {
-  if (spec !== '-' && ONNX_PATH.test(spec) && statSafe(resolve(io.cwd, spec))) return loadOnnxModel(spec, options, io);
+  if (isOnnxModel(spec, io)) return loadOnnxModel(spec, options, io);
   const { text, file, preset } = await readModelText(spec, io);
   const chosenPreset = options.preset ?? preset;
   const { graph, warnings } = buildModel(text, {
@@ -37,16 +38,27 @@ export const ONNX_PATH = /\.onnx$/i;
 
 /** An ONNX file: its graph, and the front end's notes (a folded BatchNorm) on stderr, beside the report. */
 async function loadOnnxModel(spec: string, options: ModelOptions, io: CliIo): Promise<Graph> {
+  return (await loadOnnx(spec, options, io)).converted.graph;
+}
+
+/** Whether the model argument is an ONNX file that exists (`run` reads its weights too). */
+export function isOnnxModel(spec: string, io: CliIo): boolean {
+  return spec !== '-' && ONNX_PATH.test(spec) && statSafe(resolve(io.cwd, spec)) !== undefined;
+}
+
+/** An ONNX file's bytes and all the front end made of it (the graph, where its weights are, its names), the notes written to stderr. */
+export async function loadOnnx(spec: string, options: ModelOptions, io: CliIo): Promise<{ bytes: Uint8Array; converted: Converted }> {
   if (options.set && options.set.length > 0) throw new UsageError(`--set: ${spec} is an ONNX model, which has no parameters to set`);
   if (options.preset !== undefined) throw new UsageError(`--preset: ${spec} is an ONNX model, which has no presets`);
   const { buildOnnxGraph } = await import('../onnx/index.js');
-  const { graph, notes } = buildOnnxGraph(readOnnxFile(spec, io), {
+  const bytes = readOnnxFile(spec, io);
+  const converted = buildOnnxGraph(bytes, {
     file: spec,
     ...(options.input !== undefined ? { input: parseInputShape(options.input) } : {}),
     external: (t) => readExternalData(spec, io, t.external!),
   });
-  for (const n of notes) io.stderr.write(`note: ${escapeUnprintable(spec)}: ${n}\n`);
-  return graph;
+  for (const n of converted.notes) io.stderr.write(`note: ${escapeUnprintable(spec)}: ${n}\n`);
+  return { bytes, converted };
 }
 
 /** The most bytes protobuf encodes in one message (2 GB): a larger ONNX file keeps its weights as external data. */

@@ -35,7 +35,11 @@ export interface Converted {
   /** The file's names for the graph input, and for each of graph.outputs (a runtime's feeds and fetches). */
   readonly inputName: string;
   readonly outputNames: readonly string[];
-  /** The layer each ONNX node (by name) became, or the first layer of a form of several nodes; nodes folded away are absent. */
+  /**
+   * The layer each ONNX node became, by the node's name and by its outputs' names (a runtime names
+   * a fused kernel after either); a node inside a form of several nodes takes the form's layer.
+   * Nodes folded away (shape computations) are absent.
+   */
   readonly nodeLayers: ReadonlyMap<string, number>;
 }
 
@@ -109,7 +113,7 @@ class Converter {
         for (const o of node.outputs) id ??= byOutput.get(o);
       }
       if (id !== undefined && id > 0) {
-        if (node.name !== '') out.set(node.name, id);
+        for (const name of [node.name, ...node.outputs]) if (name !== '' && !out.has(name)) out.set(name, id);
         for (const input of node.inputs) if (!byOutput.has(input)) byOutput.set(input, id);
       }
     }
