@@ -49,7 +49,11 @@ export function registerRun(program: Command, io: CliIo): void {
     .command('run')
     .description('run a forward pass on the CPU (inference mode, float32) with seeded or real weights')
     .argument('<model>', 'a model file, a bundled model name (see `cnnscope list`), or - for stdin')
-    .option('-e, --engine <name>', 'builtin (cnnscope\'s own, the reference) or onnxruntime (the optional package onnxruntime-node)', 'builtin')
+    .option(
+      '-e, --engine <name>',
+      "builtin (cnnscope's own, the reference) or onnxruntime (the optional package onnxruntime-node)",
+      'builtin',
+    )
     .option(
       '-w, --weights <file>',
       "weights from a .safetensors file with state_dict keys (default: an ONNX file's own, else PyTorch's default initialization from --seed)",
@@ -135,13 +139,7 @@ async function runWith(
   spec: string,
   flags: RunFlags,
   io: CliIo,
-  {
-    seed,
-    threads,
-    top,
-    maxMemory,
-    engine,
-  }: { seed: number; threads: number; top: number | undefined; maxMemory: number; engine: Engine },
+  { seed, threads, top, maxMemory, engine }: { seed: number; threads: number; top: number | undefined; maxMemory: number; engine: Engine },
   given: NpyFile | undefined,
 ): Promise<void> {
   let sampleShape: number[] | undefined;

@@ -82,7 +82,9 @@ function floats(t: OnnxTensor, where: string, options: OnnxWeightsOptions): Floa
   if (t.dataType === DTYPE.FLOAT || t.dataType === DTYPE.DOUBLE) {
     return Float32Array.from(tensorValues(t, options.file, () => raw) ?? []);
   }
-  throw new WeightsError(`${options.file}: ${where}: weight '${t.name}' has ONNX data type ${t.dataType}, not a float type execute mode reads`);
+  throw new WeightsError(
+    `${options.file}: ${where}: weight '${t.name}' has ONNX data type ${t.dataType}, not a float type execute mode reads`,
+  );
 }
 
 /** IEEE half-precision values (little-endian) as float32. */

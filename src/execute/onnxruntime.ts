@@ -4,6 +4,7 @@
  * the default and the reference. The package is imported only here and only when asked for
  * (`--engine onnxruntime`), so a run without it never loads its 290 MB.
  */
+import type * as OrtModule from 'onnxruntime-node';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,14 +25,16 @@ export const ONNXRUNTIME_MISSING =
 /** onnxruntime-node is not there, does not load, or refuses the model or input: one line for the user. */
 export class OnnxRuntimeError extends Error {}
 
-type Ort = typeof import('onnxruntime-node');
+// The CommonJS exports, which an import() gives as its default.
+type Ort = (typeof OrtModule)['default'];
 
 let loaded: Promise<Ort> | undefined;
 
 /** onnxruntime-node, imported on first use; OnnxRuntimeError when it is not installed or its binary does not load. */
-export function loadOnnxRuntime(): Promise<Ort> {
+function loadOnnxRuntime(): Promise<Ort> {
   loaded ??= import('onnxruntime-node').then(
-    (m) => ((m as { default?: Ort }).default ?? m) as Ort,
+    // The package is CommonJS: its module.exports is the namespace's default.
+    (m) => m.default,
     (e: unknown) => {
       loaded = undefined;
       const err = e as { code?: string; message?: string };
@@ -99,7 +102,10 @@ export async function runOnnxRuntime(o: OnnxRuntimeOptions): Promise<OnnxRuntime
         executionMode: 'sequential',
         ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'profile') } : {}),
       } as const;
-      session = typeof o.model === 'string' ? await ort.InferenceSession.create(o.model, options) : await ort.InferenceSession.create(o.model, options);
+      session =
+        typeof o.model === 'string'
+          ? await ort.InferenceSession.create(o.model, options)
+          : await ort.InferenceSession.create(o.model, options);
     } catch (e) {
       throw new OnnxRuntimeError(`onnxruntime cannot load the model: ${firstLine((e as Error).message)}`);
     }
@@ -169,7 +175,12 @@ const MULTIPLYING_OPS = new Set(['Conv', 'FusedConv', 'ConvTranspose', 'Gemm', '
  * Relu after it, named by the Relu's output) is the layer before it that multiplies. Kernels of
  * no layer (layout reorders) are rows of their own, named by their operator.
  */
-export function profileRows(events: readonly TraceEvent[], graph: Graph, nodeLayers: ReadonlyMap<string, number>, batch: number): OrtProfileRow[] {
+export function profileRows(
+  events: readonly TraceEvent[],
+  graph: Graph,
+  nodeLayers: ReadonlyMap<string, number>,
+  batch: number,
+): OrtProfileRow[] {
   const macsOf = (node: LayerNode) => layerOps(node, batch).macs;
   const byLayer = new Map<number, number>();
   const other = new Map<string, number>();
@@ -218,7 +229,9 @@ export async function onnxForYamlModel(graph: Graph, weights: GraphWeights): Pro
     exporter = {};
   }
   if (!exporter.exportOnnx) {
-    throw new OnnxRuntimeError('--engine onnxruntime on a YAML model is not available yet (it needs the ONNX export); run it on an .onnx file');
+    throw new OnnxRuntimeError(
+      '--engine onnxruntime on a YAML model is not available yet (it needs the ONNX export); run it on an .onnx file',
+    );
   }
   const model = exporter.exportOnnx(graph, weights, { opset: 17 });
   const { buildOnnxGraph } = await import('../onnx/index.js');

@@ -56,7 +56,9 @@ export interface RunReportOptions {
 
 export function runReport(graph: Graph, r: ExecuteResult, o: RunReportOptions): RunReport {
   const round = (ms: number) => Math.round(ms * 1000) / 1000;
-  const rows = o.onnxruntime ? (o.onnxruntime.profile ?? []) : r.layers.map((l) => ({ name: l.node.name, kind: l.node.kind, ms: l.ms, macs: l.macs }));
+  const rows = o.onnxruntime
+    ? (o.onnxruntime.profile ?? [])
+    : r.layers.map((l) => ({ name: l.node.name, kind: l.node.kind, ms: l.ms, macs: l.macs }));
   const profile = o.profile
     ? [...rows]
         .sort((a, b) => b.ms - a.ms)

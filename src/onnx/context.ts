@@ -188,7 +188,8 @@ export class ConvertContext {
       const t = tensors[i];
       const c = p.t === 'transposed' ? p.of : p;
       const dims = c.dims;
-      const fits = p.t === 'transposed' ? dims.length === 2 && dims[0] === t.shape[1] && dims[1] === t.shape[0] : numel(t.shape) === numel(dims);
+      const fits =
+        p.t === 'transposed' ? dims.length === 2 && dims[0] === t.shape[1] && dims[1] === t.shape[0] : numel(t.shape) === numel(dims);
       if (!fits) {
         this.fail(
           `as ${kindName}: weight '${c.source?.name ?? ''}' has shape [${dims.join(', ')}], the layer's ${t.name} is [${t.shape.join(', ')}]${p.t === 'transposed' ? ' (transposed)' : ''}`,
@@ -196,7 +197,11 @@ export class ConvertContext {
         );
       }
       const layout: WeightSource['layout'] =
-        p.t === 'transposed' ? 'transposed' : dims.length === t.shape.length && dims.every((d, k) => d === t.shape[k]) ? 'as-is' : 'reshaped';
+        p.t === 'transposed'
+          ? 'transposed'
+          : dims.length === t.shape.length && dims.every((d, k) => d === t.shape[k])
+            ? 'as-is'
+            : 'reshaped';
       return { tensor: t.name, dims, layout, ...(c.source ? { initializer: c.source } : { values: c.values ?? [] }) };
     });
     const kept = tensors.filter((t) => !(kindName === 'batchnorm' && t.name === 'num_batches_tracked'));

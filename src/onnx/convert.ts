@@ -85,7 +85,14 @@ class Converter {
             `BatchNorm folded into convolutions by the exporter: ${this.cx.foldedConvs} convolution${this.cx.foldedConvs === 1 ? '' : 's'} hold${this.cx.foldedConvs === 1 ? 's' : ''} the folded weight and bias, and the model has no BatchNorm there (docs/onnx.md)`,
           ]
         : [];
-    return { graph, notes, weights: this.cx.drafts.map((d) => d.weights), inputName: this.inputName, outputNames, nodeLayers: this.nodeLayers() };
+    return {
+      graph,
+      notes,
+      weights: this.cx.drafts.map((d) => d.weights),
+      inputName: this.inputName,
+      outputNames,
+      nodeLayers: this.nodeLayers(),
+    };
   }
 
   private inputName = '';

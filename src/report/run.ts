@@ -12,7 +12,8 @@ export function renderRunText(rep: RunReport, colour: ChalkInstance): string {
   const figures = runFigures(rep);
   const equal = rep.macs.executed === rep.macs.static ? 'equal' : 'DIFFERENT';
   // The built-in engine's text has no engine line: it is the default, and its text stays as it was.
-  if (rep.onnxruntime) lines.push(`Engine: onnxruntime ${rep.onnxruntime.version} (session created in ${timeText(rep.onnxruntime.session_ms)})`);
+  if (rep.onnxruntime)
+    lines.push(`Engine: onnxruntime ${rep.onnxruntime.version} (session created in ${timeText(rep.onnxruntime.session_ms)})`);
   lines.push(
     `Time: ${timeText(rep.time_ms)}, ${rep.threads} thread${rep.threads === 1 ? '' : 's'}, ${figures.gmac_per_s.toFixed(2)} GMAC/s`,
   );
