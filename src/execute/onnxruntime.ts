@@ -86,67 +86,96 @@ export interface OnnxRuntimeResult {
   readonly version: string;
 }
 
-/** One forward pass of `model` with ONNX Runtime on the CPU. */
-export async function runOnnxRuntime(o: OnnxRuntimeOptions): Promise<OnnxRuntimeResult> {
+/** A session of ONNX Runtime on one model, for passes on inputs of the graph's shape (the library's way to time warm passes). */
+export interface OnnxRuntimeSession {
+  /** onnxruntime-node's version. */
+  readonly version: string;
+  /** Creating the session (parsing, graph optimization, weight prepacking). */
+  readonly sessionMs: number;
+  /** One pass: the outputs and its time, as the built-in engine's ExecuteResult (`macs` the static count, `layers` empty). */
+  pass(input: Tensor): Promise<ExecuteResult>;
+  /** With `profile`: ORT's kernel times of the passes so far, summed per layer, slowest first; ends the profiling. */
+  profile(batch: number): readonly OrtProfileRow[];
+  close(): Promise<void>;
+}
+
+/** Opens a CPU session of ONNX Runtime on `model`; OnnxRuntimeError (one line) when the package is missing or ORT refuses the model. */
+export async function openOnnxRuntime(o: Omit<OnnxRuntimeOptions, 'input'>): Promise<OnnxRuntimeSession> {
   const ort = await loadOnnxRuntime();
   const profileDir = o.profile ? mkdtempSync(join(tmpdir(), 'cnnscope-ort-')) : undefined;
+  const removeProfile = () => {
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  };
+  const options = {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: o.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'profile') } : {}),
+  } as const;
+  const t0 = performance.now();
+  let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
   try {
-    const t0 = performance.now();
-    let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
-    try {
-      const options = {
-        executionProviders: ['cpu'],
-        graphOptimizationLevel: 'all',
-        intraOpNumThreads: o.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'profile') } : {}),
-      } as const;
-      session =
-        typeof o.model === 'string'
-          ? await ort.InferenceSession.create(o.model, options)
-          : await ort.InferenceSession.create(o.model, options);
-    } catch (e) {
-      throw new OnnxRuntimeError(`onnxruntime cannot load the model: ${firstLine((e as Error).message)}`);
-    }
-    const sessionMs = performance.now() - t0;
-    try {
-      const feeds = { [o.names.inputName]: new ort.Tensor('float32', o.input.data, [...o.input.shape]) };
+    session =
+      typeof o.model === 'string'
+        ? await ort.InferenceSession.create(o.model, options)
+        : await ort.InferenceSession.create(o.model, options);
+  } catch (e) {
+    removeProfile();
+    throw new OnnxRuntimeError(`onnxruntime cannot load the model: ${firstLine((e as Error).message)}`);
+  }
+  const sessionMs = performance.now() - t0;
+  const fetches = [...o.names.outputNames];
+  let profiled: OrtProfileRow[] | undefined;
+  return {
+    version: ort.env.versions.node ?? ONNXRUNTIME_VERSION,
+    sessionMs,
+    async pass(input: Tensor): Promise<ExecuteResult> {
+      const feeds = { [o.names.inputName]: new ort.Tensor('float32', input.data, [...input.shape]) };
       const t1 = performance.now();
       let fetched: Record<string, { readonly data: unknown; readonly dims: readonly number[] }>;
       try {
-        fetched = await session.run(feeds, [...o.names.outputNames]);
+        fetched = await session.run(feeds, fetches);
       } catch (e) {
         throw new OnnxRuntimeError(`onnxruntime: ${firstLine((e as Error).message)}`);
       }
       const ms = performance.now() - t1;
       const outputs = o.graph.outputs.map((id, i) => {
-        const t = fetched[o.names.outputNames[i]];
+        const t = fetched[fetches[i]];
         const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
         return { node: o.graph.nodes[id], tensor: { shape: [...t.dims], data } };
       });
       const bad = outputs.find((out) => firstNonFinite(out.tensor.data) >= 0);
-      const batch = o.input.shape[0];
       let macs = 0;
-      for (const node of o.graph.nodes) if (node.id !== 0) macs += layerOps(node, batch).macs;
-      const result: ExecuteResult = {
-        outputs,
-        macs,
-        ms,
-        layers: [],
-        ...(bad ? { nonFinite: { node: bad.node, index: firstNonFinite(bad.tensor.data) } } : {}),
-      };
-      let profile: OrtProfileRow[] | undefined;
-      if (profileDir) {
+      for (const node of o.graph.nodes) if (node.id !== 0) macs += layerOps(node, input.shape[0]).macs;
+      return { outputs, macs, ms, layers: [], ...(bad ? { nonFinite: { node: bad.node, index: firstNonFinite(bad.tensor.data) } } : {}) };
+    },
+    profile(batch: number): readonly OrtProfileRow[] {
+      if (!profileDir) return [];
+      if (!profiled) {
         session.endProfiling();
-        profile = profileRows(readProfile(profileDir), o.graph, o.names.nodeLayers, batch);
+        profiled = profileRows(readProfile(profileDir), o.graph, o.names.nodeLayers, batch);
+        removeProfile();
       }
-      return { result, sessionMs, version: ort.env.versions.node ?? ONNXRUNTIME_VERSION, ...(profile ? { profile } : {}) };
-    } finally {
+      return profiled;
+    },
+    async close(): Promise<void> {
+      removeProfile();
       await session.release();
-    }
+    },
+  };
+}
+
+/** One forward pass of `model` with ONNX Runtime on the CPU, in a session of its own (what `cnnscope run --engine onnxruntime` times). */
+export async function runOnnxRuntime(o: OnnxRuntimeOptions): Promise<OnnxRuntimeResult> {
+  const session = await openOnnxRuntime(o);
+  try {
+    const result = await session.pass(o.input);
+    const profile = o.profile ? session.profile(o.input.shape[0]) : undefined;
+    return { result, sessionMs: session.sessionMs, version: session.version, ...(profile ? { profile } : {}) };
   } finally {
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await session.close();
   }
 }
 

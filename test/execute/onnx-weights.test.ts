@@ -9,7 +9,7 @@ import { execute } from '../../src/execute/execute.js';
 import { readNpy } from '../../src/execute/npy.js';
 import { onnxWeights } from '../../src/execute/onnx-weights.js';
 import { buildOnnxGraph } from '../../src/onnx/index.js';
-import { relativeError } from './onnx-helpers.js';
+import { relativeError } from '../../src/kernels/tensor.js';
 
 const DIR = new URL('../fixtures/onnx/weighted/', import.meta.url);
 const files = readdirSync(DIR)

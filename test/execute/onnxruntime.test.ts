@@ -17,7 +17,7 @@ import { onnxWeights } from '../../src/execute/onnx-weights.js';
 import { ONNXRUNTIME_MISSING, runOnnxRuntime } from '../../src/execute/onnxruntime.js';
 import { buildOnnxGraph } from '../../src/onnx/index.js';
 import { cli } from '../cli/run.js';
-import { relativeError } from './onnx-helpers.js';
+import { relativeError } from '../../src/kernels/tensor.js';
 
 const DIR = new URL('../fixtures/onnx/weighted/', import.meta.url);
 const fixture = (name: string) => fileURLToPath(new URL(name, DIR));
