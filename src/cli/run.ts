@@ -50,11 +50,6 @@ export function registerRun(program: Command, io: CliIo): void {
     .description('run a forward pass on the CPU (inference mode, float32) with seeded or real weights')
     .argument('<model>', 'a model file, a bundled model name (see `cnnscope list`), or - for stdin')
     .option(
-      '-e, --engine <name>',
-      "builtin (cnnscope's own, the reference) or onnxruntime (the optional package onnxruntime-node)",
-      'builtin',
-    )
-    .option(
       '-w, --weights <file>',
       "weights from a .safetensors file with state_dict keys (default: an ONNX file's own, else PyTorch's default initialization from --seed)",
     )
@@ -65,6 +60,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--seed <n>', 'seed of the random input (standard normal) and of the default weights', '0')
     .option('-b, --batch <n>', "samples per batch (default: the --input array's, else 1)")
     .option('-t, --threads <n>', `worker threads sharing each matrix multiply (1 to ${MAX_THREADS})`, '1')
+    .option('--engine <name>', "builtin (cnnscope's own, the reference) or onnxruntime (the optional package onnxruntime-node)", 'builtin')
     .option('--profile', 'time every layer: a table sorted by time, with MACs and GMAC/s')
     .option('--json', `print a JSON object (schema ${RUN_SCHEMA}) instead of text`)
     .option('--save <file>', 'write the (first) output tensor to a float32 .npy file')
@@ -94,7 +90,8 @@ Engines: --engine onnxruntime runs the ONNX file in ONNX Runtime (CPU; --threads
 thread count) and prints the same report, with the session's creation time apart from the pass
 and, with --profile, ORT's kernel times per layer. It needs the optional package:
   npm i onnxruntime-node@${ONNXRUNTIME_VERSION}    (ONNXRUNTIME_NODE_INSTALL=skip skips its CUDA download)
-On a YAML model it runs an ONNX export of the model with the same weights (docs/onnx.md#engines).
+On a YAML model it will run an ONNX export of the model with the same weights (not available
+yet: use an .onnx file). docs/onnx.md#engines has the details.
 
 Output: the model, input and output shapes, the time, and the MACs executed next to the static
 count (they are equal: every kernel counts what it multiplies). --json times differ run to run.
