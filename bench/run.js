@@ -15,6 +15,11 @@
  *   6. The largest model the front end accepts (MAX_LAYERS layers, docs/format.md): whole
  *      processes of `analyze --json`, the table, `graph` and `diff`, with wall time, CPU time and
  *      peak RSS (the limit promises well under 2 GB).
+ *   7. If onnxruntime-node and python3-torch are installed: `run --engine onnxruntime` in-process
+ *      (the library's openOnnxRuntime, warm passes) against raw onnxruntime-node
+ *      InferenceSession.run on the same ONNX file (resnet50, mobilenet_v3_large exported by torch
+ *      with random weights), and the built-in engine on the imported file against both; session
+ *      creation apart. Medians of warm passes, one thread.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +30,11 @@ import { parse } from 'yaml';
 import {
   analyze,
   buildGraph,
+  buildOnnx,
+  execute,
+  onnxModelWeights,
+  openOnnxRuntime,
+  relativeError,
   bundledModels,
   diffReports,
   graphView,
@@ -214,4 +224,82 @@ console.log('|---|---|---:|---:|---:|');
     );
   }
   rmSync(dir, { recursive: true, force: true });
+}
+
+console.log('\n## 7. Engines on an ONNX file: built-in vs onnxruntime (in-process) vs raw onnxruntime-node, batch 1, one thread\n');
+{
+  let ort;
+  try {
+    ort = (await import('onnxruntime-node')).default;
+  } catch {
+    ort = undefined;
+  }
+  if (!ort) console.log('skipped: onnxruntime-node is not installed (npm i onnxruntime-node@1.30.0)');
+  else if (!hasTorch) console.log('skipped: python3-torch and python3-torchvision are not installed (they export the ONNX files)');
+  else {
+    const dir = mkdtempSync(join(os.tmpdir(), 'cnnscope-bench-ort-'));
+    const passes = Number(process.env.BENCH_ORT_PASSES ?? 10);
+    const builtinPasses = Number(process.env.BENCH_BUILTIN_PASSES ?? 3);
+    console.log(
+      `Medians of ${passes} warm passes (built-in: ${builtinPasses}) after one warm-up; load average at the start: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ')}\n`,
+    );
+    console.log(
+      '| model | built-in ms | cnnscope onnxruntime ms | raw onnxruntime ms | cnnscope ORT / raw ORT | built-in / ORT | session ms (cnnscope / raw) | built-in vs ORT output |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---|---:|');
+    for (const model of ['resnet50', 'mobilenet_v3_large']) {
+      const path = join(dir, `${model}.onnx`);
+      const script = [
+        'import sys, torch, torchvision',
+        'torch.manual_seed(0)',
+        `m = torchvision.models.${model}(weights=None).eval()`,
+        'with torch.no_grad():',
+        '    torch.onnx.export(m, torch.zeros(1, 3, 224, 224), sys.argv[1], opset_version=17, input_names=["input"], output_names=["output"])',
+      ].join('\n');
+      execFileSync(python, ['-c', script, path], { stdio: 'ignore' });
+      const bytes = readFileSync(path);
+      const onnx = await buildOnnx(bytes, { file: path });
+      const input = { shape: [1, 3, 224, 224], data: new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i)) };
+      let last;
+      const warm = async (pass, n) => {
+        await pass();
+        const ts = [];
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          last = await pass();
+          ts.push(performance.now() - t0);
+        }
+        return median(ts);
+      };
+      // The built-in engine on the imported file, with the file's weights.
+      const weights = await onnxModelWeights(onnx, { file: path });
+      const builtin = await warm(() => execute(onnx.graph, { weights, input }), builtinPasses);
+      const builtinOut = last.outputs[0].tensor.data;
+      // cnnscope's onnxruntime engine, as the library gives it (the CLI's run makes one such pass).
+      const session = await openOnnxRuntime({ model: path, graph: onnx.graph, names: onnx, threads: 1, profile: false });
+      const ours = await warm(() => session.pass(input), passes);
+      const diff = relativeError(builtinOut, last.outputs[0].tensor.data);
+      await session.close();
+      // Raw onnxruntime-node, the same session options.
+      const t0 = performance.now();
+      const raw = await ort.InferenceSession.create(path, {
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+      });
+      const rawSession = performance.now() - t0;
+      const feeds = { [raw.inputNames[0]]: new ort.Tensor('float32', input.data, input.shape) };
+      const peer = await warm(() => raw.run(feeds), passes);
+      await raw.release();
+      console.log(
+        `| ${model} | ${fmt(builtin)} | ${fmt(ours)} | ${fmt(peer)} | ${(ours / peer).toFixed(2)} | ${(builtin / ours).toFixed(1)} | ${fmt(session.sessionMs)} / ${fmt(rawSession)} | ${diff.toExponential(1)} |`,
+      );
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

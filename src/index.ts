@@ -7,6 +7,9 @@ import { buildGraph, type BuildOptions } from './graph/build.js';
 import type { Graph } from './graph/graph.js';
 import { findBundled } from './bundled.js';
 import type { OnnxBuildOptions } from './onnx/index.js';
+import type { Converted as OnnxModelGraph } from './onnx/convert.js';
+import type { OnnxWeightsOptions } from './execute/onnx-weights.js';
+import type { GraphWeights } from './execute/weights.js';
 
 export { buildGraph, buildModel, MAX_LAYERS, MAX_TENSOR_ELEMENTS, type BuildOptions, type Model } from './graph/build.js';
 export { readModelHeader, type ModelHeader } from './graph/header.js';
@@ -41,14 +44,23 @@ export function loadBundled(name: string, options: Omit<BuildOptions, 'file'> = 
 }
 
 /**
- * The graph of an ONNX model from its bytes, and the notes its report should carry (docs/onnx.md).
+ * The graph of an ONNX model from its bytes, the notes its report should carry (docs/onnx.md), and
+ * where its weights and names are (for onnxModelWeights and the onnxruntime engine).
  * The ONNX front end (and protobufjs) is loaded on the first call, so YAML-only users never load it.
  */
-export async function buildOnnx(bytes: Uint8Array, options: OnnxBuildOptions): Promise<{ graph: Graph; notes: readonly string[] }> {
+export async function buildOnnx(bytes: Uint8Array, options: OnnxBuildOptions): Promise<OnnxModelGraph> {
   const { buildOnnxGraph } = await import('./onnx/index.js');
   return buildOnnxGraph(bytes, options);
 }
 export type { OnnxBuildOptions } from './onnx/index.js';
+export type { Converted as OnnxModelGraph, WeightSource as OnnxWeightSource } from './onnx/convert.js';
+
+/** The weights of an ONNX model (its initializers, as buildOnnx found them) for execute(); loads the ONNX front end. */
+export async function onnxModelWeights(model: OnnxModelGraph, options: OnnxWeightsOptions): Promise<GraphWeights> {
+  const { onnxWeights } = await import('./execute/onnx-weights.js');
+  return onnxWeights(model.graph, model.weights, options);
+}
+export type { OnnxWeightsOptions } from './execute/onnx-weights.js';
 
 // `cnnscope check`: expectations parsed with their positions, models planned, built and checked, results rendered.
 export { parseQuantity, type Unit } from './quantity.js';
@@ -127,4 +139,16 @@ export { initWeights, syntheticWeights, loadWeights, weightSlots, WeightsError, 
 export { SafetensorsFile, SafetensorsError, encodeSafetensors } from './execute/safetensors.js';
 export { readNpy, writeNpy, encodeNpy, decodeNpy, NpyError } from './execute/npy.js';
 export { estimateMemory, type MemoryEstimate } from './execute/memory.js';
+// The second engine: ONNX Runtime (the optional package onnxruntime-node, imported on first use).
+export {
+  openOnnxRuntime,
+  runOnnxRuntime,
+  OnnxRuntimeError,
+  ONNXRUNTIME_VERSION,
+  type OnnxRuntimeSession,
+  type OnnxRuntimeOptions,
+  type OnnxRuntimeResult,
+  type OnnxNames,
+  type OrtProfileRow,
+} from './execute/onnxruntime.js';
 export type { LayerWeights } from './layers/kind.js';

@@ -7,6 +7,7 @@ import type { Value } from '../graph/expr.js';
 import type { Graph } from '../graph/graph.js';
 import { parseYaml, plain } from '../graph/source.js';
 import { findBundled, unknownModelMessage, type BundledModel } from '../bundled.js';
+import type { Converted } from '../onnx/convert.js';
 import { UsageError, type CliIo } from './io.js';
 
 export interface ModelOptions {
@@ -33,7 +34,7 @@ export interface BuildOverride {
  * override (`sweep` builds one model at many points). Warnings are printed at the first build only.
  */
 export async function modelBuilder(spec: string, options: ModelOptions, io: CliIo): Promise<(override: BuildOverride) => Graph> {
-  if (spec !== '-' && ONNX_PATH.test(spec) && statSafe(resolve(io.cwd, spec))) return onnxBuilder(spec, options, io);
+  if (isOnnxModel(spec, io)) return onnxBuilder(spec, options, io);
   const { text, file, preset } = await readModelText(spec, io);
   const chosenPreset = options.preset ?? preset;
   const input = options.input !== undefined ? parseInputShape(options.input) : undefined;
@@ -55,28 +56,49 @@ export async function modelBuilder(spec: string, options: ModelOptions, io: CliI
 /** A path ending in `.onnx` is an ONNX model (src/onnx/, loaded only then). */
 export const ONNX_PATH = /\.onnx$/i;
 
-/** An ONNX file: its graph, and the front end's notes (a folded BatchNorm) on stderr, beside the report (at the first build). */
+/** Whether the model argument is an ONNX file that exists (`run` reads its weights too). */
+export function isOnnxModel(spec: string, io: CliIo): boolean {
+  return spec !== '-' && ONNX_PATH.test(spec) && statSafe(resolve(io.cwd, spec)) !== undefined;
+}
+
+/** An ONNX file's builder: its graph at an input shape, and the front end's notes (a folded BatchNorm) on stderr at the first build. */
 async function onnxBuilder(spec: string, options: ModelOptions, io: CliIo): Promise<(override: BuildOverride) => Graph> {
+  const { build } = await onnxReader(spec, options, io);
+  return (override) => build(override).graph;
+}
+
+/** An ONNX file's bytes and all the front end made of it (the graph, where its weights are, its names), the notes written to stderr. */
+export async function loadOnnx(spec: string, options: ModelOptions, io: CliIo): Promise<{ bytes: Uint8Array; converted: Converted }> {
+  const { bytes, build } = await onnxReader(spec, options, io);
+  return { bytes, converted: build({}) };
+}
+
+async function onnxReader(
+  spec: string,
+  options: ModelOptions,
+  io: CliIo,
+): Promise<{ bytes: Uint8Array; build: (override: BuildOverride) => Converted }> {
   if (options.set && options.set.length > 0) throw new UsageError(`--set: ${spec} is an ONNX model, which has no parameters to set`);
   if (options.preset !== undefined) throw new UsageError(`--preset: ${spec} is an ONNX model, which has no presets`);
   const { buildOnnxGraph } = await import('../onnx/index.js');
   const bytes = readOnnxFile(spec, io);
   const input = options.input !== undefined ? parseInputShape(options.input) : undefined;
   let noted = false;
-  return (override) => {
+  const build = (override: BuildOverride): Converted => {
     if (override.set && Object.keys(override.set).length > 0) {
       throw new UsageError(`--set: ${spec} is an ONNX model, which has no parameters to set`);
     }
     const shape = override.input ?? input;
-    const { graph, notes } = buildOnnxGraph(bytes, {
+    const converted = buildOnnxGraph(bytes, {
       file: spec,
       ...(shape !== undefined ? { input: shape } : {}),
       external: (t) => readExternalData(spec, io, t.external!),
     });
-    if (!noted) for (const n of notes) io.stderr.write(`note: ${escapeUnprintable(spec)}: ${n}\n`);
+    if (!noted) for (const n of converted.notes) io.stderr.write(`note: ${escapeUnprintable(spec)}: ${n}\n`);
     noted = true;
-    return graph;
+    return converted;
   };
+  return { bytes, build };
 }
 
 /** The most bytes protobuf encodes in one message (2 GB): a larger ONNX file keeps its weights as external data. */

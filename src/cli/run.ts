@@ -7,25 +7,28 @@ import { freemem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createContext, MAX_THREADS } from '../execute/threads.js';
+import { ONNXRUNTIME_VERSION, type OnnxRuntimeResult } from '../execute/onnxruntime.js';
 import { execute, staticMacs, type ExecuteResult } from '../execute/execute.js';
 import { estimateMemory, MAX_BUFFER_ELEMENTS, type MemoryEstimate } from '../execute/memory.js';
 import { encodeNpy, NpyError, openNpy, type NpyFile } from '../execute/npy.js';
 import { fillNormal, stream } from '../execute/random.js';
 import { SafetensorsError } from '../execute/safetensors.js';
 import { firstNonFinite, numel, type Tensor } from '../kernels/tensor.js';
-import { RUN_SCHEMA, runReport } from '../execute/report.js';
+import { RUN_SCHEMA, runReport, type RunReportOptions } from '../execute/report.js';
 import { initWeights, loadWeights, WeightsError, type GraphWeights } from '../execute/weights.js';
 import type { Graph } from '../graph/graph.js';
+import type { Converted } from '../onnx/convert.js';
 import { colourFor } from '../report/style.js';
 import { parseQuantity } from '../quantity.js';
 import { renderJson } from '../report/json.js';
 import { bytesText, grouped, shapeText } from '../report/units.js';
 import { renderRunText } from '../report/run.js';
 import { type CliIo, Failed, UsageError } from './io.js';
-import { loadModel, parseInputShape } from './load.js';
+import { isOnnxModel, loadModel, loadOnnx, parseInputShape, readExternalData } from './load.js';
 import { collect, parseBatch } from './options.js';
 
 interface RunFlags {
+  engine: string;
   weights?: string;
   input?: string;
   seed?: string;
@@ -48,7 +51,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .argument('<model>', 'a model file, a bundled model name (see `cnnscope list`), or - for stdin')
     .option(
       '-w, --weights <file>',
-      "weights from a .safetensors file with state_dict keys (default: PyTorch's default initialization from --seed)",
+      "weights from a .safetensors file with state_dict keys (default: an ONNX file's own, else PyTorch's default initialization from --seed)",
     )
     .option(
       '--input <file>',
@@ -57,6 +60,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--seed <n>', 'seed of the random input (standard normal) and of the default weights', '0')
     .option('-b, --batch <n>', "samples per batch (default: the --input array's, else 1)")
     .option('-t, --threads <n>', `worker threads sharing each matrix multiply (1 to ${MAX_THREADS})`, '1')
+    .option('--engine <name>', "builtin (cnnscope's own, the reference) or onnxruntime (the optional package onnxruntime-node)", 'builtin')
     .option('--profile', 'time every layer: a table sorted by time, with MACs and GMAC/s')
     .option('--json', `print a JSON object (schema ${RUN_SCHEMA}) instead of text`)
     .option('--save <file>', 'write the (first) output tensor to a float32 .npy file')
@@ -77,6 +81,18 @@ seeded by --seed. A torchvision state_dict saved with safetensors loads as it is
   python3 -c 'import torchvision; from safetensors.torch import save_file;
               save_file(torchvision.models.resnet50(weights="DEFAULT").state_dict(), "resnet50.safetensors")'
 
+ONNX files: \`run model.onnx\` runs the file's own weights (its initializers; MatMul's are
+transposed to nn.Linear's layout); --weights replaces them with a safetensors file keyed by the
+layer names \`cnnscope analyze model.onnx\` shows. Weights stored as external data are read from
+the file beside the model.
+
+Engines: --engine onnxruntime runs the ONNX file in ONNX Runtime (CPU; --threads is its intra-op
+thread count) and prints the same report, with the session's creation time apart from the pass
+and, with --profile, ORT's kernel times per layer. It needs the optional package:
+  npm i onnxruntime-node@${ONNXRUNTIME_VERSION}    (ONNXRUNTIME_NODE_INSTALL=skip skips its CUDA download)
+On a YAML model it will run an ONNX export of the model with the same weights (not available
+yet: use an .onnx file). docs/onnx.md#engines has the details.
+
 Output: the model, input and output shapes, the time, and the MACs executed next to the static
 count (they are equal: every kernel counts what it multiplies). --json times differ run to run.
 A NaN or infinity in any layer's output is reported on stderr with the first layer that made one,
@@ -87,14 +103,20 @@ Examples:
   $ cnnscope run resnet50 --seed 1 --top 5
   $ cnnscope run resnet18 --weights resnet18.safetensors --input image.npy --top 5 --json
   $ cnnscope run densenet121 --input-shape 3,64,64 --batch 4 --profile
-  $ cnnscope run vgg16 --threads 4 --save logits.npy`,
+  $ cnnscope run vgg16 --threads 4 --save logits.npy
+  $ cnnscope run model.onnx --engine onnxruntime --input image.npy --top 5`,
     )
     .action(async (model: string, flags: RunFlags) => {
       await runCommand(model, flags, io);
     });
 }
 
+type Engine = 'builtin' | 'onnxruntime';
+
 async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<void> {
+  if (flags.engine !== 'builtin' && flags.engine !== 'onnxruntime') {
+    throw new UsageError(`--engine ${flags.engine}: expected builtin or onnxruntime`);
+  }
   const seed = parseInteger('--seed', flags.seed ?? '0', 0, 0xffffffff);
   const threads = parseInteger('--threads', flags.threads, 1, MAX_THREADS);
   const top = flags.top !== undefined ? parseInteger('--top', flags.top, 1, Number.MAX_SAFE_INTEGER) : undefined;
@@ -104,7 +126,7 @@ async function runCommand(spec: string, flags: RunFlags, io: CliIo): Promise<voi
   // read here: its data is read once the run is known to fit in memory, into the run's buffer.
   const given = flags.input !== undefined ? openInput(flags.input, io.cwd) : undefined;
   try {
-    await runWith(spec, flags, io, { seed, threads, top, maxMemory }, given);
+    await runWith(spec, flags, io, { seed, threads, top, maxMemory, engine: flags.engine }, given);
   } finally {
     given?.close();
   }
@@ -114,7 +136,7 @@ async function runWith(
   spec: string,
   flags: RunFlags,
   io: CliIo,
-  { seed, threads, top, maxMemory }: { seed: number; threads: number; top: number | undefined; maxMemory: number },
+  { seed, threads, top, maxMemory, engine }: { seed: number; threads: number; top: number | undefined; maxMemory: number; engine: Engine },
   given: NpyFile | undefined,
 ): Promise<void> {
   let sampleShape: number[] | undefined;
@@ -130,11 +152,17 @@ async function runWith(
     }
   }
   const inputShape = flags.inputShape ?? sampleShape?.join(',');
-  const graph = await loadModel(
-    spec,
-    { ...(inputShape !== undefined ? { input: inputShape } : {}), set: flags.set, ...(flags.preset ? { preset: flags.preset } : {}) },
-    io,
-  );
+  const modelOptions = {
+    ...(inputShape !== undefined ? { input: inputShape } : {}),
+    set: flags.set,
+    ...(flags.preset ? { preset: flags.preset } : {}),
+  };
+  // An ONNX file: its graph, where its weights are, and its bytes (what onnxruntime runs).
+  const onnx = isOnnxModel(spec, io) ? await loadOnnx(spec, modelOptions, io) : undefined;
+  const graph = onnx ? onnx.converted.graph : await loadModel(spec, modelOptions, io);
+  if (engine === 'onnxruntime' && onnx && flags.weights !== undefined) {
+    throw new UsageError(`--weights: --engine onnxruntime runs the weights inside ${spec}; use the built-in engine to replace them`);
+  }
   let batch = flags.batch !== undefined ? parseBatch(flags.batch) : 1;
   if (given) {
     const fileBatch = given.shape.length === 4 || given.shape.length === 2 ? given.shape[0] : 1;
@@ -156,41 +184,77 @@ async function runWith(
     );
   }
 
-  const ctx = await createContext(threads);
+  // onnxruntime has threads of its own: the built-in engine's workers are not started for it.
+  const ctx = await createContext(engine === 'builtin' ? threads : 1);
   try {
-    const weights = readWeights(graph, flags.weights, seed, io.cwd, ctx.allocate);
+    // onnxruntime runs an ONNX file's weights itself; a YAML model's are exported to it.
+    const weights =
+      engine === 'onnxruntime' && onnx
+        ? new Map()
+        : await readWeights(graph, flags.weights, seed, io, ctx.allocate, onnx && { spec, converted: onnx.converted });
     const inputData = ctx.allocate(batch * numel(graph.inputShape));
     if (given) readInputData(given, inputData);
     else fillNormal(inputData, stream(seed, 'input'));
     const input: Tensor = { shape: [batch, ...graph.inputShape], data: inputData };
-    const progress = new Progress(io, staticMacs(graph) * batch);
     let result: ExecuteResult;
-    try {
-      result = execute(graph, { weights, input, context: ctx, onLayer: (node, done) => progress.update(node.name, done) });
-    } finally {
-      progress.done();
+    let onnxruntime: RunReportOptions['onnxruntime'];
+    if (engine === 'onnxruntime') {
+      const ran = await runInOnnxRuntime(graph, weights, input, onnx, { threads, profile: flags.profile === true, spec, io });
+      result = ran.result;
+      onnxruntime = { version: ran.version, sessionMs: ran.sessionMs, ...(ran.profile ? { profile: ran.profile } : {}) };
+    } else {
+      const progress = new Progress(io, staticMacs(graph) * batch);
+      try {
+        result = execute(graph, { weights, input, context: ctx, onLayer: (node, done) => progress.update(node.name, done) });
+      } finally {
+        progress.done();
+      }
     }
     const report = runReport(graph, result, {
       batch,
       threads,
       top,
       input: given ? flags.input! : `random normal (seed ${seed})`,
-      weights: flags.weights ?? `PyTorch default init (seed ${seed})`,
+      weights: flags.weights ?? (onnx ? `${spec} (its initializers)` : `PyTorch default init (seed ${seed})`),
       profile: flags.profile === true,
+      ...(onnxruntime ? { onnxruntime } : {}),
     });
     if (flags.save !== undefined) saveOutput(flags.save, result, io.cwd);
     io.stdout.write(flags.json ? renderJson(report) : renderRunText(report, colourFor(io.stdout, io.env)));
     if (result.nonFinite) {
       const { node, index } = result.nonFinite;
       const bad = result.outputs.reduce((n, o) => n + countNonFinite(o.tensor.data), 0);
-      io.stderr.write(
-        `cnnscope: warning: layer '${node.name}' (${node.kind}) is the first to produce a NaN or infinity (element ${index} of its output); ` +
-          `${grouped(bad)} output value${bad === 1 ? ' is' : 's are'} not finite\n`,
-      );
+      // onnxruntime shows only the outputs: the layer named is the output's, not the first to go wrong.
+      const where =
+        engine === 'onnxruntime'
+          ? `the output of layer '${node.name}' (${node.kind}) holds a NaN or infinity (element ${index}; onnxruntime shows no earlier layer)`
+          : `layer '${node.name}' (${node.kind}) is the first to produce a NaN or infinity (element ${index} of its output)`;
+      io.stderr.write(`cnnscope: warning: ${where}; ${grouped(bad)} output value${bad === 1 ? ' is' : 's are'} not finite\n`);
       throw new Failed(`non-finite values from layer '${node.name}'`);
     }
   } finally {
     await ctx.close();
+  }
+}
+
+/** The pass in ONNX Runtime: the ONNX file itself, or an export of the YAML model with `weights`. */
+async function runInOnnxRuntime(
+  graph: Graph,
+  weights: GraphWeights,
+  input: Tensor,
+  onnx: { bytes: Uint8Array; converted: Converted } | undefined,
+  o: { threads: number; profile: boolean; spec: string; io: CliIo },
+): Promise<OnnxRuntimeResult> {
+  const { runOnnxRuntime, onnxForYamlModel, OnnxRuntimeError } = await import('../execute/onnxruntime.js');
+  try {
+    const { model, names } = onnx
+      ? // The path, not the bytes, so that ORT finds external data beside the file.
+        { model: resolve(o.io.cwd, o.spec), names: onnx.converted }
+      : await onnxForYamlModel(graph, weights);
+    return await runOnnxRuntime({ model, graph, names, input, threads: o.threads, profile: o.profile });
+  } catch (e) {
+    if (e instanceof OnnxRuntimeError) throw new UsageError(e.message);
+    throw e;
   }
 }
 
@@ -244,18 +308,30 @@ function readInputData(npy: NpyFile, into: Float32Array): void {
   }
 }
 
-function readWeights(
+async function readWeights(
   graph: Graph,
   file: string | undefined,
   seed: number,
-  cwd: string,
+  io: CliIo,
   allocate: (n: number) => Float32Array,
-): GraphWeights {
-  if (file === undefined) return initWeights(graph, seed, allocate);
+  onnx: { spec: string; converted: Converted } | undefined,
+): Promise<GraphWeights> {
   try {
-    return loadWeights(graph, resolve(cwd, file), allocate);
+    if (file !== undefined) return loadWeights(graph, resolve(io.cwd, file), allocate);
+    if (onnx) {
+      // Loaded with the ONNX front end (protobufjs), only for an ONNX file.
+      const { onnxWeights } = await import('../execute/onnx-weights.js');
+      return onnxWeights(graph, onnx.converted.weights, {
+        file: onnx.spec,
+        external: (t) => readExternalData(onnx.spec, io, t.external!),
+        allocate,
+      });
+    }
+    return initWeights(graph, seed, allocate);
   } catch (e) {
-    if (e instanceof WeightsError || e instanceof SafetensorsError) throw new UsageError(e.message.split(resolve(cwd, file)).join(file));
+    if (e instanceof WeightsError || e instanceof SafetensorsError) {
+      throw new UsageError(file !== undefined ? e.message.split(resolve(io.cwd, file)).join(file) : e.message);
+    }
     throw e;
   }
 }

@@ -6,6 +6,7 @@
 import type { Graph } from '../graph/graph.js';
 import { staticMacs, type ExecuteResult } from './execute.js';
 import type { Tensor } from '../kernels/tensor.js';
+import type { OrtProfileRow } from './onnxruntime.js';
 
 export const RUN_SCHEMA = 'cnnscope.run/1';
 export interface TopEntry {
@@ -29,6 +30,10 @@ export interface RunReport {
   readonly input: { readonly shape: readonly number[]; readonly source: string };
   readonly weights: string;
   readonly threads: number;
+  /** Which engine ran the pass: cnnscope's own (the reference), or ONNX Runtime (`--engine onnxruntime`). */
+  readonly engine: 'builtin' | 'onnxruntime';
+  /** With onnxruntime: its version, and the time creating the session took (apart from time_ms, the pass). */
+  readonly onnxruntime?: { readonly version: string; readonly session_ms: number };
   readonly outputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly top?: readonly TopEntry[] }[];
   readonly macs: { readonly executed: number; readonly static: number };
   readonly time_ms: number;
@@ -45,16 +50,21 @@ export interface RunReportOptions {
   readonly input: string;
   readonly weights: string;
   readonly profile: boolean;
+  /** The pass ran in ONNX Runtime (execute/onnxruntime.ts): its version, session time and profile (the built-in engine's is `r.layers`). */
+  readonly onnxruntime?: { readonly version: string; readonly sessionMs: number; readonly profile?: readonly OrtProfileRow[] };
 }
 
 export function runReport(graph: Graph, r: ExecuteResult, o: RunReportOptions): RunReport {
   const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  const rows = o.onnxruntime
+    ? (o.onnxruntime.profile ?? [])
+    : r.layers.map((l) => ({ name: l.node.name, kind: l.node.kind, ms: l.ms, macs: l.macs }));
   const profile = o.profile
-    ? [...r.layers]
+    ? [...rows]
         .sort((a, b) => b.ms - a.ms)
         .map((l) => ({
-          name: l.node.name,
-          kind: l.node.kind,
+          name: l.name,
+          kind: l.kind,
           time_ms: round(l.ms),
           macs: l.macs,
           gmac_per_s: l.ms > 0 ? round(l.macs / l.ms / 1e6) : 0,
@@ -66,6 +76,8 @@ export function runReport(graph: Graph, r: ExecuteResult, o: RunReportOptions): 
     input: { shape: [o.batch, ...graph.inputShape], source: o.input },
     weights: o.weights,
     threads: o.threads,
+    engine: o.onnxruntime ? 'onnxruntime' : 'builtin',
+    ...(o.onnxruntime ? { onnxruntime: { version: o.onnxruntime.version, session_ms: round(o.onnxruntime.sessionMs) } } : {}),
     outputs: r.outputs.map(({ node, tensor }) => ({
       name: node.name,
       shape: tensor.shape,
@@ -74,7 +86,7 @@ export function runReport(graph: Graph, r: ExecuteResult, o: RunReportOptions): 
     macs: { executed: r.macs, static: staticMacs(graph) * o.batch },
     time_ms: round(r.ms),
     ...(r.nonFinite ? { non_finite: { layer: r.nonFinite.node.name, kind: r.nonFinite.node.kind } } : {}),
-    ...(profile ? { profile, profile_total_ms: round(r.layers.reduce((t, l) => t + l.ms, 0)) } : {}),
+    ...(profile ? { profile, profile_total_ms: round(rows.reduce((t, l) => t + l.ms, 0)) } : {}),
   };
 }
 

@@ -17,8 +17,10 @@ import {
   type Dim,
   type Draft,
   type NodeAt,
+  type Param,
   type Pending,
   type Value,
+  type WeightSource,
 } from './values.js';
 
 /** Converts one node: reads its inputs' values from the context and sets its outputs'. */
@@ -152,16 +154,18 @@ export class ConvertContext {
 
   /**
    * Builds a layer of `kindName` on `inputs`, its arguments checked and defaulted by the kind.
-   * `params` are the initializers it reads, in the order of the kind's tensors: each must have
-   * as many values as the kind's tensor (the tensors keep the kind's shapes; the counts are the
-   * file's). Tensors the file does not hold (batchnorm's num_batches_tracked) are left out.
+   * `params` are the constants it reads, in the order of the kind's tensors: each must have as
+   * many values as the kind's tensor (the tensors keep the kind's shapes; the counts are the
+   * file's), and a transposed one the kind's shape reversed. Tensors the file does not hold
+   * (batchnorm's num_batches_tracked) are left out. Which constant fills which tensor, and how, is
+   * recorded for execute mode (the draft's `weights`).
    */
   emit(
     kindName: string,
     args: Record<string, unknown>,
     inputs: readonly Act[],
     at: NodeAt,
-    params: readonly (Const | undefined)[] = [],
+    params: readonly (Param | undefined)[] = [],
     suffix = '',
     layout: Act['layout'] = inputs[0]?.layout ?? 'nchw',
   ): Act {
@@ -178,15 +182,27 @@ export class ConvertContext {
       if (e instanceof LayerError || e instanceof ArgTypeError) this.fail(`as ${kindName}: ${e.message}`, at);
       throw e;
     }
-    const held = params.filter((p): p is Const => p !== undefined);
+    const held = params.filter((p): p is Param => p !== undefined);
     if (held.length > tensors.length) this.fail(`as ${kindName}: reads ${held.length} weight tensors, the layer has ${tensors.length}`, at);
-    tensors.slice(0, held.length).forEach((t, i) => {
-      if (numel(t.shape) !== numel(held[i].dims)) {
+    const weights = held.map((p, i) => {
+      const t = tensors[i];
+      const c = p.t === 'transposed' ? p.of : p;
+      const dims = c.dims;
+      const fits =
+        p.t === 'transposed' ? dims.length === 2 && dims[0] === t.shape[1] && dims[1] === t.shape[0] : numel(t.shape) === numel(dims);
+      if (!fits) {
         this.fail(
-          `as ${kindName}: weight '${held[i].source?.name ?? ''}' has shape [${held[i].dims.join(', ')}], the layer's ${t.name} is [${t.shape.join(', ')}]`,
+          `as ${kindName}: weight '${c.source?.name ?? ''}' has shape [${dims.join(', ')}], the layer's ${t.name} is [${t.shape.join(', ')}]${p.t === 'transposed' ? ' (transposed)' : ''}`,
           at,
         );
       }
+      const layout: WeightSource['layout'] =
+        p.t === 'transposed'
+          ? 'transposed'
+          : dims.length === t.shape.length && dims.every((d, k) => d === t.shape[k])
+            ? 'as-is'
+            : 'reshaped';
+      return { tensor: t.name, dims, layout, ...(c.source ? { initializer: c.source } : { values: c.values ?? [] }) };
     });
     const kept = tensors.filter((t) => !(kindName === 'batchnorm' && t.name === 'num_batches_tracked'));
     const { module, op } = nameParts(at);
@@ -200,6 +216,7 @@ export class ConvertContext {
       module,
       op,
       suffix,
+      weights,
     });
     return { t: 'act', id: this.drafts.length - 1, layout };
   }
@@ -208,6 +225,11 @@ export class ConvertContext {
     if (a.layout !== 'nchw' || this.shapeOf(a).length !== 3) {
       this.fail(`expects a feature map [N, C, H, W], got [${this.fullShape(a).join(', ')}]`, at);
     }
+  }
+
+  /** A [F, out] weight matrix read as the layer's [out, F] tensor. */
+  transposed(c: Const): Param {
+    return { t: 'transposed', of: c };
   }
 
   pending(form: string, x: Act, at: NodeAt, data: Record<string, unknown>, make: () => Act): Pending {

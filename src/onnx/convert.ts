@@ -21,15 +21,26 @@ import { ConvertContext } from './context.js';
 import type { OnnxModel } from './decode.js';
 import { layerNames, scopes } from './naming.js';
 import { findConverter, SUPPORTED_OPS } from './ops/index.js';
-import type { ConvertOptions, NodeAt } from './values.js';
+import type { ConvertOptions, NodeAt, WeightSource } from './values.js';
 
 export { SUPPORTED_OPS };
-export type { ConvertOptions };
+export type { ConvertOptions, WeightSource };
 
 export interface Converted {
   readonly graph: Graph;
   /** What the report should say about the file (a folded BatchNorm). */
   readonly notes: readonly string[];
+  /** Per layer (by node id), where its tensors' values are in the file (execute/onnx-weights.ts reads them). */
+  readonly weights: readonly (readonly WeightSource[])[];
+  /** The file's names for the graph input, and for each of graph.outputs (a runtime's feeds and fetches). */
+  readonly inputName: string;
+  readonly outputNames: readonly string[];
+  /**
+   * The layer each ONNX node became, by the node's name and by its outputs' names (a runtime names
+   * a fused kernel after either); a node inside a form of several nodes takes the form's layer.
+   * Nodes folded away (shape computations) are absent.
+   */
+  readonly nodeLayers: ReadonlyMap<string, number>;
 }
 
 const NOWHERE = { line: 0, col: 0 };
@@ -54,12 +65,16 @@ class Converter {
       this.node(at);
     });
     const outputs: number[] = [];
+    const outputNames: string[] = [];
     for (const o of this.cx.model.outputs) {
       const v = this.cx.values.get(o.name);
       if (!v) this.cx.fail(`graph output '${o.name}' is computed by no node`);
       if (v.t === 'const') this.cx.fail(`graph output '${o.name}' is a constant, not computed from the input`);
       const id = this.cx.act(v, undefined).id;
-      if (!outputs.includes(id)) outputs.push(id);
+      if (!outputs.includes(id)) {
+        outputs.push(id);
+        outputNames.push(o.name);
+      }
     }
     if (outputs.length === 0) this.cx.fail('the graph has no outputs');
     if (this.cx.drafts.length === 1) this.cx.fail('the graph has no layers: its output is its input');
@@ -70,7 +85,46 @@ class Converter {
             `BatchNorm folded into convolutions by the exporter: ${this.cx.foldedConvs} convolution${this.cx.foldedConvs === 1 ? '' : 's'} hold${this.cx.foldedConvs === 1 ? 's' : ''} the folded weight and bias, and the model has no BatchNorm there (docs/onnx.md)`,
           ]
         : [];
-    return { graph, notes };
+    return {
+      graph,
+      notes,
+      weights: this.cx.drafts.map((d) => d.weights),
+      inputName: this.inputName,
+      outputNames,
+      nodeLayers: this.nodeLayers(),
+    };
+  }
+
+  private inputName = '';
+
+  /**
+   * Each node's layer, read from its output's value: the layer it made, or the layer a pending
+   * form it began became; a node inside a form (a MatMul whose Add made the linear layer) takes
+   * the layer of the first later node that reads it.
+   */
+  private nodeLayers(): Map<string, number> {
+    const out = new Map<string, number>();
+    const nodes = this.cx.model.nodes;
+    const byOutput = new Map<string, number>();
+    const layerOf = (name: string): number | undefined => {
+      const v = this.cx.values.get(name);
+      if (v?.t === 'act') return v.id;
+      if (v?.t === 'pending' && v.made) return v.made.id;
+      return undefined;
+    };
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const node = nodes[i];
+      let id: number | undefined;
+      for (const o of node.outputs) id ??= layerOf(o);
+      if (id === undefined && node.outputs.some((o) => this.cx.values.get(o)?.t === 'pending')) {
+        for (const o of node.outputs) id ??= byOutput.get(o);
+      }
+      if (id !== undefined && id > 0) {
+        for (const name of [node.name, ...node.outputs]) if (name !== '' && !out.has(name)) out.set(name, id);
+        for (const input of node.inputs) if (!byOutput.has(input)) byOutput.set(input, id);
+      }
+    }
+    return out;
   }
 
   /** The graph input: node 0, its per-sample shape (batch removed) from the file or `--input`. */
@@ -114,7 +168,9 @@ class Converter {
       module: '',
       op: 'input',
       suffix: '',
+      weights: [],
     });
+    this.inputName = input.name;
     this.cx.values.set(input.name, { t: 'act', id: 0, layout: 'nchw' });
     return shape;
   }

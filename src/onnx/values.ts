@@ -37,6 +37,31 @@ export interface Pending {
 
 export type Value = Const | Act | Pending;
 
+/** A weight matrix stored [F, out] (MatMul's, Gemm's with transB 0): the layer's tensor is its transpose, PyTorch's [out, F]. */
+export interface Transposed {
+  readonly t: 'transposed';
+  readonly of: Const;
+}
+
+/** What a layer reads as one of its tensors: a constant as stored, or a matrix transposed. */
+export type Param = Const | Transposed;
+
+/**
+ * Which constant fills a layer's tensor (TensorSpec name), and how: `as-is` (the same shape),
+ * `reshaped` (the same values in another shape, a LayerNorm scale [1, C] for [C]) or `transposed`
+ * (a [F, out] matrix for a [out, F] weight). Execute mode reads the weights of an ONNX file by these.
+ */
+export interface WeightSource {
+  readonly tensor: string;
+  /** The initializer (or Constant node's tensor) holding the values; absent when the constant was folded. */
+  readonly initializer?: OnnxTensor;
+  /** The values of a folded constant (a Constant node's value_floats), when there is no initializer. */
+  readonly values?: readonly Dim[];
+  /** The constant's shape as stored. */
+  readonly dims: readonly number[];
+  readonly layout: 'as-is' | 'reshaped' | 'transposed';
+}
+
 /** A node and where it is, for names and messages. */
 export interface NodeAt {
   readonly node: OnnxNode;
@@ -54,6 +79,8 @@ export interface Draft {
   readonly module: string;
   readonly op: string;
   readonly suffix: string;
+  /** Where each of its tensors' values are in the file, in the order of `tensors`. */
+  readonly weights: readonly WeightSource[];
 }
 
 export interface ConvertOptions {

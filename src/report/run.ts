@@ -11,11 +11,16 @@ export function renderRunText(rep: RunReport, colour: ChalkInstance): string {
   for (const o of rep.outputs) lines.push(`Output: ${o.name} ${shapeText(o.shape)}`);
   const figures = runFigures(rep);
   const equal = rep.macs.executed === rep.macs.static ? 'equal' : 'DIFFERENT';
+  // The built-in engine's text has no engine line: it is the default, and its text stays as it was.
+  if (rep.onnxruntime)
+    lines.push(`Engine: onnxruntime ${rep.onnxruntime.version} (session created in ${timeText(rep.onnxruntime.session_ms)})`);
   lines.push(
     `Time: ${timeText(rep.time_ms)}, ${rep.threads} thread${rep.threads === 1 ? '' : 's'}, ${figures.gmac_per_s.toFixed(2)} GMAC/s`,
   );
   lines.push(
-    `MACs executed: ${grouped(rep.macs.executed)} (${decimal(rep.macs.executed, 'MAC')}); static: ${grouped(rep.macs.static)} (${equal})`,
+    rep.engine === 'onnxruntime'
+      ? `MACs: ${grouped(rep.macs.static)} (${decimal(rep.macs.static, 'MAC')}), the static count (onnxruntime counts none)`
+      : `MACs executed: ${grouped(rep.macs.executed)} (${decimal(rep.macs.executed, 'MAC')}); static: ${grouped(rep.macs.static)} (${equal})`,
   );
   for (const t of figures.top) {
     lines.push(`Top ${t.entries.length} of ${t.output}${t.samples > 1 ? `, sample ${t.sample}` : ''}:`);

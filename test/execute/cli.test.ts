@@ -44,7 +44,7 @@ describe('cnnscope run', () => {
     const r = await cli(['run', 'resnet18', '--input-shape', '3,32,32', '--batch', '2', '--top', '2', '--json']);
     expect(r.code).toBe(0);
     const rep = JSON.parse(r.stdout);
-    expect(Object.keys(rep)).toEqual(['schema', 'model', 'input', 'weights', 'threads', 'outputs', 'macs', 'time_ms']);
+    expect(Object.keys(rep)).toEqual(['schema', 'model', 'input', 'weights', 'threads', 'engine', 'outputs', 'macs', 'time_ms']);
     expect(rep.schema).toBe('cnnscope.run/1');
     expect(rep.model).toBe('resnet18');
     expect(rep.input).toEqual({ shape: [2, 3, 32, 32], source: 'random normal (seed 0)' });

@@ -112,6 +112,7 @@ describe('figures given to renderers', () => {
       input: { shape: [2, 3, 8, 8], source: 'seed 1' },
       weights: 'synthetic',
       threads: 1,
+      engine: 'builtin',
       outputs: [
         {
           name: 'fc',

@@ -65,6 +65,8 @@ describe('schema/run.schema.json', () => {
       ['architectures/lecture/first_conv.yaml', '--profile', '--batch', '2', '--threads', '2'],
       ['alexnet', '--input-shape', '3,64,64', '--top', '3', '--seed', '7'],
       ['googlenet', '--set', 'aux=true', '--input-shape', '3,64,64', '--top', '1'],
+      ['test/fixtures/onnx/weighted/squeeze_excite_opset13.onnx', '--profile'],
+      ['test/fixtures/onnx/weighted/squeeze_excite_opset13.onnx', '--engine', 'onnxruntime', '--profile', '--top', '2'],
     ]) {
       const doc = await json(['run', ...argv, '--json'], [0]);
       expect(doc.schema).toBe('cnnscope.run/1');

@@ -85,7 +85,7 @@ function gemm(cx: ConvertContext, at: NodeAt): void {
   if (input.layout !== 'nchw' || shape.length !== 1 || shape[0] !== features) {
     cx.fail(`multiplies [${cx.fullShape(input).join(', ')}] by a weight of ${features} input features`, at);
   }
-  cx.set(at, cx.emit('linear', { out, bias: c !== undefined }, [input], at, [w, c]));
+  cx.set(at, cx.emit('linear', { out, bias: c !== undefined }, [input], at, [transB ? w : cx.transposed(w), c]));
 }
 
 /** x · W (W [F, out]): a linear layer over flat features, or over the channels of a channels-last map. Its Add is the bias. */
@@ -103,7 +103,7 @@ function matMul(cx: ConvertContext, at: NodeAt): void {
     );
   }
   const kind = flat ? 'linear' : 'channel_linear';
-  const make = (bias?: Const) => cx.emit(kind, { out, bias: bias !== undefined }, [input], at, [w, bias]);
+  const make = (bias?: Const) => cx.emit(kind, { out, bias: bias !== undefined }, [input], at, [cx.transposed(w), bias]);
   cx.set(
     at,
     cx.pending('matmul', input, at, { out, make }, () => make()),
