@@ -49,6 +49,8 @@ export async function buildOnnx(bytes: Uint8Array, options: OnnxBuildOptions): P
   return buildOnnxGraph(bytes, options);
 }
 export type { OnnxBuildOptions } from './onnx/index.js';
+/** `cnnscope export`: a graph and its weights (initWeights, loadWeights) to an ONNX file's bytes; protobufjs loads on the first call. */
+export { exportOnnx, EXPORT_OPSETS, OnnxExportError, type ExportOptions, type ExportWeights } from './onnx/export.js';
 
 // `cnnscope check`: expectations parsed with their positions, models planned, built and checked, results rendered.
 export { parseQuantity, type Unit } from './quantity.js';
