@@ -194,7 +194,7 @@ async function runWith(
   }
 }
 
-function parseInteger(option: string, text: string, min: number, max: number): number {
+export function parseInteger(option: string, text: string, min: number, max: number): number {
   const n = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw new UsageError(`${option} ${text}: expected an integer from ${grouped(min)} to ${grouped(max)}`);
@@ -244,7 +244,7 @@ function readInputData(npy: NpyFile, into: Float32Array): void {
   }
 }
 
-function readWeights(
+export function readWeights(
   graph: Graph,
   file: string | undefined,
   seed: number,
