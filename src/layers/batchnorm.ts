@@ -95,7 +95,8 @@ export const batchnorm: LayerKind<BatchNormArgs> = {
   },
   /** BatchNormalization (inference: the running statistics); ONNX's momentum weighs the running statistic, PyTorch's the batch. */
   onnx(e, a) {
-    if (!a.affine) throw new OnnxFormError('batchnorm without affine has no weight and bias for BatchNormalization (cnnscope writes affine ones)');
+    if (!a.affine)
+      throw new OnnxFormError('batchnorm without affine has no weight and bias for BatchNormalization (cnnscope writes affine ones)');
     e.node(
       'BatchNormalization',
       [e.inputs[0], e.tensor('weight'), e.tensor('bias'), e.tensor('running_mean'), e.tensor('running_var')],

@@ -228,7 +228,10 @@ export const upsample: LayerKind<UpsampleArgs> = {
     const [x] = e.inputs;
     const bilinear = a.mode === 'bilinear';
     const attrs: OnnxAttrs = bilinear
-      ? { mode: attr.string('linear'), coordinate_transformation_mode: attr.string(a.align_corners ? 'align_corners' : 'pytorch_half_pixel') }
+      ? {
+          mode: attr.string('linear'),
+          coordinate_transformation_mode: attr.string(a.align_corners ? 'align_corners' : 'pytorch_half_pixel'),
+        }
       : { mode: attr.string('nearest'), coordinate_transformation_mode: attr.string('asymmetric'), nearest_mode: attr.string('floor') };
     if (a.scale_factor && !a.recompute_scale_factor) {
       e.node('Resize', [x, '', e.constant([1, 1, ...a.scale_factor], 'float')], attrs, e.output);

@@ -58,7 +58,11 @@ function protos(): { model: protobuf.Type; graph: protobuf.Type; tensor: protobu
   if (!types) {
     const pb = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
     const root = pb.Root.fromJSON(ONNX_DESCRIPTOR);
-    types = { model: root.lookupType('onnx.ModelProto'), graph: root.lookupType('onnx.GraphProto'), tensor: root.lookupType('onnx.TensorProto') };
+    types = {
+      model: root.lookupType('onnx.ModelProto'),
+      graph: root.lookupType('onnx.GraphProto'),
+      tensor: root.lookupType('onnx.TensorProto'),
+    };
   }
   return types;
 }
@@ -214,7 +218,8 @@ class Writer {
   }
 
   add(name: string, op: string, inputs: readonly string[], attributes: OnnxAttrs, output: string): void {
-    for (const i of inputs) if (i !== '' && !this.written.has(i)) throw new Error(`node '${name}' (${op}) reads '${i}', which no node writes`);
+    for (const i of inputs)
+      if (i !== '' && !this.written.has(i)) throw new Error(`node '${name}' (${op}) reads '${i}', which no node writes`);
     this.written.add(output);
     this.nodes.push({
       name,
@@ -228,8 +233,19 @@ class Writer {
 
   addConstant(name: string, values: readonly number[], dtype: 'int64' | 'float', dims: readonly number[], output: string): void {
     this.written.add(output);
-    const t = { dims: [...dims], data_type: dtype === 'int64' ? DTYPE.INT64 : DTYPE.FLOAT, raw_data: dtype === 'int64' ? int64Bytes(values) : floatBytes(Float32Array.from(values)) };
-    this.nodes.push({ name, op_type: 'Constant', domain: '', input: [], output: [output], attribute: [{ name: 'value', type: ATTRIBUTE_TYPE.tensor, t }] });
+    const t = {
+      dims: [...dims],
+      data_type: dtype === 'int64' ? DTYPE.INT64 : DTYPE.FLOAT,
+      raw_data: dtype === 'int64' ? int64Bytes(values) : floatBytes(Float32Array.from(values)),
+    };
+    this.nodes.push({
+      name,
+      op_type: 'Constant',
+      domain: '',
+      input: [],
+      output: [output],
+      attribute: [{ name: 'value', type: ATTRIBUTE_TYPE.tensor, t }],
+    });
   }
 
   /** Every float tensor in state_dict order (layers in graph order, then each layer's tensors), checked against the layer's shape. */
@@ -269,8 +285,7 @@ class Writer {
     const fail = (message: string): never => {
       throw new ModelError([{ file: this.source.file, pos: node.pos, message, layer: { name: node.name, kind: node.kind } }]);
     };
-    const form = node.layer.onnx;
-    if (!form) fail('the kind has no ONNX form, so the model cannot be exported');
+    if (!node.layer.onnx) fail('the kind has no ONNX form, so the model cannot be exported');
     const output = this.values[node.id];
     const emitter = new LayerEmitter(
       this,
@@ -279,7 +294,7 @@ class Writer {
       output,
     );
     try {
-      form!.call(node.layer, emitter, node.args, node.inputShapes, node.outputShape);
+      node.layer.onnx!(emitter, node.args, node.inputShapes, node.outputShape);
     } catch (e) {
       if (e instanceof OnnxFormError) fail(`no ONNX form at opset ${this.opset}: ${e.message}`);
       throw e;

@@ -16,7 +16,9 @@ describe('cnnscope export', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(
-      new RegExp(`^${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 273 KiB, ONNX opset 13, 5 nodes, 3 initializers \\(PyTorch default init, seed 0\\)\\n$`),
+      new RegExp(
+        `^${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 273 KiB, ONNX opset 13, 5 nodes, 3 initializers \\(PyTorch default init, seed 0\\)\\n$`,
+      ),
     );
     const [yaml, onnx] = await Promise.all([cli(['analyze', 'lecture/bottleneck', '--json']), cli(['analyze', out, '--json'])]);
     const [a, b] = [JSON.parse(yaml.stdout), JSON.parse(onnx.stdout)];
@@ -31,7 +33,9 @@ describe('cnnscope export', () => {
     const file = join(dir, 'w.safetensors');
     writeFileSync(file, encodeSafetensors(Object.fromEntries(tensors.map((t) => [t.key, { dtype: 'F32', shape: t.shape, data: t.data }]))));
     const [given, seeded] = [join(dir, 'given.onnx'), join(dir, 'seeded.onnx')];
-    expect((await cli(['export', 'lecture/bottleneck', '-w', file, '--onnx', given])).stdout).toMatch(/\(weights from .*w\.safetensors\)\n$/);
+    expect((await cli(['export', 'lecture/bottleneck', '-w', file, '--onnx', given])).stdout).toMatch(
+      /\(weights from .*w\.safetensors\)\n$/,
+    );
     expect((await cli(['export', 'lecture/bottleneck', '--seed', '42', '--onnx', seeded])).code).toBe(0);
     const read = (path: string) => decodeModel(readFileSync(path), path).initializers.map((t) => Float32Array.from(tensorValues(t, path)!));
     expect(read(given)).toEqual(tensors.map((t) => t.data));
@@ -49,9 +53,18 @@ describe('cnnscope export', () => {
 
   it('refuses, in one line with exit 2: a bad opset, an unwritable path, weights that do not fit, a layer with no form', async () => {
     const cases: [string[], RegExp][] = [
-      [['export', 'lecture/bottleneck', '--onnx', join(dir, 'x.onnx'), '--opset', '19'], /^cnnscope: error: --opset 19: expected an integer from 13 to 18\n$/],
-      [['export', 'lecture/bottleneck', '--onnx', join(dir, 'x.onnx'), '--opset', '12'], /^cnnscope: error: --opset 12: expected an integer from 13 to 18\n$/],
-      [['export', 'lecture/bottleneck', '--onnx', join(dir, 'no', 'such', 'dir', 'x.onnx')], /^cnnscope: error: --onnx .*x\.onnx: cannot write the file: ENOENT.*\n$/],
+      [
+        ['export', 'lecture/bottleneck', '--onnx', join(dir, 'x.onnx'), '--opset', '19'],
+        /^cnnscope: error: --opset 19: expected an integer from 13 to 18\n$/,
+      ],
+      [
+        ['export', 'lecture/bottleneck', '--onnx', join(dir, 'x.onnx'), '--opset', '12'],
+        /^cnnscope: error: --opset 12: expected an integer from 13 to 18\n$/,
+      ],
+      [
+        ['export', 'lecture/bottleneck', '--onnx', join(dir, 'no', 'such', 'dir', 'x.onnx')],
+        /^cnnscope: error: --onnx .*x\.onnx: cannot write the file: ENOENT.*\n$/,
+      ],
       [['export', 'lecture/bottleneck', '--onnx', dir], /^cnnscope: error: --onnx .*: cannot write the file: EISDIR.*\n$/],
       [['export', 'lecture/bottleneck'], /required option '--onnx <file>' not specified/],
     ];

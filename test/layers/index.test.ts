@@ -23,7 +23,7 @@ describe('layer registry', () => {
       expect(layerKinds[file].kind).toBe(file);
       expect(layerKinds[file].summary).not.toBe('');
       expect(layerKinds[file].docs?.flops, `${file} documents its FLOPs`).toBeTruthy();
-      expect(layerKinds[file].onnx, `${file} has its ONNX form (cnnscope export)`).toBeTypeOf('function');
+      expect(typeof layerKinds[file].onnx, `${file} has its ONNX form (cnnscope export)`).toBe('function');
       for (const [name, spec] of Object.entries(layerKinds[file].args)) expect(spec.doc, `${file}.${name} is documented`).not.toBe('');
     }
   });

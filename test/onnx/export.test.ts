@@ -21,7 +21,15 @@ const everyKind = (): Graph => buildGraph(readFileSync(EVERY_KIND, 'utf8'), { fi
 
 const ALL = process.env['CNNSCOPE_ONNX_ALL'] === '1';
 /** Small models that together hold every kind the bundled models use (convnext and unet are checked by every_kind's kinds, and under ALL). */
-const REPRESENTATIVE = ['lecture/bottleneck', 'squeezenet1_1', 'mobilenet_v3_small', 'shufflenet_v2_x0_5', 'efficientnet_b0', 'resnet18', 'densenet121'];
+const REPRESENTATIVE = [
+  'lecture/bottleneck',
+  'squeezenet1_1',
+  'mobilenet_v3_small',
+  'shufflenet_v2_x0_5',
+  'efficientnet_b0',
+  'resnet18',
+  'densenet121',
+];
 /** Past 2 GiB of weights, more than one protobuf file holds. */
 const TOO_LARGE = new Set(['regnet_y_128gf']);
 
@@ -91,7 +99,10 @@ describe('exportOnnx: what the file holds', () => {
 
   it("carries the model's name, file and description, and cnnscope's version", () => {
     const ModelProto = protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto');
-    const m = ModelProto.toObject(ModelProto.decode(written.bytes)) as { metadata_props: { key: string; value: string }[]; producer_name: string };
+    const m = ModelProto.toObject(ModelProto.decode(written.bytes)) as {
+      metadata_props: { key: string; value: string }[];
+      producer_name: string;
+    };
     const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
     expect(m.producer_name).toBe('cnnscope');
     expect(m.metadata_props).toEqual([
@@ -147,7 +158,10 @@ describe('exportOnnx: errors', () => {
     expect(thrown(() => exportOnnx(graph, zeroWeights(graph))).message).toBe(
       "m.yaml:5:5: error: layer 'act' (gelu): no ONNX form at opset 17: approximate 'tanh' has no ONNX form before opset 20 (Gelu)",
     );
-    const formless = { ...graph, nodes: graph.nodes.map((n) => (n.kind === 'conv' ? { ...n, layer: { ...n.layer, onnx: undefined } } : n)) };
+    const formless = {
+      ...graph,
+      nodes: graph.nodes.map((n) => (n.kind === 'conv' ? { ...n, layer: { ...n.layer, onnx: undefined } } : n)),
+    };
     expect(thrown(() => exportOnnx(formless, zeroWeights(graph))).message).toBe(
       "m.yaml:4:5: error: layer '0' (conv): the kind has no ONNX form, so the model cannot be exported",
     );
@@ -158,6 +172,8 @@ describe('exportOnnx: errors', () => {
     const yaml = 'name: big\ninput: [1]\nlayers:\n  - linear: {out: 536870913, bias: false}\n';
     const graph = buildGraph(yaml, { file: 'big.yaml' });
     const weights = new Map([[1, { weight: { length: 536870913, byteLength: 2 ** 31 + 4 } as unknown as Float32Array }]]);
-    expect(thrown(() => exportOnnx(graph, weights)).message).toMatch(/^the model would be 2\.00 GiB, more than the 2 GiB one protobuf file holds/);
+    expect(thrown(() => exportOnnx(graph, weights)).message).toMatch(
+      /^the model would be 2\.00 GiB, more than the 2 GiB one protobuf file holds/,
+    );
   });
 });

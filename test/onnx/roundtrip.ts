@@ -40,7 +40,8 @@ export function roundTrip(graph: Graph, opset: number, weights: GraphWeights = z
     }
     byName.delete(l.name);
     for (const k of ['output_shape', 'receptive_field', 'macs', 'flops', 'params', 'activation_bytes'] as const) {
-      if (JSON.stringify(o[k]) !== JSON.stringify(l[k])) differences.push(`${l.name} (${l.kind}, read as ${o.kind}): ${k} ${JSON.stringify(l[k])} vs ${JSON.stringify(o[k])}`);
+      if (JSON.stringify(o[k]) !== JSON.stringify(l[k]))
+        differences.push(`${l.name} (${l.kind}, read as ${o.kind}): ${k} ${JSON.stringify(l[k])} vs ${JSON.stringify(o[k])}`);
     }
   }
   for (const l of byName.values()) differences.push(`${l.name} (${l.kind}): only in the export`);

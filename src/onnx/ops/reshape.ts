@@ -70,7 +70,10 @@ function groupNormRestored(cx: ConvertContext, at: NodeAt, v: Pending, target: D
     cx.fail('is part of a GroupNorm (Reshape, InstanceNormalization, Reshape), and the rest of it does not follow', v.at);
   }
   const data = { groups: v.data['groups'], eps: v.data['eps'] };
-  cx.set(at, cx.pending('gn.normed', x, v.at, data, () => cx.emit('groupnorm', { ...data, affine: false }, [x], v.at)));
+  cx.set(
+    at,
+    cx.pending('gn.normed', x, v.at, data, () => cx.emit('groupnorm', { ...data, affine: false }, [x], v.at)),
+  );
 }
 
 /** The target of a Reshape, its 0s and -1 resolved; the batch must stay first. */
