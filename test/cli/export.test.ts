@@ -44,7 +44,7 @@ describe('cnnscope export', () => {
 
   it('takes --input-shape, --set and --preset as analyze does', async () => {
     const out = join(dir, 'small.onnx');
-    const r = await cli(['export', 'resnet', '-p', 'resnet18', '-s', 'classes=10', '-i', '3,64,64', '--onnx', out]);
+    const r = await cli(['export', 'shufflenet_v2', '-p', 'shufflenet_v2_x0_5', '-s', 'classes=10', '-i', '3,64,64', '--onnx', out]);
     expect(r.code, r.stderr).toBe(0);
     const m = decodeModel(readFileSync(out), out);
     expect(m.inputs[0].dims).toEqual(['batch', 3, 64, 64]);
