@@ -62,6 +62,9 @@ export async function onnxModelWeights(model: OnnxModelGraph, options: OnnxWeigh
 }
 export type { OnnxWeightsOptions } from './execute/onnx-weights.js';
 
+/** `cnnscope export`: a graph and its weights (initWeights, loadWeights) to an ONNX file's bytes; protobufjs loads on the first call. */
+export { exportOnnx, EXPORT_OPSETS, OnnxExportError, type ExportOptions, type ExportWeights } from './onnx/export.js';
+
 // `cnnscope check`: expectations parsed with their positions, models planned, built and checked, results rendered.
 export { parseQuantity, type Unit } from './quantity.js';
 export {

@@ -9,6 +9,7 @@ import { escapeUnprintable, ModelError } from '../graph/diagnostics.js';
 import { registerAnalyze } from './analyze.js';
 import { registerCheck } from './check.js';
 import { registerDiff } from './diff.js';
+import { registerExport } from './export.js';
 import { registerGraph } from './graph.js';
 import { EXIT, Failed, readStreamText, UsageError, type CliIo } from './io.js';
 import { registerList } from './list.js';
@@ -35,6 +36,7 @@ Examples:
   $ cnnscope diff resnet50 resnext50_32x4d --format markdown
   $ cnnscope graph googlenet --depth 2 | dot -Tpng -o googlenet.png
   $ cnnscope run resnet50 --seed 1 --top 5
+  $ cnnscope export resnet50 --onnx resnet50.onnx
   $ cnnscope sweep resnet50 --fit 'training_bytes<=24GiB' --optimizer adam
   $ cnnscope list
 
@@ -45,6 +47,7 @@ Set NO_COLOR to turn colour off; output to a pipe is never coloured.`,
   registerAnalyze(program, io);
   registerCheck(program, io);
   registerDiff(program, io);
+  registerExport(program, io);
   registerGraph(program, io);
   registerList(program, io);
   registerRun(program, io);

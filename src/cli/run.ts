@@ -90,8 +90,8 @@ Engines: --engine onnxruntime runs the ONNX file in ONNX Runtime (CPU; --threads
 thread count) and prints the same report, with the session's creation time apart from the pass
 and, with --profile, ORT's kernel times per layer. It needs the optional package:
   npm i onnxruntime-node@${ONNXRUNTIME_VERSION}    (ONNXRUNTIME_NODE_INSTALL=skip skips its CUDA download)
-On a YAML model it will run an ONNX export of the model with the same weights (not available
-yet: use an .onnx file). docs/onnx.md#engines has the details.
+On a YAML model it runs the model's ONNX export (opset 17, as \`cnnscope export\` writes it) with the
+same weights (--weights or --seed). docs/onnx.md#engines has the details.
 
 Output: the model, input and output shapes, the time, and the MACs executed next to the static
 count (they are equal: every kernel counts what it multiplies). --json times differ run to run.
@@ -258,7 +258,7 @@ async function runInOnnxRuntime(
   }
 }
 
-function parseInteger(option: string, text: string, min: number, max: number): number {
+export function parseInteger(option: string, text: string, min: number, max: number): number {
   const n = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw new UsageError(`${option} ${text}: expected an integer from ${grouped(min)} to ${grouped(max)}`);
@@ -308,7 +308,7 @@ function readInputData(npy: NpyFile, into: Float32Array): void {
   }
 }
 
-async function readWeights(
+export async function readWeights(
   graph: Graph,
   file: string | undefined,
   seed: number,

@@ -248,21 +248,15 @@ export function profileRows(
  * YAML model says so in one line.
  */
 export async function onnxForYamlModel(graph: Graph, weights: GraphWeights): Promise<{ model: Uint8Array; names: OnnxNames }> {
-  // A computed specifier: the module may not exist yet, and TypeScript must not resolve it.
-  const path = '../onnx/export.js';
-  let exporter: { exportOnnx?: (g: Graph, w: GraphWeights, o: { opset?: number }) => Uint8Array };
+  // The exporter and the front end (protobufjs) load only here, for a YAML model on onnxruntime.
+  const { exportOnnx, OnnxExportError } = await import('../onnx/export.js');
+  let model: Uint8Array;
   try {
-    exporter = (await import(path)) as typeof exporter;
+    model = exportOnnx(graph, weights, { opset: 17 });
   } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    exporter = {};
+    if (e instanceof OnnxExportError) throw new OnnxRuntimeError(`--engine onnxruntime exports the model to ONNX first: ${e.message}`);
+    throw e;
   }
-  if (!exporter.exportOnnx) {
-    throw new OnnxRuntimeError(
-      '--engine onnxruntime on a YAML model is not available yet (it needs the ONNX export); run it on an .onnx file',
-    );
-  }
-  const model = exporter.exportOnnx(graph, weights, { opset: 17 });
   const { buildOnnxGraph } = await import('../onnx/index.js');
   const exported = buildOnnxGraph(model, { file: `${graph.name}.onnx` });
   const ids = new Map(graph.nodes.map((n) => [n.name, n.id]));

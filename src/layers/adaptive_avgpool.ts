@@ -7,6 +7,7 @@
  */
 import { pair } from './args.js';
 import { requireFeatureMap, type FieldStep, type LayerKind } from './kind.js';
+import { attr, single, OnnxFormError } from './onnx.js';
 
 export interface AdaptiveAvgPoolArgs {
   readonly size: readonly [number, number];
@@ -82,6 +83,20 @@ export const adaptive_avgpool: LayerKind<AdaptiveAvgPoolArgs> = {
       }
     }
     return y;
+  },
+  /**
+   * As torch exports it: GlobalAveragePool to 1×1, else an AveragePool of kernel = stride =
+   * input / output, which only uniform windows (sizes dividing the input) have.
+   */
+  onnx(e, a, inputs) {
+    const [, h, w] = inputs[0];
+    const [oh, ow] = a.size;
+    if (oh === 1 && ow === 1) return single(e, 'GlobalAveragePool');
+    if (h % oh !== 0 || w % ow !== 0) {
+      throw new OnnxFormError(`output ${oh}×${ow} of an input ${h}×${w} has windows of unequal sizes, which no ONNX pooling writes`);
+    }
+    const k = [h / oh, w / ow];
+    single(e, 'AveragePool', { kernel_shape: attr.ints(k), strides: attr.ints(k) });
   },
   docs: {
     shapes: '`[C, H, W]` to `[C, h, w]`',

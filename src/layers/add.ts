@@ -3,6 +3,7 @@
  * No broadcasting: the shapes must be identical. No tensors.
  */
 import { LayerError, formatShape, numel, type LayerKind } from './kind.js';
+import { single } from './onnx.js';
 
 export const add: LayerKind<Record<string, never>> = {
   kind: 'add',
@@ -44,6 +45,10 @@ export const add: LayerKind<Record<string, never>> = {
       for (let i = 0; i < dst.length; i++) dst[i] += src[i];
     }
     return y;
+  },
+  /** Add of two inputs; Sum of more. */
+  onnx(e) {
+    single(e, e.inputs.length === 2 ? 'Add' : 'Sum');
   },
   docs: {
     shapes: 'two or more inputs of one shape (no broadcasting), the same shape out',

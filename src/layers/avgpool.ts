@@ -5,6 +5,7 @@
 import { bool, optionalPair, pair, symmetricPadding } from './args.js';
 import { numel, requireFeatureMap, type LayerKind } from './kind.js';
 import { checkPoolingPadding, poolingOutputShape, windowDetail } from './window.js';
+import { attr, single } from './onnx.js';
 
 export interface AvgPoolArgs {
   readonly kernel: readonly [number, number];
@@ -83,6 +84,17 @@ export const avgpool: LayerKind<AvgPoolArgs> = {
       }
     }
     return y;
+  },
+  /** AveragePool with its padding as pads [top, left, bottom, right] and count_include_pad. */
+  onnx(e, a) {
+    const [ph, pw] = a.padding;
+    single(e, 'AveragePool', {
+      kernel_shape: attr.ints(a.kernel),
+      strides: attr.ints(a.stride),
+      pads: attr.ints([ph, pw, ph, pw]),
+      ceil_mode: attr.int(a.ceil ? 1 : 0),
+      count_include_pad: attr.int(a.count_include_pad ? 1 : 0),
+    });
   },
   docs: {
     shapes: '`[C, H, W]` to `[C, Hout, Wout]`',

@@ -4,6 +4,7 @@
  */
 import { bool, number } from './args.js';
 import { LayerError, formatShape, numel, type LayerKind, type TensorSpec } from './kind.js';
+import { attr, OnnxFormError } from './onnx.js';
 
 export interface BatchNormArgs {
   readonly eps: number;
@@ -91,6 +92,17 @@ export const batchnorm: LayerKind<BatchNormArgs> = {
       if (t.name === 'running_var') return { uniform: 0.5, center: 1 };
       return { uniform: 0.25, center: t.name === 'weight' ? 1 : 0 };
     },
+  },
+  /** BatchNormalization (inference: the running statistics); ONNX's momentum weighs the running statistic, PyTorch's the batch. */
+  onnx(e, a) {
+    if (!a.affine)
+      throw new OnnxFormError('batchnorm without affine has no weight and bias for BatchNormalization (cnnscope writes affine ones)');
+    e.node(
+      'BatchNormalization',
+      [e.inputs[0], e.tensor('weight'), e.tensor('bias'), e.tensor('running_mean'), e.tensor('running_var')],
+      { epsilon: attr.float(a.eps), momentum: attr.float(1 - a.momentum) },
+      e.output,
+    );
   },
   docs: {
     shapes: '`[C, H, W]` (`nn.BatchNorm2d`) or `[F]` (`nn.BatchNorm1d`), the same shape out',

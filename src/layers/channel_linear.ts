@@ -7,6 +7,7 @@
 import { bool, int } from './args.js';
 import { fanInInit } from './init.js';
 import { requireFeatureMap, type LayerKind, type TensorSpec } from './kind.js';
+import { attr, TO_CHANNELS_FIRST, TO_CHANNELS_LAST } from './onnx.js';
 
 export interface ChannelLinearArgs {
   readonly out: number;
@@ -70,6 +71,18 @@ export const channel_linear: LayerKind<ChannelLinearArgs> = {
     return y;
   },
   init: fanInInit,
+  /**
+   * As torch writes a channels-last nn.Linear: Transpose to channels-last, MatMul by the weight
+   * transposed ([C, out]; the initializer stays the state_dict's [out, C], read through a
+   * Transpose), Add the bias, Transpose back.
+   */
+  onnx(e, a) {
+    const x = e.helper('Transpose', [e.inputs[0]], { perm: attr.ints(TO_CHANNELS_LAST) });
+    const weight = e.helper('Transpose', [e.tensor('weight')], { perm: attr.ints([1, 0]) });
+    const product = e.node('MatMul', [x, weight]);
+    const y = a.bias ? e.node('Add', [product, e.tensor('bias')]) : product;
+    e.helper('Transpose', [y], { perm: attr.ints(TO_CHANNELS_FIRST) }, e.output);
+  },
   docs: {
     shapes: '`[C, H, W]` to `[out, H, W]`',
     params: '`C·out` weights `+ out` biases',

@@ -5,6 +5,7 @@
  */
 import { int } from './args.js';
 import { LayerError, requireFeatureMap, type LayerKind } from './kind.js';
+import { attr } from './onnx.js';
 
 export interface ChannelShuffleArgs {
   readonly groups: number;
@@ -60,6 +61,13 @@ export const channel_shuffle: LayerKind<ChannelShuffleArgs> = {
       }
     }
     return y;
+  },
+  /** torch's form: Reshape to [N, groups, C/groups, H, W], Transpose the two group axes, Reshape back (0 keeps the batch). */
+  onnx(e, a, inputs) {
+    const [c, h, w] = inputs[0];
+    const grouped = e.node('Reshape', [e.inputs[0], e.constant([0, a.groups, c / a.groups, h, w])]);
+    const swapped = e.node('Transpose', [grouped], { perm: attr.ints([0, 2, 1, 3, 4]) });
+    e.node('Reshape', [swapped, e.constant([0, c, h, w])], {}, e.output);
   },
   docs: {
     shapes: '`[C, H, W]` with C divisible by `groups`, the same shape out',

@@ -77,6 +77,10 @@ export const channel_slice: LayerKind<ChannelSliceArgs> = {
     }
     return y;
   },
+  /** Slice of axis 1, its starts, ends and axes as inputs (opset 10 on). */
+  onnx(e, a) {
+    e.node('Slice', [e.inputs[0], e.constant([a.start]), e.constant([a.end]), e.constant([1])], {}, e.output);
+  },
   docs: {
     shapes: '`[C, H, W]` to `[end − start, H, W]`; or flat `[F]` to `[end − start]`',
     flops: '0: a copy',

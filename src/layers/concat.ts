@@ -3,6 +3,7 @@
  * and DenseNet do. All inputs are [C, H, W] with equal H and W, or all flat [F]. No tensors.
  */
 import { LayerError, formatShape, type LayerKind } from './kind.js';
+import { attr, single } from './onnx.js';
 
 export const concat: LayerKind<Record<string, never>> = {
   kind: 'concat',
@@ -64,6 +65,10 @@ export const concat: LayerKind<Record<string, never>> = {
       }
     }
     return y;
+  },
+  /** Concat along axis 1, the channels. */
+  onnx(e) {
+    single(e, 'Concat', { axis: attr.int(1) });
   },
   docs: {
     shapes: '`[C1, H, W]`, `[C2, H, W]`, ... to `[C1 + C2 + ..., H, W]`; or flat `[F1]`, `[F2]`, ... to `[F1 + F2 + ...]`',

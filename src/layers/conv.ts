@@ -8,6 +8,7 @@ import { bool, int, pair, padding, type Padding4 } from './args.js';
 import { fanInInit } from './init.js';
 import { LayerError, numel, requireFeatureMap, type LayerKind, type Shape, type TensorSpec } from './kind.js';
 import { checkedWindowOutputSize, windowDetail } from './window.js';
+import { attr } from './onnx.js';
 
 export interface ConvArgs {
   readonly out: number;
@@ -151,6 +152,23 @@ export const conv: LayerKind<ConvArgs> = {
     return (inputs[0][0] / a.groups) * a.kernel[0] * a.kernel[1] * output[1] * output[2];
   },
   init: fanInInit,
+  /** Conv with the padding as pads [top, left, bottom, right] (asymmetric padding included). */
+  onnx(e, a) {
+    const p = a.padding;
+    const inputs = [e.inputs[0], e.tensor('weight'), ...(a.bias ? [e.tensor('bias')] : [])];
+    e.node(
+      'Conv',
+      inputs,
+      {
+        kernel_shape: attr.ints(a.kernel),
+        strides: attr.ints(a.stride),
+        pads: attr.ints([p.top, p.left, p.bottom, p.right]),
+        dilations: attr.ints(a.dilation),
+        group: attr.int(a.groups),
+      },
+      e.output,
+    );
+  },
   docs: {
     shapes: '`[Cin, H, W]` to `[out, Hout, Wout]`',
     params: '`Cout·(Cin/groups)·kh·kw` weights `+ Cout` biases',

@@ -13,6 +13,7 @@ import { bool, int, pair, symmetricPadding } from './args.js';
 import { fanInInit } from './init.js';
 import { LayerError, numel, requireFeatureMap, type LayerKind, type Shape, type TensorSpec } from './kind.js';
 import { windowDetail } from './window.js';
+import { attr } from './onnx.js';
 
 export interface ConvTransposeArgs {
   readonly out: number;
@@ -171,6 +172,24 @@ export const conv_transpose: LayerKind<ConvTransposeArgs> = {
   },
   /** fan_in of the weight [Cin, Cout/groups, kh, kw] is its dimension 1 times the kernel, as torch computes it. */
   init: fanInInit,
+  /** ConvTranspose; the weight is [Cin, Cout/groups, kh, kw] in ONNX as in PyTorch. */
+  onnx(e, a) {
+    const [ph, pw] = a.padding;
+    const inputs = [e.inputs[0], e.tensor('weight'), ...(a.bias ? [e.tensor('bias')] : [])];
+    e.node(
+      'ConvTranspose',
+      inputs,
+      {
+        kernel_shape: attr.ints(a.kernel),
+        strides: attr.ints(a.stride),
+        pads: attr.ints([ph, pw, ph, pw]),
+        output_padding: attr.ints(a.output_padding),
+        dilations: attr.ints(a.dilation),
+        group: attr.int(a.groups),
+      },
+      e.output,
+    );
+  },
   docs: {
     shapes: '`[Cin, H, W]` to `[out, Hout, Wout]`, `Hout = (H − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1`',
     params: '`Cin·(Cout/groups)·kh·kw` weights `+ Cout` biases',

@@ -18,6 +18,10 @@ export const dropout = elementwise<DropoutArgs>({
   },
   // Counts are for inference, where dropout is the identity: stated as 0, not forgotten.
   flopsPerElement: 0,
+  /** Dropout with its ratio as an input (opset 12 on); the identity at inference, as in PyTorch's eval mode. */
+  onnx(e, a) {
+    e.node('Dropout', [e.inputs[0], e.constant([a.p], 'float', [])], {}, e.output);
+  },
   docs: { flops: '0: the identity at inference' },
   /** Inference mode: the identity (a copy; outputs never alias inputs). */
   map(src, dst) {

@@ -6,6 +6,7 @@
  */
 import type { ArgSpec } from './args.js';
 import { numel, type KindDocs, type LayerDisplay, type LayerKind } from './kind.js';
+import type { OnnxEmitter } from './onnx.js';
 
 export interface ElementwiseSpec<Args> {
   readonly kind: string;
@@ -25,6 +26,8 @@ export interface ElementwiseSpec<Args> {
    */
   readonly map: (src: Float32Array, dst: Float32Array, args: Args) => void;
   readonly docs: KindDocs;
+  /** Its ONNX form (LayerKind.onnx). */
+  readonly onnx?: (e: OnnxEmitter, args: Args) => void;
 }
 
 export function elementwise<Args = Record<string, never>>(spec: ElementwiseSpec<Args>): LayerKind<Args> {
@@ -59,5 +62,6 @@ export function elementwise<Args = Record<string, never>>(spec: ElementwiseSpec<
       return y;
     },
     docs: spec.docs,
+    ...(spec.onnx ? { onnx: spec.onnx } : {}),
   };
 }

@@ -2,6 +2,7 @@
  * flatten: [C, H, W] to [C*H*W] (PyTorch's nn.Flatten, or torch.flatten(x, 1)). Any shape; no tensors.
  */
 import { numel, type LayerKind } from './kind.js';
+import { attr, single } from './onnx.js';
 
 export const flatten: LayerKind<Record<string, never>> = {
   kind: 'flatten',
@@ -32,6 +33,10 @@ export const flatten: LayerKind<Record<string, never>> = {
     const y = ctx.alloc([n, x.data.length / n]);
     y.data.set(x.data);
     return y;
+  },
+  /** Flatten from axis 1, torch.flatten(x, 1). */
+  onnx(e) {
+    single(e, 'Flatten', { axis: attr.int(1) });
   },
   docs: {
     shapes: '`[C, H, W]` to `[C*H*W]`',

@@ -6,6 +6,7 @@
 import { erf } from '../kernels/erf.js';
 import { choice } from './args.js';
 import { elementwise } from './elementwise.js';
+import { OnnxFormError } from './onnx.js';
 
 export interface GeluArgs {
   readonly approximate: 'none' | 'tanh';
@@ -27,6 +28,18 @@ export const gelu = elementwise<GeluArgs>({
     }),
   },
   flopsPerElement: (a) => (a.approximate === 'tanh' ? 9 : 5),
+  /**
+   * The Erf form torch writes (ONNX's Gelu is opset 20): x · (1 + erf(x / √2)) · 0.5. The tanh
+   * approximation has no form cnnscope writes (ONNX has it only in Gelu, opset 20).
+   */
+  onnx(e, a) {
+    if (a.approximate === 'tanh') throw new OnnxFormError("approximate 'tanh' has no ONNX form before opset 20 (Gelu)");
+    const [x] = e.inputs;
+    const scalar = (v: number) => e.constant([v], 'float', []);
+    const erfOf = e.node('Erf', [e.node('Div', [x, scalar(Math.SQRT2)])]);
+    const gated = e.node('Mul', [x, e.node('Add', [erfOf, scalar(1)])]);
+    e.node('Mul', [gated, scalar(0.5)], {}, e.output);
+  },
   docs: {
     flops:
       '`5·E` exact: a multiply by 1/√2, an erf, an add, two multiplies; `9·E` with `approximate: tanh`: x³ (2 multiplies), a multiply by 0.044715, an add, a multiply by √(2/π), a tanh, an add, two multiplies',

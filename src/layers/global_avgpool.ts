@@ -3,6 +3,7 @@
  * Input [C, H, W], output [C, 1, 1]; no tensors.
  */
 import { numel, requireFeatureMap, type LayerKind } from './kind.js';
+import { single } from './onnx.js';
 
 export const global_avgpool: LayerKind<Record<string, never>> = {
   kind: 'global_avgpool',
@@ -38,6 +39,10 @@ export const global_avgpool: LayerKind<Record<string, never>> = {
       y.data[plane] = sum / inner;
     }
     return y;
+  },
+  /** GlobalAveragePool. */
+  onnx(e) {
+    single(e, 'GlobalAveragePool');
   },
   docs: {
     shapes: '`[C, H, W]` to `[C, 1, 1]`',

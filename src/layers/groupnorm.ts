@@ -6,6 +6,7 @@
  */
 import { bool, int, number } from './args.js';
 import { LayerError, formatShape, numel, type LayerKind, type TensorSpec, type WeightInit } from './kind.js';
+import { attr } from './onnx.js';
 
 export interface GroupNormArgs {
   readonly groups: number;
@@ -117,6 +118,23 @@ export const groupnorm: LayerKind<GroupNormArgs> = {
     return y;
   },
   init: normInit,
+  /**
+   * torch's form, at every opset (ONNX's GroupNormalization of opset 18 scales per group, not per
+   * channel): Reshape to [N, groups, −1], InstanceNormalization (scale 1, bias 0) normalizes each
+   * group, Reshape back to the input's shape, then Mul by the weight and Add the bias, made
+   * [C, 1, 1] by Unsqueeze on a feature map.
+   */
+  onnx(e, a, inputs) {
+    const [x] = e.inputs;
+    const g = a.groups;
+    const grouped = e.node('Reshape', [x, e.constant([0, g, -1])]);
+    const unit = [e.constant(new Array<number>(g).fill(1), 'float'), e.constant(new Array<number>(g).fill(0), 'float')];
+    const normalized = e.node('InstanceNormalization', [grouped, ...unit], { epsilon: attr.float(a.eps) });
+    const restored = e.node('Reshape', [normalized, e.helper('Shape', [x])], {}, a.affine ? undefined : e.output);
+    if (!a.affine) return;
+    const perChannel = (t: string) => (inputs[0].length === 3 ? e.helper('Unsqueeze', [t, e.constant([1, 2])]) : t);
+    e.node('Add', [e.node('Mul', [restored, perChannel(e.tensor('weight'))]), perChannel(e.tensor('bias'))], {}, e.output);
+  },
   docs: {
     shapes: '`[C, H, W]` or `[F]`, the same shape out',
     params: '`2C` (scale and shift) when `affine`',

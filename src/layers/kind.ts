@@ -6,6 +6,7 @@
 import type { ExecContext } from '../kernels/context.js';
 import type { Tensor } from '../kernels/tensor.js';
 import type { ArgSpec } from './args.js';
+import type { OnnxEmitter } from './onnx.js';
 
 /** A per-sample tensor shape: [C, H, W] for feature maps, [F] for flat features. The batch is never part of it. */
 export type Shape = readonly number[];
@@ -116,6 +117,12 @@ export interface LayerKind<Args = unknown> {
    * (conv's im2col matrix); absent when it asks for none. The memory estimate counts it.
    */
   scratchFloats?(inputs: readonly Shape[], output: Shape, args: Args): number;
+  /**
+   * `cnnscope export`: writes the layer as ONNX nodes through the emitter (src/layers/onnx.ts),
+   * in a form cnnscope's ONNX front end reads back as this kind with these figures. Throws
+   * OnnxFormError when the arguments have no form at `e.opset`. Every registered kind has it.
+   */
+  onnx?(e: OnnxEmitter, args: Args, inputs: readonly Shape[], output: Shape): void;
   /** Execute mode: how the layer's float tensors are filled without a weights file. Required when `tensors` returns any. */
   readonly init?: WeightInit<Args>;
   /**

@@ -67,6 +67,10 @@ export const layer_scale: LayerKind<LayerScaleArgs> = {
       return { uniform: 0.25, center: 1 };
     },
   },
+  /** Mul by the parameter [C, 1, 1], which broadcasts over the batch and the positions. */
+  onnx(e) {
+    e.node('Mul', [e.inputs[0], e.tensor('')], {}, e.output);
+  },
   docs: {
     shapes: '`[C, H, W]`, the same shape out',
     params: '`C`',

@@ -9,6 +9,7 @@
 import { bool, number } from './args.js';
 import { LayerError, formatShape, numel, type LayerKind, type TensorSpec } from './kind.js';
 import { normFlops, normInit } from './groupnorm.js';
+import { attr, reduceMean, TO_CHANNELS_FIRST, TO_CHANNELS_LAST } from './onnx.js';
 
 export interface LayerNormArgs {
   readonly eps: number;
@@ -93,6 +94,30 @@ export const layernorm: LayerKind<LayerNormArgs> = {
     return y;
   },
   init: normInit,
+  /**
+   * Over the channels, the last axis: on a feature map between Transposes to channels-last and
+   * back (ConvNeXt's permutes). LayerNormalization from opset 17 when affine; otherwise the
+   * decomposition torch writes before 17, (x − mean) / √(var + eps) · weight + bias: ReduceMean,
+   * Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add.
+   */
+  onnx(e, a, inputs) {
+    const map = inputs[0].length === 3;
+    const x = map ? e.helper('Transpose', [e.inputs[0]], { perm: attr.ints(TO_CHANNELS_LAST) }) : e.inputs[0];
+    const out = map ? undefined : e.output;
+    let y: string;
+    if (e.opset >= 17 && a.affine) {
+      const inputs = [x, e.tensor('weight'), e.tensor('bias')];
+      y = e.node('LayerNormalization', inputs, { axis: attr.int(-1), epsilon: attr.float(a.eps) }, out);
+    } else {
+      const scalar = (v: number) => e.constant([v], 'float', []);
+      const centered = e.node('Sub', [x, reduceMean(e, x, [-1])]);
+      const variance = reduceMean(e, e.node('Pow', [centered, scalar(2)]), [-1]);
+      const std = e.node('Sqrt', [e.node('Add', [variance, scalar(a.eps)])]);
+      const normalized = e.node('Div', [centered, std], {}, a.affine ? undefined : out);
+      y = a.affine ? e.node('Add', [e.node('Mul', [normalized, e.tensor('weight')]), e.tensor('bias')], {}, out) : normalized;
+    }
+    if (map) e.helper('Transpose', [y], { perm: attr.ints(TO_CHANNELS_FIRST) }, e.output);
+  },
   docs: {
     shapes: '`[C, H, W]` (over C at each position, LayerNorm2d) or `[F]` (`nn.LayerNorm(F)`), the same shape out',
     params: '`2C` (scale and shift) when `affine`',

@@ -4,6 +4,7 @@
  */
 import { number } from './args.js';
 import { elementwise } from './elementwise.js';
+import { attr, single } from './onnx.js';
 
 export interface LeakyReluArgs {
   readonly negative_slope: number;
@@ -17,6 +18,10 @@ export const leaky_relu = elementwise<LeakyReluArgs>({
     negative_slope: number({ default: 0.01, doc: 'the slope for x ≤ 0' }),
   },
   flopsPerElement: 2,
+  /** LeakyRelu with alpha, the negative slope. */
+  onnx(e, a) {
+    single(e, 'LeakyRelu', { alpha: attr.float(a.negative_slope) });
+  },
   docs: { flops: '`2·E`: a comparison and a multiply per element (counted for every element)' },
   /**
    * torch's `x > 0 ? x : x * negative_slope`, the slope rounded to float32 as torch's float32

@@ -5,6 +5,7 @@
 import { bool, int } from './args.js';
 import { fanInInit } from './init.js';
 import { LayerError, formatShape, type LayerKind, type TensorSpec } from './kind.js';
+import { attr } from './onnx.js';
 
 export interface LinearArgs {
   readonly out: number;
@@ -70,6 +71,11 @@ export const linear: LayerKind<LinearArgs> = {
     return y;
   },
   init: fanInInit,
+  /** Gemm with transB: the weight stays [out, F], as the state_dict holds it. */
+  onnx(e, a) {
+    const inputs = [e.inputs[0], e.tensor('weight'), ...(a.bias ? [e.tensor('bias')] : [])];
+    e.node('Gemm', inputs, { transB: attr.int(1) }, e.output);
+  },
   docs: {
     shapes: '`[F]` to `[out]` (a feature map needs a `flatten` first)',
     params: '`F·out` weights `+ out` biases',

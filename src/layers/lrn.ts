@@ -6,6 +6,7 @@
  */
 import { int, number } from './args.js';
 import { numel, requireFeatureMap, type LayerKind } from './kind.js';
+import { attr, single } from './onnx.js';
 
 export interface LrnArgs {
   readonly size: number;
@@ -78,6 +79,10 @@ export const lrn: LayerKind<LrnArgs> = {
       }
     }
     return y;
+  },
+  /** LRN: ONNX's alpha, beta, bias and size are PyTorch's alpha, beta, k and size (both divide alpha by size). */
+  onnx(e, a) {
+    single(e, 'LRN', { size: attr.int(a.size), alpha: attr.float(a.alpha), beta: attr.float(a.beta), bias: attr.float(a.k) });
   },
   docs: {
     shapes: '`[C, H, W]`, the same shape out',

@@ -5,6 +5,7 @@
 import { bool, optionalPair, pair, symmetricPadding } from './args.js';
 import { numel, requireFeatureMap, type LayerKind } from './kind.js';
 import { checkPoolingPadding, poolingOutputShape, windowDetail } from './window.js';
+import { attr, single } from './onnx.js';
 
 export interface MaxPoolArgs {
   readonly kernel: readonly [number, number];
@@ -81,6 +82,17 @@ export const maxpool: LayerKind<MaxPoolArgs> = {
       }
     }
     return y;
+  },
+  /** MaxPool with its padding as pads [top, left, bottom, right]. */
+  onnx(e, a) {
+    const [ph, pw] = a.padding;
+    single(e, 'MaxPool', {
+      kernel_shape: attr.ints(a.kernel),
+      strides: attr.ints(a.stride),
+      pads: attr.ints([ph, pw, ph, pw]),
+      dilations: attr.ints(a.dilation),
+      ceil_mode: attr.int(a.ceil ? 1 : 0),
+    });
   },
   docs: {
     shapes: '`[C, H, W]` to `[C, Hout, Wout]`',

@@ -6,6 +6,7 @@
  */
 import type { Tensor } from '../kernels/tensor.js';
 import { LayerError, formatShape, numel, type LayerKind, type Shape } from './kind.js';
+import { single, OnnxFormError } from './onnx.js';
 
 /** The broadcast of two per-sample shapes, or the first pair of sizes (from the right) that do not broadcast. */
 function broadcast(a: Shape, b: Shape): { shape: number[] } | { conflict: [number, number] } {
@@ -105,6 +106,16 @@ export const mul: LayerKind<Record<string, never>> = {
       }
     }
     return y;
+  },
+  /**
+   * Mul. ONNX broadcasts the full shapes, batch included, from the right: the per-sample shapes
+   * broadcast the same only when they have the same rank.
+   */
+  onnx(e, _a, inputs) {
+    if (inputs[0].length !== inputs[1].length) {
+      throw new OnnxFormError(`inputs of ranks ${inputs[0].length} and ${inputs[1].length} broadcast differently once the batch is added`);
+    }
+    single(e, 'Mul');
   },
   docs: {
     shapes:

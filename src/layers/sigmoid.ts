@@ -3,12 +3,17 @@
  * EfficientNet's squeeze-and-excitation). Any shape; no tensors.
  */
 import { elementwise } from './elementwise.js';
+import { single } from './onnx.js';
 
 export const sigmoid = elementwise({
   kind: 'sigmoid',
   summary: 'logistic function, 1 / (1 + exp(−x)) (nn.Sigmoid)',
   display: { category: 'activation' },
   flopsPerElement: 3,
+  /** Sigmoid. */
+  onnx(e) {
+    single(e, 'Sigmoid');
+  },
   docs: { flops: '`3·E`: an exponential, an add and a divide per element (the negation is a sign flip, not counted)' },
   /**
    * In float64, rounded once: e^(-x) overflows to ∞ below x ≈ -709, giving 0 as it should. NaN

@@ -9,6 +9,11 @@ export const silu = elementwise({
   summary: 'sigmoid-weighted linear unit (swish), x / (1 + exp(−x)) (nn.SiLU)',
   display: { category: 'activation' },
   flopsPerElement: 3,
+  /** x · Sigmoid(x), as torch writes SiLU (ONNX has no SiLU operator). */
+  onnx(e) {
+    const [x] = e.inputs;
+    e.node('Mul', [x, e.node('Sigmoid', [x])], {}, e.output);
+  },
   docs: { flops: '`3·E`: an exponential, an add and a divide per element, as torch computes x / (1 + exp(−x))' },
   /**
    * torch's formula x / (1 + e^(-x)) in float64, rounded once. NaN stays NaN, -0 stays -0, +∞

@@ -3,6 +3,7 @@
  * at each position (PyTorch's nn.Softmax(dim=1) with the batch). Output has the input's shape; no tensors.
  */
 import { numel, type LayerKind } from './kind.js';
+import { attr, single } from './onnx.js';
 
 export const softmax: LayerKind<Record<string, never>> = {
   kind: 'softmax',
@@ -51,6 +52,10 @@ export const softmax: LayerKind<Record<string, never>> = {
       }
     }
     return y;
+  },
+  /** Softmax over axis 1, the channels or features (from opset 13, Softmax normalizes that one axis). */
+  onnx(e) {
+    single(e, 'Softmax', { axis: attr.int(1) });
   },
   docs: {
     shapes: '`[F]` or `[C, H, W]`, the same shape out',

@@ -5,6 +5,7 @@
  */
 import { choice, number } from './args.js';
 import { elementwise } from './elementwise.js';
+import { single } from './onnx.js';
 
 export interface StochasticDepthArgs {
   readonly p: number;
@@ -22,6 +23,10 @@ export const stochastic_depth = elementwise<StochasticDepthArgs>({
   },
   // Counts are for inference, where it is the identity: stated as 0, not forgotten.
   flopsPerElement: 0,
+  /** Identity: what it is at inference (an eval-mode torch export drops it; this keeps the layer and its name). */
+  onnx(e) {
+    single(e, 'Identity');
+  },
   docs: { flops: '0: the identity at inference' },
   /** Inference mode: the identity (a copy; outputs never alias inputs). */
   map(src, dst) {

@@ -13,6 +13,7 @@
  */
 import { bool, choice, optionalNumberPair, optionalPair } from './args.js';
 import { LayerError, formatShape, requireFeatureMap, type FieldStep, type LayerKind, type Shape } from './kind.js';
+import { attr, type OnnxAttrs } from './onnx.js';
 
 export type UpsampleMode = 'nearest' | 'bilinear';
 
@@ -217,6 +218,28 @@ export const upsample: LayerKind<UpsampleArgs> = {
       }
     }
     return y;
+  },
+  /**
+   * Resize: by `scales` [1, 1, sh, sw] for a scale factor; to `sizes` [N, C, h, w] (the batch from
+   * Shape) for a size or a recomputed scale factor. nearest is PyTorch's asymmetric floor,
+   * bilinear is linear with pytorch_half_pixel, or align_corners.
+   */
+  onnx(e, a, _inputs, output) {
+    const [x] = e.inputs;
+    const bilinear = a.mode === 'bilinear';
+    const attrs: OnnxAttrs = bilinear
+      ? {
+          mode: attr.string('linear'),
+          coordinate_transformation_mode: attr.string(a.align_corners ? 'align_corners' : 'pytorch_half_pixel'),
+        }
+      : { mode: attr.string('nearest'), coordinate_transformation_mode: attr.string('asymmetric'), nearest_mode: attr.string('floor') };
+    if (a.scale_factor && !a.recompute_scale_factor) {
+      e.node('Resize', [x, '', e.constant([1, 1, ...a.scale_factor], 'float')], attrs, e.output);
+      return;
+    }
+    const batch = e.helper('Slice', [e.helper('Shape', [x]), e.constant([0]), e.constant([1])]);
+    const sizes = e.helper('Concat', [batch, e.constant(output)], { axis: attr.int(0) });
+    e.node('Resize', [x, '', '', sizes], attrs, e.output);
   },
   docs: {
     shapes: '`[C, H, W]` to `[C, h, w]`: `size`, or `floor(H·scale_factor)` per axis',

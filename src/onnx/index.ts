@@ -9,6 +9,15 @@ import { decodeModel, MAX_ONNX_BYTES, type OnnxTensor } from './decode.js';
 import { OnnxError } from './errors.js';
 
 export { SUPPORTED_OPS, MAX_ONNX_BYTES, OnnxError };
+export {
+  exportOnnx,
+  exportOnnxModel,
+  EXPORT_OPSETS,
+  OnnxExportError,
+  type ExportOptions,
+  type ExportWeights,
+  type OnnxExport,
+} from './export.js';
 export type { OnnxTensor };
 
 export interface OnnxBuildOptions {

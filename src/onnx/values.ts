@@ -95,6 +95,12 @@ export function sameAct(a: Act, b: Act): boolean {
   return a.id === b.id && a.layout === b.layout;
 }
 
+/** Whether a value is the activation `x`: it, or a pending form already made into it (a sigmoid read by a SiLU's Sigmoid). */
+export function readsAs(v: Value, x: Act): boolean {
+  const a = v.t === 'act' ? v : v.t === 'pending' ? v.made : undefined;
+  return a !== undefined && sameAct(a, x);
+}
+
 export function describe(at: NodeAt): string {
   const name = at.node.name || at.node.outputs[0] || '';
   return `node ${at.index} '${name}' (${at.node.opType})`;

@@ -141,7 +141,7 @@ describe('cnnscope help and version', () => {
   });
 
   it('has help with examples for every command', async () => {
-    for (const argv of [['--help'], ...['analyze', 'check', 'diff', 'graph', 'run', 'list'].map((c) => [c, '--help'])]) {
+    for (const argv of [['--help'], ...['analyze', 'check', 'diff', 'graph', 'run', 'export', 'list'].map((c) => [c, '--help'])]) {
       const r = await cli(argv);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Examples:');

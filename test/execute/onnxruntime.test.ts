@@ -112,15 +112,12 @@ describe('cnnscope run --engine onnxruntime', () => {
     expect(relativeError(y.data, x.data)).toBeLessThan(1e-4);
   });
 
-  it('refuses --weights with an ONNX file, and a YAML model until the ONNX export exists, in one line', async () => {
+  it('refuses --weights with an ONNX file and an unknown engine, in one line', async () => {
     const w = await cli(['run', lrn, '--engine', 'onnxruntime', '--weights', 'w.safetensors']);
     expect(w.code).toBe(2);
     expect(w.stderr).toBe(
       `cnnscope: error: --weights: --engine onnxruntime runs the weights inside ${lrn}; use the built-in engine to replace them\n`,
     );
-    const y = await cli(['run', 'resnet18', '--engine', 'onnxruntime']);
-    expect(y.code).toBe(2);
-    expect(y.stderr).toMatch(/^cnnscope: error: --engine onnxruntime on a YAML model is not available yet .*\n$/);
     const e = await cli(['run', 'resnet18', '--engine', 'tvm']);
     expect(e.code).toBe(2);
     expect(e.stderr).toBe('cnnscope: error: --engine tvm: expected builtin or onnxruntime\n');

@@ -4,8 +4,8 @@ import { findKind, layerKinds } from '../../src/layers/index.js';
 
 const srcDir = new URL('../../src/layers/', import.meta.url);
 const testDir = new URL('./', import.meta.url);
-// Files of src/layers/ that are not kinds: the contract, argument specs, shared helpers, the registry, docs.
-const infrastructure = new Set(['kind.ts', 'args.ts', 'window.ts', 'elementwise.ts', 'init.ts', 'index.ts', 'docs.ts']);
+// Files of src/layers/ that are not kinds: the contract, argument specs, shared helpers, the registry, docs, the ONNX emitter.
+const infrastructure = new Set(['kind.ts', 'args.ts', 'window.ts', 'elementwise.ts', 'init.ts', 'index.ts', 'docs.ts', 'onnx.ts']);
 const kindFiles = readdirSync(srcDir)
   .filter((f) => f.endsWith('.ts') && !infrastructure.has(f))
   .map((f) => f.slice(0, -'.ts'.length))
@@ -23,6 +23,7 @@ describe('layer registry', () => {
       expect(layerKinds[file].kind).toBe(file);
       expect(layerKinds[file].summary).not.toBe('');
       expect(layerKinds[file].docs?.flops, `${file} documents its FLOPs`).toBeTruthy();
+      expect(typeof layerKinds[file].onnx, `${file} has its ONNX form (cnnscope export)`).toBe('function');
       for (const [name, spec] of Object.entries(layerKinds[file].args)) expect(spec.doc, `${file}.${name} is documented`).not.toBe('');
     }
   });

@@ -5,7 +5,7 @@
  */
 import { numel } from '../../layers/index.js';
 import type { ConvertContext, OpConverters } from '../context.js';
-import { sameAct, type Act, type Const, type NodeAt } from '../values.js';
+import { readsAs, sameAct, type Act, type Const, type NodeAt } from '../values.js';
 import { arithmetic } from './shape.js';
 
 function add(cx: ConvertContext, at: NodeAt): void {
@@ -19,10 +19,15 @@ function add(cx: ConvertContext, at: NodeAt): void {
       return cx.set(at, make(c));
     }
     if (p.t === 'pending' && p.form === 'gelu.erf' && cx.isScalar(c, at, 1)) {
-      return cx.set(at, cx.incomplete('gelu.add', 'an Erf-form GELU', at, p.x));
+      return cx.set(at, cx.incomplete('gelu.add', 'an Erf-form GELU', p.at, p.x));
     }
     if (p.t === 'pending' && p.form === 'ln.var') {
       return cx.set(at, cx.incomplete('ln.vareps', 'a decomposed LayerNorm', at, p.x, { eps: cx.scalar(c, at, 'epsilon') }));
+    }
+    if (p.t === 'pending' && p.form === 'gn.scaled' && numel(c.dims) === cx.shapeOf(p.x)[0]) {
+      const x = p.x;
+      const args = { groups: p.data['groups'], eps: p.data['eps'], affine: true };
+      return cx.set(at, cx.emit('groupnorm', args, [x], p.at, [p.data['weight'] as Const, c]));
     }
     if (p.t === 'pending' && p.form === 'ln.scaled' && numel(c.dims) === cx.shapeOf(p.x)[0]) {
       const x = p.x;
@@ -40,7 +45,7 @@ function sub(cx: ConvertContext, at: NodeAt): void {
   const cs = cx.allConst(at);
   if (cs) return arithmetic(cx, at, cs, (a, b) => a - b, 0);
   const [a, b] = [cx.get(at, 0), cx.get(at, 1)];
-  if (b?.t === 'pending' && b.form === 'ln.mean' && a?.t === 'act' && sameAct(a, b.x)) {
+  if (b?.t === 'pending' && b.form === 'ln.mean' && a && readsAs(a, b.x)) {
     return cx.set(at, cx.incomplete('ln.centered', 'a decomposed LayerNorm', b.at, b.x));
   }
   cx.unsupported(at, 'Sub of activations (cnnscope maps it inside a decomposed LayerNorm)');
@@ -55,14 +60,17 @@ function mul(cx: ConvertContext, at: NodeAt): void {
     [b, a],
   ] as const) {
     if (p?.t !== 'pending' || !q) continue;
-    if ((p.form === 'sigmoid' || p.form === 'hardsigmoid') && q.t === 'act' && sameAct(q, p.x)) {
+    if ((p.form === 'sigmoid' || p.form === 'hardsigmoid') && readsAs(q, p.x)) {
       return cx.set(at, cx.emit(p.form === 'sigmoid' ? 'silu' : 'hardswish', {}, [p.x], p.at));
     }
-    if (p.form === 'gelu.add' && q.t === 'act' && sameAct(q, p.x)) {
+    if (p.form === 'gelu.add' && readsAs(q, p.x)) {
       return cx.set(at, cx.incomplete('gelu.mul', 'an Erf-form GELU', p.at, p.x));
     }
     if (p.form === 'gelu.mul' && q.t === 'const' && cx.isScalar(q, at, 0.5)) {
       return cx.set(at, cx.emit('gelu', {}, [p.x], p.at));
+    }
+    if (p.form === 'gn.normed' && q.t === 'const' && numel(q.dims) === cx.shapeOf(p.x)[0]) {
+      return cx.set(at, cx.incomplete('gn.scaled', 'a GroupNorm', p.at, p.x, { ...p.data, weight: q }));
     }
     if (p.form === 'ln.norm' && q.t === 'const' && numel(q.dims) === cx.shapeOf(p.x)[0]) {
       return cx.set(at, cx.incomplete('ln.scaled', 'a decomposed LayerNorm', p.at, p.x, { eps: p.data['eps'], weight: q }));
@@ -88,8 +96,9 @@ function div(cx: ConvertContext, at: NodeAt): void {
   const cs = cx.allConst(at);
   if (cs) return arithmetic(cx, at, cs, (a, b) => Math.trunc(a / b), 1);
   const [a, b] = [cx.get(at, 0), cx.get(at, 1)];
-  if (a?.t === 'act' && b?.t === 'const' && cx.isScalar(b, at, Math.SQRT2)) {
-    return cx.set(at, cx.incomplete('gelu.div', 'an Erf-form GELU', at, a));
+  // The input of a GELU may be a pending form made a layer here (a sigmoid before it), not a LayerNorm's.
+  if (a && a.t !== 'const' && !(a.t === 'pending' && a.form.startsWith('ln.')) && b?.t === 'const' && cx.isScalar(b, at, Math.SQRT2)) {
+    return cx.set(at, cx.incomplete('gelu.div', 'an Erf-form GELU', at, cx.act(a, at)));
   }
   if (a?.t === 'pending' && a.form === 'ln.centered' && b?.t === 'pending' && b.form === 'ln.std' && sameAct(a.x, b.x)) {
     const x = a.x;
@@ -145,8 +154,15 @@ function reduceMean(cx: ConvertContext, at: NodeAt): void {
   );
 }
 
+/** The sum of several activations of one shape: an add layer of them all. */
+function sum(cx: ConvertContext, at: NodeAt): void {
+  const xs = at.node.inputs.map((_, i) => cx.act(cx.get(at, i), at));
+  cx.set(at, xs.length === 1 ? xs[0] : cx.emit('add', {}, xs, at));
+}
+
 export const ELEMENTWISE_OPS: OpConverters = {
   Add: add,
+  Sum: sum,
   Sub: sub,
   Mul: mul,
   Div: div,

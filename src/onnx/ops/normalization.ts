@@ -40,4 +40,24 @@ function lrn(cx: ConvertContext, at: NodeAt): void {
   cx.set(at, cx.emit('lrn', args, [x], at));
 }
 
-export const NORMALIZATION_OPS: OpConverters = { BatchNormalization: batchNormalization, LayerNormalization: layerNormalization, LRN: lrn };
+/** Inside a GroupNorm only (reshape.ts): the groups of a Reshape to [N, groups, -1] normalized, with scale 1 and bias 0. */
+function instanceNormalization(cx: ConvertContext, at: NodeAt): void {
+  const v = cx.get(at, 0);
+  if (v?.t !== 'pending' || v.form !== 'gn.grouped') {
+    cx.unsupported(at, 'InstanceNormalization outside the form of a GroupNorm (a Reshape to [N, groups, -1] before it)');
+  }
+  const groups = v.data['groups'] as number;
+  const [scale, bias] = [1, 2].map((i) => cx.numbers(cx.requireConst(at, i, i === 1 ? 'the scale' : 'the bias'), at, 'the scale'));
+  if (scale.length !== groups || bias.length !== groups || scale.some((s) => s !== 1) || bias.some((b) => b !== 0)) {
+    cx.unsupported(at, 'InstanceNormalization with a scale or bias other than 1 and 0 (a GroupNorm applies its own per channel)');
+  }
+  const data = { groups, eps: cx.attrFloat(at, 'epsilon', 1e-5), shape: v.data['shape'] };
+  cx.set(at, cx.incomplete('gn.norm', 'a GroupNorm', v.at, v.x, data));
+}
+
+export const NORMALIZATION_OPS: OpConverters = {
+  BatchNormalization: batchNormalization,
+  LayerNormalization: layerNormalization,
+  InstanceNormalization: instanceNormalization,
+  LRN: lrn,
+};

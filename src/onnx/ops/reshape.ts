@@ -2,8 +2,9 @@
  * Moving data without computing: Flatten, and the Reshape and Transpose patterns cnnscope maps
  * (a flatten, the permutes to and from channels-last, the Reshape-Transpose-Reshape of a channel shuffle).
  */
+import { numel } from '../../layers/index.js';
 import type { ConvertContext, OpConverters } from '../context.js';
-import type { Dim, NodeAt } from '../values.js';
+import type { Dim, NodeAt, Pending } from '../values.js';
 
 function flatten(cx: ConvertContext, at: NodeAt): void {
   const x = cx.input0(at);
@@ -16,6 +17,7 @@ function reshape(cx: ConvertContext, at: NodeAt): void {
   const v = cx.get(at, 0);
   const target = cx.valuesOf(cx.requireConst(at, 1, 'the shape'), at);
   if (v?.t === 'const') cx.unsupported(at, 'Reshape of a constant');
+  if (v?.t === 'pending' && v.form === 'gn.norm') return groupNormRestored(cx, at, v, target);
   const source: Dim[] = v?.t === 'pending' && v.form === 'shuffle' ? (v.data['shape'] as Dim[]) : cx.fullShape(cx.act(v, at));
   const shape = reshapeTarget(cx, source, target, at);
   if (v?.t === 'pending' && v.form === 'shuffle') {
@@ -44,7 +46,34 @@ function reshape(cx: ConvertContext, at: NodeAt): void {
     const make = () => cx.fail('is part of a channel shuffle (Reshape, Transpose, Reshape), and the rest of it does not follow', at);
     return cx.set(at, cx.pending('shuffle', x, at, { groups, shape, transposed: false }, make));
   }
-  cx.unsupported(at, `Reshape of [${cx.fullShape(x).join(', ')}] to [${shape.join(', ')}] (cnnscope maps a flatten and a channel shuffle)`);
+  const refused = () =>
+    cx.unsupported(
+      at,
+      `Reshape of [${cx.fullShape(x).join(', ')}] to [${shape.join(', ')}] (cnnscope maps a flatten, a channel shuffle and a GroupNorm)`,
+    );
+  // [N, groups, -1]: the start of a GroupNorm, when an InstanceNormalization reads it.
+  if (x.layout === 'nchw' && perSample.length === 2 && s[0] % perSample[0] === 0 && perSample[0] * perSample[1] === numel(s)) {
+    return cx.set(at, cx.pending('gn.grouped', x, at, { groups: perSample[0], shape }, refused));
+  }
+  refused();
+}
+
+/**
+ * The Reshape back to the input's shape that ends a GroupNorm's normalization (torch's form:
+ * Reshape to [N, groups, -1], InstanceNormalization, Reshape back, then Mul and Add per channel,
+ * matched in elementwise.ts): a groupnorm without affine, unless a scale follows.
+ */
+function groupNormRestored(cx: ConvertContext, at: NodeAt, v: Pending, target: Dim[]): void {
+  const x = v.x;
+  const shape = reshapeTarget(cx, v.data['shape'] as Dim[], target, at);
+  if (shape.join() !== cx.fullShape(x).join()) {
+    cx.fail('is part of a GroupNorm (Reshape, InstanceNormalization, Reshape), and the rest of it does not follow', v.at);
+  }
+  const data = { groups: v.data['groups'], eps: v.data['eps'] };
+  cx.set(
+    at,
+    cx.pending('gn.normed', x, v.at, data, () => cx.emit('groupnorm', { ...data, affine: false }, [x], v.at)),
+  );
 }
 
 /** The target of a Reshape, its 0s and -1 resolved; the batch must stay first. */
@@ -70,6 +99,11 @@ function transpose(cx: ConvertContext, at: NodeAt): void {
     const shape = v.data['shape'] as Dim[];
     const data = { ...v.data, transposed: true, shape: [shape[0], shape[2], shape[1], shape[3], shape[4]] };
     return cx.set(at, { ...v, data, made: undefined });
+  }
+  if (v?.t === 'const' && v.dims.length === 2 && perm === '1,0') {
+    // A weight read transposed, as cnnscope writes channel_linear's (the initializer keeps the
+    // state_dict's [out, C]): only its dimensions are read, so its values are not carried.
+    return cx.set(at, { t: 'const', dims: [v.dims[1], v.dims[0]] });
   }
   const x = cx.act(v, at);
   const s = cx.shapeOf(x);
