@@ -227,8 +227,9 @@ export class ConvertContext {
     }
   }
 
-  /** A [F, out] weight matrix read as the layer's [out, F] tensor. */
+  /** A [F, out] weight matrix read as the layer's [out, F] tensor (a Transpose [1, 0] of an [out, F] one: that one as it is). */
   transposed(c: Const): Param {
+    if (c.transposeOf) return c.transposeOf;
     return { t: 'transposed', of: c };
   }
 

@@ -15,6 +15,8 @@ export interface Const {
   readonly source?: OnnxTensor;
   /** The values, when known; an external initializer's are read only when needed. */
   values?: Dim[];
+  /** A 2-D weight read through Transpose [1, 0]: the constant it transposes (whose values a layer then reads as they are stored). */
+  readonly transposeOf?: Const;
 }
 
 export interface Act {

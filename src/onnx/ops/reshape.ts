@@ -102,8 +102,9 @@ function transpose(cx: ConvertContext, at: NodeAt): void {
   }
   if (v?.t === 'const' && v.dims.length === 2 && perm === '1,0') {
     // A weight read transposed, as cnnscope writes channel_linear's (the initializer keeps the
-    // state_dict's [out, C]): only its dimensions are read, so its values are not carried.
-    return cx.set(at, { t: 'const', dims: [v.dims[1], v.dims[0]] });
+    // state_dict's [out, C]): its dimensions swapped, and the constant it transposes, whose
+    // values a layer reading it transposed (MatMul) takes as they are stored.
+    return cx.set(at, { t: 'const', dims: [v.dims[1], v.dims[0]], transposeOf: v });
   }
   const x = cx.act(v, at);
   const s = cx.shapeOf(x);
