@@ -15,10 +15,10 @@
  *   6. The largest model the front end accepts (MAX_LAYERS layers, docs/format.md): whole
  *      processes of `analyze --json`, the table, `graph` and `diff`, with wall time, CPU time and
  *      peak RSS (the limit promises well under 2 GB).
- *   7. If onnxruntime-node and python3-torch are installed: `run --engine onnxruntime` in-process
+ *   7. If onnxruntime-node is installed: `run --engine onnxruntime` in-process
  *      (the library's openOnnxRuntime, warm passes) against raw onnxruntime-node
- *      InferenceSession.run on the same ONNX file (resnet50, mobilenet_v3_large exported by torch
- *      with random weights), and the built-in engine on the imported file against both; session
+ *      InferenceSession.run on the same ONNX file (resnet50, mobilenet_v3_large as `cnnscope export`
+ *      writes them, seeded default weights), and the built-in engine on the imported file against both; session
  *      creation apart. Medians of warm passes, one thread.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -32,6 +32,8 @@ import {
   buildGraph,
   buildOnnx,
   execute,
+  exportOnnx,
+  initWeights,
   onnxModelWeights,
   openOnnxRuntime,
   relativeError,
@@ -235,7 +237,6 @@ console.log('\n## 7. Engines on an ONNX file: built-in vs onnxruntime (in-proces
     ort = undefined;
   }
   if (!ort) console.log('skipped: onnxruntime-node is not installed (npm i onnxruntime-node@1.30.0)');
-  else if (!hasTorch) console.log('skipped: python3-torch and python3-torchvision are not installed (they export the ONNX files)');
   else {
     const dir = mkdtempSync(join(os.tmpdir(), 'cnnscope-bench-ort-'));
     const passes = Number(process.env.BENCH_ORT_PASSES ?? 10);
@@ -251,15 +252,11 @@ console.log('\n## 7. Engines on an ONNX file: built-in vs onnxruntime (in-proces
     );
     console.log('|---|---:|---:|---:|---:|---:|---|---:|');
     for (const model of ['resnet50', 'mobilenet_v3_large']) {
+      // The file `cnnscope export` writes (opset 17), with the seeded default weights.
       const path = join(dir, `${model}.onnx`);
-      const script = [
-        'import sys, torch, torchvision',
-        'torch.manual_seed(0)',
-        `m = torchvision.models.${model}(weights=None).eval()`,
-        'with torch.no_grad():',
-        '    torch.onnx.export(m, torch.zeros(1, 3, 224, 224), sys.argv[1], opset_version=17, input_names=["input"], output_names=["output"])',
-      ].join('\n');
-      execFileSync(python, ['-c', script, path], { stdio: 'ignore' });
+      const found = bundledModels().find((m) => m.name === model);
+      const yamlGraph = buildGraph(readFileSync(found.path, 'utf8'), { file: found.path, preset: found.preset });
+      writeFileSync(path, exportOnnx(yamlGraph, initWeights(yamlGraph, 0), { opset: 17 }));
       const bytes = readFileSync(path);
       const onnx = await buildOnnx(bytes, { file: path });
       const input = { shape: [1, 3, 224, 224], data: new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i)) };
