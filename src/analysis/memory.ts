@@ -54,6 +54,23 @@ export function peakActivationBytes(graph: Graph, bytes: readonly number[]): { p
   return { peak, at };
 }
 
+/**
+ * The bytes alive at each step of the schedule, while its layer runs (its inputs and its new
+ * output): the walk of peakActivationBytes, step by step, for the report's liveness timeline.
+ * `at[i]` is the node id run at step i.
+ */
+export function liveActivationBytes(graph: Graph, bytes: readonly number[]): { live: number[]; at: number[] } {
+  const { order, freeAfter } = schedule(graph);
+  const live: number[] = [];
+  let alive = 0;
+  order.forEach((id, step) => {
+    alive += bytes[id];
+    live.push(alive);
+    for (const freed of freeAfter[step]) alive -= bytes[freed];
+  });
+  return { live, at: [...order] };
+}
+
 export interface TrainingBytes {
   readonly weights: number;
   readonly gradients: number;
