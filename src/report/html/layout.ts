@@ -55,6 +55,8 @@ const ROOT_OPTIONS = {
   'elk.padding': '[top=12,left=12,bottom=12,right=12]',
   // Keep the model's order of branches (the first branch on the left), as `graph` does.
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+  // Each node as near its sources as it may be: the branches of a block start side by side at its top.
+  'elk.layered.layering.strategy': 'LONGEST_PATH_SOURCE',
 };
 const CLUSTER_OPTIONS = { 'elk.padding': `[top=${CLUSTER_TITLE + 6},left=8,bottom=8,right=8]` };
 
