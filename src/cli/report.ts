@@ -99,7 +99,10 @@ export function reportInput(graph: Graph, options: AnalyzeOptions, depth: number
   levels.push({ view: graphView(graph, report), rows: report.layers });
   // A depth folds like the kept level with as many rows (foldings only refine as the depth grows).
   const wanted = depth === undefined ? report.layers.length : (rowsAt.get(depth) ?? report.layers.length);
-  const start = Math.max(0, levels.findIndex((l) => l.rows.length === wanted));
+  const start = Math.max(
+    0,
+    levels.findIndex((l) => l.rows.length === wanted),
+  );
   const { live, at } = liveActivationBytes(graph, outputBytes(graph, options.batch ?? 1, options.dtype ?? 'fp32'));
   return { report, levels, start, figure, liveness: live.map((bytes, i) => ({ name: graph.nodes[at[i]].name, bytes })) };
 }

@@ -101,7 +101,6 @@ describe.skipIf(!executable && !inCi)('the HTML report in Chromium', () => {
     await expect.poll(() => page.locator('#viewport .cluster[data-key="B:layer2"]').count()).toBe(1);
     expect(await figure(page, 'layers')).toBe('42');
 
-
     await page.fill('#q', 'layer3.4.conv2');
     await page.press('#q', 'Enter');
     const target = full.layers.find((l: { name: string }) => l.name === 'layer3.4.conv2');

@@ -39,7 +39,10 @@ describe('cnnscope report --html', () => {
   it('refuses a bad command line in one line, exit 2', async () => {
     for (const [argv, message] of [
       [['report', bottleneck], /^cnnscope: error: report: name the output file with -o FILE/],
-      [['report', bottleneck, '-o', '-', '--figure', 'flops'], /^cnnscope: error: --figure flops: expected one of macs, params, activations, rf/],
+      [
+        ['report', bottleneck, '-o', '-', '--figure', 'flops'],
+        /^cnnscope: error: --figure flops: expected one of macs, params, activations, rf/,
+      ],
       [['report', bottleneck, '-o', '-', '--depth', '0'], /^cnnscope: error: --depth 0: expected a positive integer/],
       [['report', bottleneck, '-o', '/nonexistent-dir/r.html'], /^cnnscope: error: -o \/nonexistent-dir\/r.html: cannot write the file/],
     ] as const) {

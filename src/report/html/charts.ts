@@ -63,7 +63,11 @@ export function barChart(title: string, bars: readonly Bar[], text: (n: number) 
 }
 
 /** Bytes alive at each step of the schedule, as an area; the peak marked with its layer's name. */
-export function livenessChart(steps: readonly { readonly name: string; readonly bytes: number }[], peakAt: string, text: (n: number) => string): string {
+export function livenessChart(
+  steps: readonly { readonly name: string; readonly bytes: number }[],
+  peakAt: string,
+  text: (n: number) => string,
+): string {
   const height = 140;
   const top = 28;
   const room = height - top - 16;
@@ -71,7 +75,10 @@ export function livenessChart(steps: readonly { readonly name: string; readonly 
   const n = Math.max(1, steps.length - 1);
   const x = (i: number) => r1(4 + (i / n) * (CHART_WIDTH - 8));
   const y = (b: number) => r1(top + room - (b / max) * room);
-  const peak = Math.max(0, steps.findIndex((s) => s.name === peakAt && s.bytes === max));
+  const peak = Math.max(
+    0,
+    steps.findIndex((s) => s.name === peakAt && s.bytes === max),
+  );
   const line = steps.map((s, i) => `${x(i)} ${y(s.bytes)}`).join('L');
   const anchor = x(peak) > CHART_WIDTH / 2 ? 'end' : 'start';
   return [

@@ -57,6 +57,8 @@ const ROOT_OPTIONS = {
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
   // Each node as near its sources as it may be: the branches of a block start side by side at its top.
   'elk.layered.layering.strategy': 'LONGEST_PATH_SOURCE',
+  // Balanced alignment centres a merge under its branches (the default drifts sideways block after block).
+  'elk.layered.nodePlacement.bk.fixedAlignment': 'BALANCED',
 };
 const CLUSTER_OPTIONS = { 'elk.padding': `[top=${CLUSTER_TITLE + 6},left=8,bottom=8,right=8]` };
 
@@ -101,7 +103,9 @@ export async function layoutView(view: GraphView, size: (n: ViewNode) => { width
     edges: (laid.edges ?? []).map((e, i) => ({
       from: byId.get(view.edges[i].from)!,
       to: byId.get(view.edges[i].to)!,
-      points: (e.sections ?? []).flatMap((s) => [s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => [round(p.x), round(p.y)] as const)),
+      points: (e.sections ?? []).flatMap((s) =>
+        [s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => [round(p.x), round(p.y)] as const),
+      ),
     })),
   };
 }

@@ -33,7 +33,13 @@
     viewport.replaceChildren(...templates[index].content.firstElementChild.cloneNode(true).childNodes);
     const lv = data.levels[index];
     levelText.textContent =
-      (lv.depth === null ? 'every layer' : 'folded to depth ' + lv.depth) + ' · ' + (lv.nodes - 1) + ' nodes · level ' + (index + 1) + ' of ' + data.levels.length;
+      (lv.depth === null ? 'every layer' : 'folded to depth ' + lv.depth) +
+      ' · ' +
+      (lv.nodes - 1) +
+      ' nodes · level ' +
+      (index + 1) +
+      ' of ' +
+      data.levels.length;
     selected = null;
   }
 
@@ -206,13 +212,31 @@
     }
     const step = 60;
     const keys = {
-      ArrowLeft: function () { view.x += step; apply(); },
-      ArrowRight: function () { view.x -= step; apply(); },
-      ArrowUp: function () { view.y += step; apply(); },
-      ArrowDown: function () { view.y -= step; apply(); },
-      '+': function () { zoom(1.25, svg.clientWidth / 2, svg.clientHeight / 2); },
-      '=': function () { zoom(1.25, svg.clientWidth / 2, svg.clientHeight / 2); },
-      '-': function () { zoom(0.8, svg.clientWidth / 2, svg.clientHeight / 2); },
+      ArrowLeft: function () {
+        view.x += step;
+        apply();
+      },
+      ArrowRight: function () {
+        view.x -= step;
+        apply();
+      },
+      ArrowUp: function () {
+        view.y += step;
+        apply();
+      },
+      ArrowDown: function () {
+        view.y -= step;
+        apply();
+      },
+      '+': function () {
+        zoom(1.25, svg.clientWidth / 2, svg.clientHeight / 2);
+      },
+      '=': function () {
+        zoom(1.25, svg.clientWidth / 2, svg.clientHeight / 2);
+      },
+      '-': function () {
+        zoom(0.8, svg.clientWidth / 2, svg.clientHeight / 2);
+      },
       0: fit,
     };
     if (keys[e.key]) {
@@ -229,11 +253,21 @@
     if (r.top < p.top || r.bottom > p.bottom || r.left < p.left || r.right > p.right) centre(el);
   });
 
-  document.getElementById('zoom-in').addEventListener('click', function () { zoom(1.25, svg.clientWidth / 2, svg.clientHeight / 2); });
-  document.getElementById('zoom-out').addEventListener('click', function () { zoom(0.8, svg.clientWidth / 2, svg.clientHeight / 2); });
+  document.getElementById('zoom-in').addEventListener('click', function () {
+    zoom(1.25, svg.clientWidth / 2, svg.clientHeight / 2);
+  });
+  document.getElementById('zoom-out').addEventListener('click', function () {
+    zoom(0.8, svg.clientWidth / 2, svg.clientHeight / 2);
+  });
   document.getElementById('fit').addEventListener('click', fit);
-  document.getElementById('collapse-all').addEventListener('click', function () { show(0); fit(); });
-  document.getElementById('expand-all').addEventListener('click', function () { show(data.levels.length - 1); fit(); });
+  document.getElementById('collapse-all').addEventListener('click', function () {
+    show(0);
+    fit();
+  });
+  document.getElementById('expand-all').addEventListener('click', function () {
+    show(data.levels.length - 1);
+    fit();
+  });
 
   document.getElementById('search').addEventListener('submit', function (e) {
     e.preventDefault();
@@ -241,9 +275,15 @@
     if (!q) return;
     const lower = q.toLowerCase();
     const name =
-      data.layers.find(function (n) { return n === q; }) ||
-      data.layers.find(function (n) { return n.toLowerCase() === lower; }) ||
-      data.layers.find(function (n) { return n.toLowerCase().indexOf(lower) >= 0; });
+      data.layers.find(function (n) {
+        return n === q;
+      }) ||
+      data.layers.find(function (n) {
+        return n.toLowerCase() === lower;
+      }) ||
+      data.layers.find(function (n) {
+        return n.toLowerCase().indexOf(lower) >= 0;
+      });
     if (name && reveal('L:' + name)) found.textContent = name === q ? '' : 'showing ' + name;
     else found.textContent = 'no layer named ' + q;
   });

@@ -95,7 +95,12 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
   const data: PageData = {
     model: report.model,
     start,
-    levels: laid.map(({ level, layout }) => ({ depth: level.depth ?? null, nodes: level.view.nodes.length, width: layout.width, height: layout.height })),
+    levels: laid.map(({ level, layout }) => ({
+      depth: level.depth ?? null,
+      nodes: level.view.nodes.length,
+      width: layout.width,
+      height: layout.height,
+    })),
     items,
     layers: report.layers.map((l) => l.name),
   };
@@ -111,9 +116,30 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
   const per = shown.depth !== undefined ? `per block (depth ${shown.depth})` : 'per layer';
   const o = report.options;
   const charts = [
-    chart(`MACs ${per}`, barChart('MACs', bars((r) => r.macs), (n) => opsText(n, 'MAC'))),
-    chart(`Parameters ${per}`, barChart('parameters', bars((r) => r.params), compactNumber)),
-    chart(`Activation memory ${per}`, barChart('activation bytes', bars((r) => r.activation_bytes), bytesText)),
+    chart(
+      `MACs ${per}`,
+      barChart(
+        'MACs',
+        bars((r) => r.macs),
+        (n) => opsText(n, 'MAC'),
+      ),
+    ),
+    chart(
+      `Parameters ${per}`,
+      barChart(
+        'parameters',
+        bars((r) => r.params),
+        compactNumber,
+      ),
+    ),
+    chart(
+      `Activation memory ${per}`,
+      barChart(
+        'activation bytes',
+        bars((r) => r.activation_bytes),
+        bytesText,
+      ),
+    ),
     chart(
       'Liveness: bytes alive at each step of the schedule',
       livenessChart(input.liveness, report.memory.peak_at, bytesText),
