@@ -69,7 +69,14 @@ export default tseslint.config(
     files: ['src/report/html/page-script.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { document: 'readonly', window: 'readonly', CSS: 'readonly', setTimeout: 'readonly' },
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        CSS: 'readonly',
+        setTimeout: 'readonly',
+        requestAnimationFrame: 'readonly',
+        performance: 'readonly',
+      },
     },
   },
   prettier,

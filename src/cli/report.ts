@@ -2,12 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { liveActivationBytes, outputBytes } from '../analysis/memory.js';
-import { analyze, type AnalyzeOptions } from '../analysis/report.js';
-import type { Graph } from '../graph/graph.js';
-import { graphView } from '../report/graph-view.js';
+import type { AnalyzeOptions } from '../analysis/report.js';
 import { FIGURES, type NodeFigure } from '../report/html/graph-svg.js';
-import { renderHtmlReport, type HtmlLevel } from '../report/html/page.js';
+import { htmlReportInput } from '../report/html/input.js';
+import { renderHtmlReport } from '../report/html/page.js';
 import { DTYPES, OPTIMIZER_STATES } from '../vocabulary.js';
 import { collect, parseBatch, parseChoice, parseDepth } from './options.js';
 import { UsageError, type CliIo } from './io.js';
@@ -66,7 +64,7 @@ Examples:
         optimizer: parseChoice('--optimizer', flags.optimizer, OPTIMIZER_STATES),
       };
       const graph = await loadModel(model, flags, io);
-      const html = await renderHtmlReport(reportInput(graph, options, depth, figure));
+      const html = await renderHtmlReport(htmlReportInput(graph, options, depth, figure));
       if (flags.output === '-') {
         io.stdout.write(html);
         return;
@@ -77,32 +75,4 @@ Examples:
         throw new UsageError(`-o ${flags.output}: cannot write the file: ${(e as Error).message}`);
       }
     });
-}
-
-/**
- * The fold levels of the page: every depth that folds the graph differently, from the most
- * folded, then every layer. The level shown first is the folding of `depth` (every layer without one).
- */
-export function reportInput(graph: Graph, options: AnalyzeOptions, depth: number | undefined, figure: NodeFigure) {
-  const report = analyze(graph, options);
-  const deepest = Math.max(1, ...graph.nodes.map((n) => n.name.split('.').length));
-  const levels: HtmlLevel[] = [];
-  const rowsAt = new Map<number, number>();
-  for (let d = 1; d < deepest; d++) {
-    const folded = analyze(graph, { ...options, depth: d });
-    const rows = folded.blocks!;
-    rowsAt.set(d, rows.length);
-    if (rows.length === report.layers.length) break;
-    if (levels.length > 0 && levels[levels.length - 1].rows.length === rows.length) continue;
-    levels.push({ depth: d, view: graphView(graph, folded, d), rows });
-  }
-  levels.push({ view: graphView(graph, report), rows: report.layers });
-  // A depth folds like the kept level with as many rows (foldings only refine as the depth grows).
-  const wanted = depth === undefined ? report.layers.length : (rowsAt.get(depth) ?? report.layers.length);
-  const start = Math.max(
-    0,
-    levels.findIndex((l) => l.rows.length === wanted),
-  );
-  const { live, at } = liveActivationBytes(graph, outputBytes(graph, options.batch ?? 1, options.dtype ?? 'fp32'));
-  return { report, levels, start, figure, liveness: live.map((bytes, i) => ({ name: graph.nodes[at[i]].name, bytes })) };
 }

@@ -107,8 +107,10 @@ export function fieldChart(fields: readonly { readonly name: string; readonly fi
   const maxValue = Math.max(2, ...spatial.map((f) => (f ? Math.max(...f.size) : 1)));
   const lmax = Math.log2(maxValue);
   const n = Math.max(1, fields.length - 1);
-  const x = (i: number) => r1(4 + (i / n) * (CHART_WIDTH - 8));
+  const left = 34;
+  const x = (i: number) => r1(left + (i / n) * (CHART_WIDTH - left - 4));
   const y = (v: number) => r1(top + room - (Math.log2(Math.max(1, v)) / lmax) * room);
+  const ticks = [1, 10, 100, 1000, 10000, 100000].filter((v) => v <= maxValue);
   const series = (pick: (f: { size: readonly number[]; stride: readonly number[] }) => number) => {
     let d = '';
     let pen = false;
@@ -127,6 +129,10 @@ export function fieldChart(fields: readonly { readonly name: string; readonly fi
     svgOpen('receptive field size and stride along the network (log scale)', height),
     `<text class="axis" x="4" y="11">size up to ${grouped(maxValue)} px</text>`,
     `<g class="legend"><line class="size" x1="250" x2="270" y1="7" y2="7"/><text x="274" y="11">size</text><line class="stride" x1="310" x2="330" y1="7" y2="7"/><text x="334" y="11">stride</text></g>`,
+    ...ticks.map(
+      (v) =>
+        `<line class="grid" x1="${left}" x2="${CHART_WIDTH - 4}" y1="${y(v)}" y2="${y(v)}"/><text class="axis end" x="${left - 4}" y="${y(v) + 3}">${grouped(v)}</text>`,
+    ),
     `<path class="size" d="${series((f) => Math.max(...f.size))}"/>`,
     `<path class="stride" d="${series((f) => Math.max(...f.stride))}"/>`,
   ];
@@ -138,8 +144,8 @@ export function fieldChart(fields: readonly { readonly name: string; readonly fi
     );
   }
   out.push(
-    `<line class="base" x1="4" x2="${CHART_WIDTH - 4}" y1="${top + room}" y2="${top + room}"/>`,
-    `<text class="axis" x="4" y="${height - 2}">${escapeXml(fields[0]?.name ?? '')}</text>`,
+    `<line class="base" x1="${left}" x2="${CHART_WIDTH - 4}" y1="${top + room}" y2="${top + room}"/>`,
+    `<text class="axis" x="${left}" y="${height - 2}">${escapeXml(fields[0]?.name ?? '')}</text>`,
     `<text class="axis end" x="${CHART_WIDTH - 4}" y="${height - 2}">${escapeXml(fields[fields.length - 1]?.name ?? '')}</text>`,
     '</svg>',
   );

@@ -1,6 +1,6 @@
 // The page's behaviour (cnnscope report --html): pan and zoom, expanding and collapsing blocks,
-// search, the details panel. The graph of each fold level is laid out ahead (one <template> per
-// level); expanding a block moves to the next level where it is split, collapsing a group to the
+// search, the details panel. The graph of each fold level is laid out ahead (its SVG markup in an
+// inert <script type="image/svg+xml">, parsed only when the level is first shown); expanding a block moves to the next level where it is split, collapsing a group to the
 // level where it is one node. Plain browser JavaScript, no library, no request.
 (function () {
   'use strict';
@@ -10,7 +10,8 @@
   const details = document.getElementById('details');
   const levelText = document.getElementById('level');
   const found = document.getElementById('found');
-  const templates = data.levels.map((_, i) => document.getElementById('level-' + i));
+  const markup = data.levels.map((_, i) => document.getElementById('level-' + i));
+  const keys = data.levels.map((lv) => new Set(lv.keys));
   let level = -1;
   let view = { k: 1, x: 0, y: 0 };
   let selected = null;
@@ -30,7 +31,8 @@
   function show(index) {
     if (index === level) return;
     level = index;
-    viewport.replaceChildren(...templates[index].content.firstElementChild.cloneNode(true).childNodes);
+    // innerHTML of an SVG element parses SVG elements.
+    viewport.innerHTML = markup[index].textContent;
     const lv = data.levels[index];
     levelText.textContent =
       (lv.depth === null ? 'every layer' : 'folded to depth ' + lv.depth) +
@@ -44,7 +46,7 @@
   }
 
   function inLevel(index, key) {
-    return templates[index].content.querySelector('.node[data-key="' + CSS.escape(key) + '"]') !== null;
+    return keys[index].has(key);
   }
 
   function element(key, kind) {
@@ -300,4 +302,10 @@
     if (view.k === Math.min(1, ((svg.clientWidth || 800) - 24) / data.levels[level].width)) fit();
   });
   document.documentElement.dataset.ready = 'true';
+  // When the first frame with the graph has been drawn (ms since navigation): what the open time is measured by.
+  requestAnimationFrame(function () {
+    requestAnimationFrame(function () {
+      document.documentElement.dataset.drawn = String(Math.round(performance.now()));
+    });
+  });
 })();

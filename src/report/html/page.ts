@@ -2,7 +2,7 @@
  * `cnnscope report --html`: one self-contained page, made offline-safe by construction (no URL
  * of any kind: the script, the styles and the data are inline, the fonts the system's). The layer
  * graph is laid out here, in Node, once per fold level (src/report/html/layout.ts); the page gets
- * positioned SVG, one `<template>` per level, and page-script.js for what needs a browser: pan and
+ * positioned SVG, the markup of each level in an inert script element (parsed when shown), and page-script.js for what needs a browser: pan and
  * zoom, expanding and collapsing blocks (moving between the levels), search, the details panel.
  */
 import { readFileSync } from 'node:fs';
@@ -42,7 +42,14 @@ export interface HtmlReportInput {
 export interface PageData {
   readonly model: string;
   readonly start: number;
-  readonly levels: readonly { readonly depth: number | null; readonly nodes: number; readonly width: number; readonly height: number }[];
+  readonly levels: readonly {
+    readonly depth: number | null;
+    readonly nodes: number;
+    readonly width: number;
+    readonly height: number;
+    /** The item keys of the level's nodes. */
+    readonly keys: readonly string[];
+  }[];
   /** By item key (`L:name`, `B:name`): [label, text, exact value when a count] rows. */
   readonly items: Readonly<Record<string, readonly (readonly [string, string] | readonly [string, string, number])[]>>;
   readonly layers: readonly string[];
@@ -54,7 +61,10 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
   const laid = [];
   for (const level of levels) {
     const layout = await layoutView(level.view, (n) => nodeSize(n.role === 'input' ? 2 : 3));
-    laid.push({ level, layout, svg: levelSvg(layout, level.rows, figure, batch) });
+    const svg = levelSvg(layout, level.rows, figure, batch);
+    // Every text is escaped (escapeXml), so nothing can end the script element holding the markup.
+    if (/<\/script/i.test(svg)) throw new Error('renderHtmlReport: the SVG markup holds </script');
+    laid.push({ level, layout, svg });
   }
 
   const items: Record<string, PageData['items'][string]> = {};
@@ -100,6 +110,7 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
       nodes: level.view.nodes.length,
       width: layout.width,
       height: layout.height,
+      keys: level.view.nodes.slice(1).map(itemKey),
     })),
     items,
     layers: report.layers.map((l) => l.name),
@@ -200,8 +211,8 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
     ...charts,
     '</aside>',
     '</main>',
-    // Inside <svg>, so the parser makes SVG elements of the markup (not unknown HTML ones).
-    ...laid.map(({ svg }, i) => `<template id="level-${i}"><svg xmlns="http://www.w3.org/2000/svg">${svg}</svg></template>`),
+    // Not a <template>: the browser would parse every level on opening; levels.keys says what each holds.
+    ...laid.map(({ svg }, i) => `<script type="image/svg+xml" id="level-${i}">${svg}</script>`),
     `<script type="application/json" id="data">${scriptJson(data)}</script>`,
     `<script>\n${asset('page-script.js')}\n</script>`,
     '</body>',
