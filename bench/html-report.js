@@ -50,10 +50,13 @@ for (const model of MODELS) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(pathToFileURL(file).href);
       await page.waitForSelector('html[data-drawn]');
+      // The function runs in the page, where `document` is defined.
+      /* eslint-disable no-undef */
       const { load, drawn } = await page.evaluate(() => ({
         load: performance.getEntriesByType('navigation')[0].loadEventEnd,
         drawn: Number(document.documentElement.dataset.drawn),
       }));
+      /* eslint-enable no-undef */
       loads.push(load);
       frames.push(drawn);
       await page.close();

@@ -42,7 +42,7 @@ describe.skipIf(!executable && !inCi)('the HTML report in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     // Root in a container has no user namespace for Chromium's sandbox.
     browser = await chromium.launch({ executablePath: executable, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
-  }, 60000);
+  }, 120000);
   afterAll(async () => {
     await browser?.close();
   });
@@ -115,7 +115,7 @@ describe.skipIf(!executable && !inCi)('the HTML report in Chromium', () => {
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);
     await page.close();
-  }, 60000);
+  }, 120000);
 
   it('googlenet: Inception blocks expand into their branches; the keyboard reaches them', async () => {
     const { page, problems, requests } = await open('googlenet', ['--depth', '1']);
@@ -133,7 +133,7 @@ describe.skipIf(!executable && !inCi)('the HTML report in Chromium', () => {
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);
     await page.close();
-  }, 60000);
+  }, 120000);
 
   it('an ONNX model, unfolded, in the dark colour scheme', async () => {
     const onnx = 'test/fixtures/onnx/squeezenet1_1_opset17.onnx';
@@ -145,5 +145,5 @@ describe.skipIf(!executable && !inCi)('the HTML report in Chromium', () => {
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);
     await page.close();
-  }, 60000);
+  }, 120000);
 });
