@@ -87,6 +87,8 @@ describe.skipIf(!executable && !inCi)('the HTML report in Chromium', () => {
     const folded = await analyzeJson('resnet50', ['--depth', '1']);
     // The input, then one node per row of `analyze --depth 1`.
     expect(await nodes(page)).toBe(folded.blocks.length + 1);
+    // An edge's tooltip is the shape of the tensor it carries.
+    expect(await page.locator('#viewport .edge title').first().textContent()).toBe('input → conv1: [1, 3, 224, 224]');
     const full = await analyzeJson('resnet50');
     const conv1 = full.layers.find((l: { name: string }) => l.name === 'conv1');
     await page.locator('#viewport .node[data-key="L:conv1"]').click();

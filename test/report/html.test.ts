@@ -18,7 +18,7 @@ describe('cnnscope report --html', () => {
     expect(html).toContain(`default-src 'none'`);
     const data = JSON.parse(/<script type="application\/json" id="data">(.*?)<\/script>/s.exec(html)![1]);
     expect(data.layers).toEqual(['0', '1', '2', '3', '4']);
-    expect(data.items['L:2']).toContainEqual(['MACs', '115,605,504 (116 MMAC)', 115605504]);
+    expect(data.items['L:2'][data.labels.L.indexOf('MACs')]).toEqual([115605504, ' (116 MMAC)']);
   });
 
   it('gives the same bytes for the same model', async () => {
@@ -52,6 +52,13 @@ describe('cnnscope report --html', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+
+  it('refuses a graph too large to lay out, in one line, exit 2', async () => {
+    const file = modelFile(`name: long\ninput: [1, 4, 4]\nlayers:\n${'  - relu: {}\n'.repeat(4001)}`);
+    const r = await cli(['report', file, '-o', '-']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^cnnscope: error: report: .* has 4,001 layers; the HTML report lays out at most 4,000 /);
   });
 
   it('reports a model error positioned, exit 2', async () => {

@@ -85,8 +85,9 @@ export function levelSvg(layout: GraphLayout, rows: readonly ShownRow[], figure:
     if (n.output) cls.push('output');
     const label = `${n.name}: ${lines.slice(1).join(', ')}${n.role === 'block' ? ' (press Enter to expand)' : ''}`;
     out.push(
-      `<g class="${cls.join(' ')}" data-key="${escapeXml(itemKey(n))}" transform="translate(${p.x},${p.y})" tabindex="0" role="button" aria-label="${escapeXml(label)}">`,
-      `<title>${escapeXml(n.name)}</title>`,
+      // The <title> is the tooltip and, for assistive technology, the button's name.
+      `<g class="${cls.join(' ')}" data-key="${escapeXml(itemKey(n))}" transform="translate(${p.x},${p.y})" tabindex="0" role="button">`,
+      `<title>${escapeXml(label)}</title>`,
       `<rect width="${p.width}" height="${p.height}" rx="${n.role === 'merge' ? p.height / 2 : 4}"/>`,
       ...lines.map(
         (line, k) =>

@@ -72,19 +72,25 @@
   }
 
   function showDetails(key) {
-    const rows = data.items[key];
-    if (!rows) return;
+    const entries = data.items[key];
+    if (!entries) return;
+    const labels = data.labels[key[0]];
     const table = document.createElement('table');
-    for (const r of rows) {
+    const row = function (label, text, value) {
       const tr = table.insertRow();
       const th = document.createElement('th');
-      th.textContent = r[0];
+      th.textContent = label;
       const td = document.createElement('td');
-      td.textContent = r[1];
-      td.dataset.figure = r[0];
-      if (r.length > 2) td.dataset.value = String(r[2]);
+      td.textContent = text;
+      td.dataset.figure = label;
+      if (value !== undefined) td.dataset.value = String(value);
       tr.append(th, td);
-    }
+    };
+    row('name', key.slice(2));
+    entries.forEach(function (e, i) {
+      if (typeof e === 'string') row(labels[i], e);
+      else row(labels[i], e[0].toLocaleString('en-US') + e[1], e[0]);
+    });
     const h = document.createElement('h2');
     h.textContent = (key[0] === 'B' ? 'Block ' : 'Layer ') + key.slice(2);
     details.replaceChildren(h, table);
@@ -192,13 +198,18 @@
     view.k = k;
     apply();
   }
+  // The wheel scrolls the graph; with Ctrl (or a trackpad's pinch, which sets it) it zooms.
   svg.addEventListener(
     'wheel',
     function (e) {
       e.preventDefault();
-      if (e.ctrlKey || e.metaKey || !e.shiftKey) {
+      if (e.ctrlKey || e.metaKey) {
         const r = svg.getBoundingClientRect();
-        zoom(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
+        zoom(Math.exp(-e.deltaY * 0.002), e.clientX - r.left, e.clientY - r.top);
+      } else {
+        view.x -= e.shiftKey ? e.deltaY : e.deltaX;
+        view.y -= e.shiftKey ? 0 : e.deltaY;
+        apply();
       }
     },
     { passive: false },

@@ -50,10 +50,35 @@ export interface PageData {
     /** The item keys of the level's nodes. */
     readonly keys: readonly string[];
   }[];
-  /** By item key (`L:name`, `B:name`): [label, text, exact value when a count] rows. */
-  readonly items: Readonly<Record<string, readonly (readonly [string, string] | readonly [string, string, number])[]>>;
+  /** The labels of the entries of a layer's (`L`) and a block's (`B`) item. */
+  readonly labels: typeof ITEM_LABELS;
+  /** By item key (`L:name`, `B:name`): its figures, in the order of `labels` (the windowed field only where there is one). */
+  readonly items: Readonly<Record<string, readonly Entry[]>>;
   readonly layers: readonly string[];
 }
+
+/**
+ * A figure of the details panel: text, or an exact count with what follows it (` (35.2 MMAC)`,
+ * ` B`), which the page writes after the count's digits grouped by thousands (en-US).
+ */
+export type Entry = string | readonly [number, string];
+
+export const ITEM_LABELS = {
+  L: [
+    'kind',
+    'inputs',
+    'output shape',
+    'params',
+    'trainable params',
+    'buffers',
+    'MACs',
+    'FLOPs',
+    'activation bytes',
+    'receptive field',
+    'windowed receptive field',
+  ],
+  B: ['kind', 'layers', 'output shape', 'params', 'MACs', 'FLOPs', 'activation bytes', 'receptive field', 'windowed receptive field'],
+} as const;
 
 export async function renderHtmlReport(input: HtmlReportInput): Promise<string> {
   const { report, levels, start, figure } = input;
@@ -67,21 +92,20 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
     laid.push({ level, layout, svg });
   }
 
-  const items: Record<string, PageData['items'][string]> = {};
+  const items: Record<string, readonly Entry[]> = {};
   for (const l of report.layers) {
     items[`L:${l.name}`] = [
-      ['name', l.name],
-      ['kind', l.kind],
-      ['inputs', l.inputs.join(', ')],
-      ['output shape', shapeText(l.output_shape)],
-      ['params', count(l.params), l.params],
-      ['trainable params', count(l.trainable_params), l.trainable_params],
-      ['buffers', count(l.buffers), l.buffers],
-      ['MACs', ops(l.macs, 'MAC'), l.macs],
-      ['FLOPs', ops(l.flops, 'FLOP'), l.flops],
-      ['activation bytes', bytes(l.activation_bytes), l.activation_bytes],
-      ['receptive field', fieldText(l.receptive_field)],
-      ...(l.windowed_receptive_field !== undefined ? [['windowed receptive field', fieldText(l.windowed_receptive_field)] as const] : []),
+      l.kind,
+      l.inputs.join(', '),
+      shapeText(l.output_shape),
+      count(l.params),
+      count(l.trainable_params),
+      count(l.buffers),
+      ops(l.macs, 'MAC'),
+      ops(l.flops, 'FLOP'),
+      bytes(l.activation_bytes),
+      fieldText(l.receptive_field),
+      ...(l.windowed_receptive_field !== undefined ? [fieldText(l.windowed_receptive_field)] : []),
     ];
   }
   for (const { level } of laid) {
@@ -89,16 +113,15 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
       const b = level.rows[i];
       if (n.role !== 'block' || !('layers' in b)) return;
       items[itemKey(n)] ??= [
-        ['name', b.name],
-        ['kind', b.kind],
-        ['layers', grouped(b.layers), b.layers],
-        ['output shape', shapeText(b.output_shape)],
-        ['params', count(b.params), b.params],
-        ['MACs', ops(b.macs, 'MAC'), b.macs],
-        ['FLOPs', ops(b.flops, 'FLOP'), b.flops],
-        ['activation bytes', bytes(b.activation_bytes), b.activation_bytes],
-        ['receptive field', fieldText(b.receptive_field)],
-        ...(b.windowed_receptive_field !== undefined ? [['windowed receptive field', fieldText(b.windowed_receptive_field)] as const] : []),
+        b.kind,
+        count(b.layers),
+        shapeText(b.output_shape),
+        count(b.params),
+        ops(b.macs, 'MAC'),
+        ops(b.flops, 'FLOP'),
+        bytes(b.activation_bytes),
+        fieldText(b.receptive_field),
+        ...(b.windowed_receptive_field !== undefined ? [fieldText(b.windowed_receptive_field)] : []),
       ];
     });
   }
@@ -112,6 +135,7 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
       height: layout.height,
       keys: level.view.nodes.slice(1).map(itemKey),
     })),
+    labels: ITEM_LABELS,
     items,
     layers: report.layers.map((l) => l.name),
   };
@@ -192,7 +216,7 @@ export async function renderHtmlReport(input: HtmlReportInput): Promise<string> 
     '</div>',
     '</header>',
     '<main>',
-    '<section id="graph-pane" aria-label="layer graph: drag to pan, wheel or + and − to zoom, arrow keys to pan; Enter on a block expands it, on a group title collapses it">',
+    '<section id="graph-pane" aria-label="layer graph: drag, the wheel or the arrow keys pan; Ctrl and the wheel, or + and −, zoom; Enter on a block expands it, on a group title collapses it">',
     `<svg id="graph" tabindex="0" role="group" aria-label="${escapeXml(`layer graph of ${report.model}`)}" xmlns="http://www.w3.org/2000/svg">`,
     '<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L8 4L0 8z"/></marker></defs>',
     '<g id="viewport"></g>',
@@ -225,14 +249,14 @@ function chart(title: string, svg: string, note?: string): string {
   return `<section class="chart-box"><h2>${escapeXml(title)}</h2>${svg}${note ? `<p class="note">${escapeXml(note)}</p>` : ''}</section>`;
 }
 
-function count(n: number): string {
-  return n >= 1000 ? `${grouped(n)} (${compactNumber(n)})` : grouped(n);
+function count(n: number): Entry {
+  return [n, n >= 1000 ? ` (${compactNumber(n)})` : ''];
 }
-function ops(n: number, unit: 'MAC' | 'FLOP'): string {
-  return n >= 1000 ? `${grouped(n)} (${decimal(n, unit)})` : grouped(n);
+function ops(n: number, unit: 'MAC' | 'FLOP'): Entry {
+  return [n, n >= 1000 ? ` (${decimal(n, unit)})` : ''];
 }
-function bytes(n: number): string {
-  return n >= 1024 ? `${grouped(n)} (${bytesText(n)})` : `${grouped(n)} B`;
+function bytes(n: number): Entry {
+  return [n, n >= 1024 ? ` (${bytesText(n)})` : ' B'];
 }
 
 /** page-style.css and page-script.js, beside this module in src/ and in dist/ (the build copies them). */
