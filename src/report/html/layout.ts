@@ -55,7 +55,7 @@ const ROOT_OPTIONS = {
   'elk.padding': '[top=12,left=12,bottom=12,right=12]',
   // Keep the model's order of branches (the first branch on the left), as `graph` does.
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
-  // Each node as near its sources as it may be: the branches of a block start side by side at its top.
+  // Layers assigned from the sources: a short branch tends to start near its block's top, not just above the merge.
   'elk.layered.layering.strategy': 'LONGEST_PATH_SOURCE',
   // Balanced alignment centres a merge under its branches (the default drifts sideways block after block).
   'elk.layered.nodePlacement.bk.fixedAlignment': 'BALANCED',
