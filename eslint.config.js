@@ -64,5 +64,20 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The HTML report's page script runs in the browser (src/report/html/page.ts inlines it).
+    files: ['src/report/html/page-script.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        CSS: 'readonly',
+        setTimeout: 'readonly',
+        requestAnimationFrame: 'readonly',
+        performance: 'readonly',
+      },
+    },
+  },
   prettier,
 );

@@ -120,6 +120,11 @@ export { renderCsv, CSV_LAYER_COLUMNS, CSV_BLOCK_COLUMNS } from './report/csv.js
 export { graphView, type GraphView, type ViewNode, type ViewCluster, type NodeRole } from './report/graph-view.js';
 export { renderDot } from './report/dot.js';
 export { renderMermaid } from './report/mermaid.js';
+// `cnnscope report --html`: the self-contained page (src/report/html/).
+export { htmlReportInput } from './report/html/input.js';
+export { renderHtmlReport, type HtmlReportInput, type HtmlLevel } from './report/html/page.js';
+export { FIGURES as HTML_FIGURES, type NodeFigure } from './report/html/graph-svg.js';
+export { liveBytes } from './analysis/memory.js';
 
 // Execute mode: a real forward pass on the CPU (src/execute/, `cnnscope run`).
 export {

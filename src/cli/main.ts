@@ -13,6 +13,7 @@ import { registerExport } from './export.js';
 import { registerGraph } from './graph.js';
 import { EXIT, Failed, readStreamText, UsageError, type CliIo } from './io.js';
 import { registerList } from './list.js';
+import { registerReport } from './report.js';
 import { MAX_FILE_BYTES } from './load.js';
 import { registerRun } from './run.js';
 import { registerSweep } from './sweep.js';
@@ -35,6 +36,7 @@ Examples:
   $ cnnscope check --budget examples/ci/budget.yaml 'architectures/**/*.yaml'
   $ cnnscope diff resnet50 resnext50_32x4d --format markdown
   $ cnnscope graph googlenet --depth 2 | dot -Tpng -o googlenet.png
+  $ cnnscope report resnet50 --html -o resnet50.html --depth 1
   $ cnnscope run resnet50 --seed 1 --top 5
   $ cnnscope export resnet50 --onnx resnet50.onnx
   $ cnnscope sweep resnet50 --fit 'training_bytes<=24GiB' --optimizer adam
@@ -50,6 +52,7 @@ Set NO_COLOR to turn colour off; output to a pipe is never coloured.`,
   registerExport(program, io);
   registerGraph(program, io);
   registerList(program, io);
+  registerReport(program, io);
   registerRun(program, io);
   registerSweep(program, io);
   for (const cmd of program.commands)

@@ -70,18 +70,10 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
     ],
     rows,
   );
-  const o = report.options;
-  const rf = totalFieldText(t, (name) => name);
   const lines = [
-    `${colour.bold(report.model)}  input ${shapeText(report.input.shape)}  ${o.dtype}`,
+    `${colour.bold(report.model)}  input ${shapeText(report.input.shape)}  ${report.options.dtype}`,
     table,
-    `Params:            ${grouped(t.params)} (${grouped(t.trainable_params)} trainable; ${grouped(t.buffers)} in buffers)`,
-    `Compute:           ${decimal(t.macs, 'MAC')}, ${decimal(t.flops, 'FLOP')}`,
-    `Weights:           ${bytesText(t.weight_bytes)}`,
-    `Activations:       ${bytesText(t.activation_bytes)} in all, ${bytesText(t.peak_activation_bytes)} at peak (at ${report.memory.peak_at})`,
-    `Training:          ${bytesText(t.training_bytes)} (${o.optimizer}: weights, gradients, optimizer state, activations)`,
-    `Receptive field:   ${rf}`,
-    ...report.outputs.map((out, i) => `${i === 0 ? 'Output:            ' : 'Extra output:      '}${out.name} ${shapeText(out.shape)}`),
+    ...totalEntries(report).map(([label, text]) => `${`${label}:`.padEnd(19)}${text}`),
   ];
   const live = report.memory.live_bytes;
   if (bars && live) {
@@ -102,4 +94,19 @@ export function renderTable(report: Report, colour: ChalkInstance, options: Tabl
   }
   for (const w of report.warnings) lines.push(colour.yellow(`warning: layer '${w.layer}': ${w.message}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** The totals below the table, as (label, text) pairs: the HTML report's totals panel shows the same. */
+export function totalEntries(report: Report): [string, string][] {
+  const t = report.totals;
+  const o = report.options;
+  return [
+    ['Params', `${grouped(t.params)} (${grouped(t.trainable_params)} trainable; ${grouped(t.buffers)} in buffers)`],
+    ['Compute', `${decimal(t.macs, 'MAC')}, ${decimal(t.flops, 'FLOP')}`],
+    ['Weights', bytesText(t.weight_bytes)],
+    ['Activations', `${bytesText(t.activation_bytes)} in all, ${bytesText(t.peak_activation_bytes)} at peak (at ${report.memory.peak_at})`],
+    ['Training', `${bytesText(t.training_bytes)} (${o.optimizer}: weights, gradients, optimizer state, activations)`],
+    ['Receptive field', totalFieldText(t, (name) => name)],
+    ...report.outputs.map((out, i): [string, string] => [i === 0 ? 'Output' : 'Extra output', `${out.name} ${shapeText(out.shape)}`]),
+  ];
 }

@@ -49,7 +49,8 @@ describe('schema/report.schema.json', () => {
         any(doc, `${m.name} ${extra.join(' ')} (top level)`);
       }
     }
-  });
+    // 172 reports: 8-15 s alone, over 20 s beside the HTML report's browser tests on 2 busy cores.
+  }, 60000);
 
   it('validates reports under other options (batch, dtype, optimizer, input, auxiliary outputs)', async () => {
     for (const argv of [
