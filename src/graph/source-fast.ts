@@ -395,7 +395,6 @@ class FastReader {
       const c = this.at();
       if (c === NL || c === HASH || this.i >= this.end) {
         // Nothing on the key's line: the value is below, or empty (null, where the line's text ends).
-        if (c === HASH) leave(); // where yaml places an empty value before a comment: not needed here
         const emptyPos = this.pos();
         this.skipBlank();
         const column = this.column();
@@ -403,6 +402,8 @@ class FastReader {
         else if (this.i < this.end && column === indent && this.at() === DASH && this.blankAt(1)) {
           value = this.blockSeq(indent, true, depth + 1);
         } else {
+          // Where yaml places an empty value before a comment (`key: # note`) is left to it.
+          if (c === HASH) leave();
           this.count(depth + 1);
           value = { type: 'scalar', value: null, pos: emptyPos };
         }
@@ -450,11 +451,11 @@ class FastReader {
       this.skipSpaces();
       const c = this.at();
       if (c === NL || c === HASH || this.i >= this.end) {
-        if (c === HASH) leave();
         const emptyPos = this.pos();
         this.skipBlank();
         if (this.i < this.end && this.column() > indent) items.push(this.blockNode(indent, depth + 1));
         else {
+          if (c === HASH) leave(); // an empty item before a comment: as for a map's value
           this.count(depth + 1);
           items.push({ type: 'scalar', value: null, pos: emptyPos });
         }

@@ -89,6 +89,7 @@ describe('the fast reader', () => {
       'x: -1\ny: -.inf\n',
       '- [a,\n  b]\n',
       '  a: 1\n  b: 2\n',
+      'params:   # the knobs\n  depth: 50\nlayers: # the list\n- # first\n  relu\n',
     ];
     for (const text of texts) {
       expect(parseYamlFast(text), JSON.stringify(text)).toBeDefined();
