@@ -7,8 +7,10 @@
  *      against the peer `yaml.parse` of the same text (the floor any YAML-reading tool pays).
  *      Time per layer should stay flat as the size grows (linear analysis).
  *   2. Every bundled model, built and analyzed.
- *   3. If Debian's python3-torch is installed: `cnnscope analyze resnet50 --json` as a process,
- *      against a Python process that builds torchvision's resnet50 and counts its parameters.
+ *   3. Whole processes, wall time and peak RSS: `cnnscope analyze resnet152 --json` against the
+ *      torch path of the same summary (import torch and torchvision, build resnet152, a forward
+ *      pass hooked on every module), if Debian's python3-torch is installed; resnet50 against
+ *      building it and counting its parameters; the zoo's `check`; a 100,000-layer chain.
  *   4. If it is: one forward pass of resnet18 and resnet50, against PyTorch on the same core.
  *   5. Renderers on long chains (10k, 40k layers): `graph` as DOT and as Mermaid, and a diff
  *      against a 4-layer chain (every layer but 4 removed). Time per layer should stay flat.
@@ -113,21 +115,61 @@ const zoo = time(() => {
 }, 5);
 console.log(`${models.length} models, ${layers.toLocaleString('en-US')} layers in all: ${fmt(zoo)} ms\n`);
 
-console.log('## 3. Whole process: cnnscope vs PyTorch (torchvision resnet50, parameter count)\n');
+console.log('## 3. Whole process: cnnscope vs PyTorch, and the static commands on their own\n');
 const python = '/usr/bin/python3';
 const hasTorch = existsSync(python) && spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
+/** Median wall ms of `runs` runs (after a warm-up) and the median peak RSS (MB), which the child reports on stderr. */
+function processFigures(cmd, args, runs) {
+  const once = () => {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+    return { ms, rss: Number(/maxrss (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024 };
+  };
+  once();
+  const all = Array.from({ length: runs }, once);
+  return { ms: median(all.map((x) => x.ms)), rss: median(all.map((x) => x.rss)) };
+}
+const cnnscope = (args, runs) => processFigures(process.execPath, ['--import', './bench/rss.js', 'bin/cnnscope.js', ...args], runs);
+/** Python with its peak RSS (KiB, as the kernel counts it) on stderr at exit, as bench/rss.js does for Node. */
+const pythonWithRss = (script) =>
+  `${script}\nimport resource, sys\nsys.stderr.write("maxrss %d" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n`;
+// The torch path of a shape-and-parameter summary (as torchinfo and friends do it): import, build, a forward pass with a hook on every module.
+const TORCH_SUMMARY = [
+  'import json, torch, torchvision',
+  'm = torchvision.models.resnet152(weights=None).eval()',
+  'rows = []',
+  'def hook(mod, inp, out): rows.append([type(mod).__name__, list(out.shape), sum(p.numel() for p in mod.parameters(recurse=False))])',
+  'for mod in m.modules(): mod.register_forward_hook(hook)',
+  'with torch.no_grad(): m(torch.zeros(1, 3, 224, 224))',
+  'print(json.dumps({"params": sum(p.numel() for p in m.parameters()), "layers": rows}))',
+].join('\n');
 if (!hasTorch) {
-  console.log('skipped: python3-torch and python3-torchvision are not installed (apt-get install python3-torch python3-torchvision)');
-} else {
-  const processTime = (cmd, args, runs) => time(() => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] }), runs);
-  const ours = processTime(process.execPath, ['bin/cnnscope.js', 'analyze', 'resnet50', '--json'], 5);
-  const script = 'import torchvision; m = torchvision.models.resnet50(weights=None); print(sum(p.numel() for p in m.parameters()))';
-  const peer = processTime(python, ['-c', script], 3);
-  console.log('| command | ms |');
-  console.log('|---|---:|');
-  console.log(`| cnnscope analyze resnet50 --json | ${fmt(ours)} |`);
-  console.log(`| python3: torchvision.models.resnet50() + count | ${fmt(peer)} |`);
-  console.log(`\nratio (PyTorch / cnnscope): ${(peer / ours).toFixed(1)}x`);
+  console.log('(the PyTorch rows are skipped: python3-torch and python3-torchvision are not installed)\n');
+}
+console.log('| command | wall ms | peak RSS MB | peer | peer wall ms | peer peak RSS MB | peer / cnnscope: time, memory |');
+console.log('|---|---:|---:|---|---:|---:|---|');
+{
+  const row = (command, ours, peerName, peer) =>
+    console.log(
+      `| ${command} | ${fmt(ours.ms)} | ${ours.rss.toFixed(0)} | ${peerName} | ${peer ? fmt(peer.ms) : ''} | ${peer ? peer.rss.toFixed(0) : ''} | ${peer ? `${(peer.ms / ours.ms).toFixed(1)}x, ${(peer.rss / ours.rss).toFixed(1)}x` : ''} |`,
+    );
+  const ours152 = cnnscope(['analyze', 'resnet152', '--json'], 9);
+  const torch152 = hasTorch ? processFigures(python, ['-c', pythonWithRss(TORCH_SUMMARY)], 3) : undefined;
+  row('cnnscope analyze resnet152 --json', ours152, 'python3: import torch, torchvision; resnet152(), a hooked forward pass', torch152);
+  const ours50 = cnnscope(['analyze', 'resnet50', '--json'], 9);
+  const count50 = 'import torchvision; m = torchvision.models.resnet50(weights=None); print(sum(p.numel() for p in m.parameters()))';
+  const torch50 = hasTorch ? processFigures(python, ['-c', pythonWithRss(count50)], 3) : undefined;
+  row('cnnscope analyze resnet50 --json', ours50, 'python3: torchvision.models.resnet50() + count', torch50);
+  const zoo = cnnscope(['check', 'architectures/**/*.yaml', '--budget', 'examples/ci/budget.yaml'], 5);
+  row("cnnscope check 'architectures/**/*.yaml' --budget examples/ci/budget.yaml (the whole zoo)", zoo, '', undefined);
+  const dir = mkdtempSync(join(os.tmpdir(), 'cnnscope-bench-'));
+  const chain = join(dir, 'chain100k.yaml');
+  writeFileSync(chain, residualChain(100_000));
+  const long = cnnscope(['analyze', chain, '--json'], 3);
+  row('cnnscope analyze --json, a 100,000-layer residual chain (section 1)', long, '', undefined);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 console.log('\n## 4. Execute mode: one forward pass at 224x224, batch 1, one thread, vs PyTorch on the same core\n');

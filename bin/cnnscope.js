@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// The CLI as `npm run build` bundles it (scripts/bundle.mjs): a few files for Node to load, not ~150 modules.
+import { main } from '../dist/bundle/main.js';
 
 await main();

@@ -8,7 +8,6 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { glob } from 'tinyglobby';
 import { CheckInputError, checkModels, type CheckIo, type CheckOutcome, type CheckRequest, type Shard } from '../check/plan.js';
 import { describeDiagnostic, escapeUnprintable, ModelError } from '../graph/diagnostics.js';
 import { CHECK_FORMATS, githubAnnotations, renderCheck, type CheckFormat } from '../report/check.js';
@@ -102,7 +101,11 @@ async function checkOnDisk(request: CheckRequest, io: CliIo): Promise<CheckOutco
       const stat = statSafe(path);
       return !stat ? undefined : stat.isFile() ? 'file' : stat.isDirectory() ? 'directory' : 'other';
     },
-    glob: (pattern) => glob(pattern, { cwd: io.cwd, onlyFiles: true, absolute: true, expandDirectories: false }),
+    // Loaded when a pattern is a glob: the other commands do without its code.
+    glob: async (pattern) => {
+      const { glob } = await import('tinyglobby');
+      return glob(pattern, { cwd: io.cwd, onlyFiles: true, absolute: true, expandDirectories: false });
+    },
   };
   // The ONNX front end is loaded only when a model argument or a budget file names an .onnx file.
   const budgetTexts = (request.budgets ?? []).map((b) =>

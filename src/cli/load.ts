@@ -6,6 +6,7 @@ import { DiagnosticBag, escapeUnprintable, formatWarning } from '../graph/diagno
 import type { Value } from '../graph/expr.js';
 import type { Graph } from '../graph/graph.js';
 import { parseYaml, plain } from '../graph/source.js';
+import { parseYamlFast } from '../graph/source-fast.js';
 import { findBundled, unknownModelMessage, type BundledModel } from '../bundled.js';
 import type { Converted } from '../onnx/convert.js';
 import { UsageError, type CliIo } from './io.js';
@@ -211,7 +212,8 @@ export function parseSets(sets: readonly string[]): Record<string, Value> {
     const name = s.slice(0, eq).trim();
     const text = s.slice(eq + 1);
     const bag = new DiagnosticBag('--set');
-    const located = parseYaml(text, bag);
+    // The fast reader gives a tree only where the full one reads the text without a problem.
+    const located = parseYamlFast(text) ?? parseYaml(text, bag);
     const problem = bag.sorted()[0]?.message;
     if (problem !== undefined || located === undefined) {
       throw new UsageError(`--set ${escapeUnprintable(s)}: ${setProblem(text, problem)}`);

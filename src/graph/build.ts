@@ -17,7 +17,8 @@ import type { Value } from './expr.js';
 import { consumers, type Graph, type LayerNode } from './graph.js';
 import { Abort, checkTensorSize, Layers, type Context } from './layer.js';
 import { Names } from './names.js';
-import { entry, parseYaml, type Located, type LocatedMap } from './source.js';
+import { entry, type Located, type LocatedMap } from './source.js';
+import { readLocated } from './source-fast.js';
 import { didYouMean } from './suggest.js';
 import { Environment, Values } from './values.js';
 
@@ -46,12 +47,17 @@ export function buildModel(
   text: string,
   options: BuildOptions,
 ): { graph: Graph; expectations: readonly ExpectGroup[] | undefined; warnings: readonly Diagnostic[] } {
-  const bag = new DiagnosticBag(options.file);
-  const root = parseYaml(text, bag);
-  bag.throwIfAny();
-  const model = new TopLevel(bag, options, new Values(bag, text.split('\n'))).build(root!);
-  bag.throwIfAny();
-  return { ...model!, warnings: unreadOutputs(model!.graph) };
+  // A build that warns is redone on the full reader's tree too: its warnings' positions are that reader's.
+  return readLocated(
+    text,
+    options.file,
+    (root, bag) => {
+      const model = new TopLevel(bag, options, new Values(bag, text.split('\n'))).build(root);
+      bag.throwIfAny();
+      return { ...model!, warnings: unreadOutputs(model!.graph) };
+    },
+    (model) => model.warnings.length === 0,
+  );
 }
 
 /**

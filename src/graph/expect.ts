@@ -9,9 +9,10 @@
  * Invalid expectations (an unknown total, a bad unit, min above max) are model errors: one line
  * with file:line:col, exit 2.
  */
-import { DiagnosticBag, type SourcePos } from './diagnostics.js';
+import { type DiagnosticBag, type SourcePos } from './diagnostics.js';
 import type { Value } from './expr.js';
-import { entry, parseYaml, plain, type Located, type MapEntry } from './source.js';
+import { entry, plain, type Located, type MapEntry } from './source.js';
+import { readLocated } from './source-fast.js';
 import { didYouMean } from './suggest.js';
 import { EXAMPLE, parseQuantity, type Unit } from '../quantity.js';
 import { COUNT_TOTALS, DTYPES, MAX_BATCH, OPTIMIZER_STATES, TOTALS, type Dtype, type Optimizer, type TotalName } from '../vocabulary.js';
@@ -136,13 +137,14 @@ export function parseModelExpectations(root: LocatedMap, bag: DiagnosticBag, fil
 
 /** Parses a budget file (docs/check.md); throws ModelError with every problem, each at its line and column. */
 export function parseBudget(text: string, file: string): Budget {
-  const bag = new DiagnosticBag(file);
-  const root = parseYaml(text, bag);
-  bag.throwIfAny();
+  return readLocated(text, file, (root, bag) => budgetOf(root, bag, file));
+}
+
+function budgetOf(root: Located, bag: DiagnosticBag, file: string): Budget {
   const entries: BudgetEntry[] = [];
   const parser = new ExpectParser(bag, file);
-  if (!root || root.type !== 'map') {
-    bag.error(root?.pos ?? { line: 1, col: 1 }, 'a budget file is a map with `budgets`, a list of {models, expect} entries');
+  if (root.type !== 'map') {
+    bag.error(root.pos, 'a budget file is a map with `budgets`, a list of {models, expect} entries');
     bag.throwIfAny();
   }
   const map = root as LocatedMap;

@@ -5,6 +5,7 @@
  */
 import { DiagnosticBag } from './diagnostics.js';
 import { entry, parseYaml, type Located } from './source.js';
+import { parseYamlFast } from './source-fast.js';
 
 export interface ModelHeader {
   /** The `name` key; undefined when the file has none (a build names it `model`). */
@@ -19,7 +20,7 @@ export interface ModelHeader {
 
 /** The header, or undefined when the text is not a YAML map: its build reports what is wrong. */
 export function readModelHeader(text: string): ModelHeader | undefined {
-  const root = parseYaml(text, new DiagnosticBag(''));
+  const root = parseYamlFast(text) ?? parseYaml(text, new DiagnosticBag(''));
   if (!root || root.type !== 'map') return undefined;
   const stringAt = (key: string) => {
     const v = entry(root, key)?.value;

@@ -5,8 +5,21 @@
  * Aliases are expanded here, under a budget: a "billion laughs" file is refused instead of
  * being expanded until memory runs out.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 import { type DiagnosticBag, type SourcePos } from './diagnostics.js';
+
+type YamlPackage = typeof YamlModule;
+let yamlPackage: YamlPackage | undefined;
+
+/**
+ * The yaml package, loaded on first use: the fast reader (source-fast.ts) reads valid model files
+ * without it, so a command on valid files never loads it (a quarter of the bundle's code).
+ */
+function yaml(): YamlPackage {
+  return (yamlPackage ??= createRequire(import.meta.url)('yaml') as YamlPackage);
+}
 
 export type Located =
   | { readonly type: 'scalar'; readonly value: string | number | boolean | null; readonly pos: SourcePos }
@@ -47,7 +60,7 @@ export function writtenNodesAtLeast(text: string, limit: number): number {
   /** The open flow collections, innermost last: `[` or `{`. */
   const flow: string[] = [];
   let afterScalarMark = false;
-  for (const token of new Lexer().lex(text)) {
+  for (const token of new (yaml().Lexer)().lex(text)) {
     // A plain or block scalar's text follows the lexer's scalar mark: whatever it says, it is text.
     if (afterScalarMark) {
       afterScalarMark = false;
@@ -85,6 +98,7 @@ export function parseYaml(text: string, bag: DiagnosticBag): Located | undefined
     bag.error({ line: 1, col: 1 }, TOO_MANY_NODES);
     return undefined;
   }
+  const { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
   const posAt = (offset: number | undefined): SourcePos => {

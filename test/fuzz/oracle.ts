@@ -16,7 +16,8 @@
  *   figures sum to the totals (params, buffers, MACs, FLOPs, activation bytes; by kind; by block);
  *   `run` executes as many MACs as the static count; and the same command prints the same bytes
  *   when run again (times excepted);
- * - no case runs over the time bound.
+ * - no case runs over the time bound;
+ * - the fast YAML reader gives up on the model text or gives the full reader's tree (test/graph/fast-reader.ts).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { cli, type CliResult } from '../cli/run.js';
 import { BINARY_MODEL } from './binary.js';
 import type { Case } from './cases.js';
 import { applyMutations } from './mutate.js';
+import { fastReaderMismatch } from '../graph/fast-reader.js';
 
 /** Outcome classes. `ok`, `exit1` and `exit2` are correct behaviour; every other class is a failure. */
 export type OutcomeClass =
@@ -47,7 +49,8 @@ export type OutcomeClass =
   | 'sums'
   | 'macs-mismatch'
   | 'nondeterministic'
-  | 'slow';
+  | 'slow'
+  | 'fast-reader';
 
 export const CORRECT: ReadonlySet<OutcomeClass> = new Set(['ok', 'exit1', 'exit2']);
 
@@ -175,6 +178,8 @@ export async function runCase(c: Case, options: RunOptions): Promise<Outcome> {
   });
   const verdict = judge(p, result);
   if (verdict) return done(verdict.cls, verdict.detail);
+  const misread = c.source === 'generated' || c.source === 'mutated' ? fastReaderMismatch(p.modelText) : undefined;
+  if (misread) return done('fast-reader', misread);
   if (ms > options.timeBound) return done('slow', `${ms.toFixed(0)} ms`);
   if (options.recheck && result.code === 0) {
     const again = await cli(p.argv, p.stdin !== undefined ? { stdin: p.stdin } : {});
