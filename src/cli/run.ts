@@ -212,7 +212,7 @@ function parseMaxMemory(text: string): number {
 function memoryMessage(e: MemoryEstimate, batch: number, limit: number, explicit: boolean): string {
   return (
     `the run needs about ${bytesText(e.total)} (activations ${bytesText(e.activations)} at batch ${batch}, weights ${bytesText(e.weights)}, ` +
-    `scratch ${bytesText(e.scratch)}), more than ${explicit ? 'the --max-memory limit' : 'half the free memory'} of ${bytesText(limit)}; ` +
+    `scratch ${bytesText(e.scratch)}${e.plan > 0 ? `, packed weights ${bytesText(e.plan)}` : ''}), more than ${explicit ? 'the --max-memory limit' : 'half the free memory'} of ${bytesText(limit)}; ` +
     'use a smaller --batch or --input-shape, or raise --max-memory'
   );
 }

@@ -43,6 +43,7 @@ export const SIMD = {
   v128_const: 0x0c,
   f32x4_add: 0xe4,
   f32x4_mul: 0xe6,
+  f32x4_max: 0xe9,
 } as const;
 
 /** Block type of a loop that leaves nothing on the stack. */
@@ -159,6 +160,10 @@ export class Code {
   }
   f32x4Mul(): this {
     return this.simd(SIMD.f32x4_mul);
+  }
+  /** Lane-wise maximum; NaN in either operand gives NaN (as torch.relu keeps NaN). */
+  f32x4Max(): this {
+    return this.simd(SIMD.f32x4_max);
   }
 }
 
