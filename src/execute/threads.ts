@@ -101,7 +101,7 @@ export function packedPart(
 /** Reads back what writePacked wrote (buffers by id: the worker's map). */
 export function readPacked(job: Int32Array, buffer: (id: number) => Float32Array): PackedGemm {
   const at = JOB.packed;
-  const f = (i: number) => job[at + i]!;
+  const f = (i: number) => job[at + i];
   const mat = (i: number): Mat => ({ data: buffer(f(i)), offset: f(i + 1), rs: f(i + 2), cs: f(i + 3) });
   const geometry = Object.fromEntries(GEOMETRY.map((k, i) => [k, f(PK.geometry + i)])) as unknown as ConvGeometry;
   return {

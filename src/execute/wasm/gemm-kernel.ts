@@ -269,7 +269,7 @@ export function packWeights(M: number, K: number, A: Mat, out: Float32Array, off
     for (let i = 0; i < mPad; i++) {
       const dst = slice + (i - (i % MR)) * kc + (i % MR);
       if (i >= M) zeroRow(out, dst, kc);
-      else packRow(A.data, A.offset + i * A.rs + pc * A.cs, A.cs, out, dst, kc, rowScale ? rowScale[i]! : 1);
+      else packRow(A.data, A.offset + i * A.rs + pc * A.cs, A.cs, out, dst, kc, rowScale ? rowScale[i] : 1);
     }
   }
   return { data: out, offset, M, K, mPad };
@@ -281,7 +281,7 @@ function zeroRow(out: Float32Array, dst: number, kc: number): void {
 
 /** out[dst + k*MR] = src[from + k*step] * scale, k < kc. */
 function packRow(src: Float32Array, from: number, step: number, out: Float32Array, dst: number, kc: number, scale: number): void {
-  for (let k = 0; k < kc; k++) out[dst + k * MR] = src[from + k * step]! * scale;
+  for (let k = 0; k < kc; k++) out[dst + k * MR] = src[from + k * step] * scale;
 }
 
 /**
@@ -347,8 +347,8 @@ export class WasmGemm {
     // Rows per block: all when they fit, else as many blocks of MC as do.
     const mbMax = Math.max(MC, Math.min(MB_PACKED, Math.floor(CW_FLOATS / nc / MC) * MC));
     const k = this.kernels;
-    const last = job.relu ? [k['kernel_store_bias_relu']!, k['kernel_bias_relu']!] : [k['kernel_store_bias']!, k['kernel_bias']!];
-    const middle = [k['kernel_store']!, k['kernel']!];
+    const last = job.relu ? [k['kernel_store_bias_relu'], k['kernel_bias_relu']] : [k['kernel_store_bias'], k['kernel_bias']];
+    const middle = [k['kernel_store'], k['kernel']];
     for (let jc = c0; jc < c1; jc += nc) {
       const ncw = Math.min(nc, c1 - jc);
       const ncPad = roundUp(ncw, NR);
@@ -363,7 +363,7 @@ export class WasmGemm {
           if (B.kind === 'mat') packB(B.mat, pc, kc, jc, ncw, mem);
           else packBIm2col(B.x, B.xOff, B.geometry, pc, kc, jc, ncw, mem);
           const load = pc > 0 || residual !== undefined ? 1 : 0;
-          const fn = (pc + kc >= K ? last : middle)[load]!;
+          const fn = (pc + kc >= K ? last : middle)[load];
           const slice = A.offset + pc * A.mPad;
           for (let ic = 0; ic < mb; ic += MC) {
             const mcPad = roundUp(Math.min(MC, mb - ic), MR);
