@@ -15,6 +15,8 @@
  *   6. The largest model the front end accepts (MAX_LAYERS layers, docs/format.md): whole
  *      processes of `analyze --json`, the table, `graph` and `diff`, with wall time, CPU time and
  *      peak RSS (the limit promises well under 2 GB).
+ *   7. The execute engine (bench/engine.js): the plan against the reference path and
+ *      onnxruntime-node, steady and first pass, 1 and 2 threads, GEMM GMAC/s per conv class.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -215,3 +217,7 @@ console.log('|---|---|---:|---:|---:|');
   }
   rmSync(dir, { recursive: true, force: true });
 }
+
+// 7. The built-in execute engine against its reference path and onnxruntime-node (bench/engine.js).
+console.log('');
+await import('./engine.js');
