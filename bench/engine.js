@@ -27,7 +27,11 @@ const median = (xs) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const fmt = (ms) => (Number.isNaN(ms) ? '–' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 function measure(model, threads, engine) {
   const runs = [];
@@ -51,7 +55,9 @@ function measure(model, threads, engine) {
 }
 
 console.log('## Execute engine: steady and first pass, plan vs reference vs onnxruntime-node\n');
-console.log(`Load before: ${load()} (${os.cpus().length} cores); medians of ${REPEAT} processes x ${PASSES} steady passes; batch 1, 224x224, PyTorch default init.\n`);
+console.log(
+  `Load before: ${load()} (${os.cpus().length} cores); medians of ${REPEAT} processes x ${PASSES} steady passes; batch 1, 224x224, PyTorch default init.\n`,
+);
 console.log(
   '| model | engine | 1 thread ms (CPU ms) | 2 threads ms | 1T / 2T | first pass ms (CPU ms) | first / steady | load ms | 1T / ORT 1T |',
 );
@@ -83,7 +89,11 @@ console.log('Conv steps of the plan, 1 thread, steady, over the models above (fu
 console.log('| shape class | MACs | ms | GMAC/s | GB/s (input + output) |');
 console.log('|---|---:|---:|---:|---:|');
 for (const [k, c] of Object.entries(classes).sort((a, b) => b[1].macs - a[1].macs)) {
-  console.log(`| ${k} | ${(c.macs / 1e6).toFixed(0)} M | ${fmt(c.ms)} | ${(c.macs / c.ms / 1e6).toFixed(1)} | ${(c.bytes / c.ms / 1e6).toFixed(1)} |`);
+  console.log(
+    `| ${k} | ${(c.macs / 1e6).toFixed(0)} M | ${fmt(c.ms)} | ${(c.macs / c.ms / 1e6).toFixed(1)} | ${(c.bytes / c.ms / 1e6).toFixed(1)} |`,
+  );
 }
 if (!ortHere)
-  console.log('\n(onnxruntime-node not in /tmp/ortbench: `ONNXRUNTIME_NODE_INSTALL=skip npm i --no-save onnxruntime-node@1.30.0` there for the ORT column.)');
+  console.log(
+    '\n(onnxruntime-node not in /tmp/ortbench: `ONNXRUNTIME_NODE_INSTALL=skip npm i --no-save onnxruntime-node@1.30.0` there for the ORT column.)',
+  );

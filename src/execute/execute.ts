@@ -120,10 +120,10 @@ function runPlan(graph: Graph, plan: ExecPlan, options: ExecuteOptions, ctx: Pla
         `layer '${node.name}' (${node.kind}): output shape [${out.shape.join(', ')}], the static analysis says [${expected.join(', ')}]`,
       );
     }
-    // A fused step's time and MACs go to its first layer; the others it absorbed show 0.
-    step.nodes.forEach((n, k) => layers.push({ node: n, ms: k === 0 ? ms : 0, macs: k === 0 ? ctx.macs - before : 0 }));
+    // A fused step's time and MACs go to its conv; the others it absorbed show 0.
+    step.nodes.forEach((n) => layers.push({ node: n, ms: n === step.head ? ms : 0, macs: n === step.head ? ctx.macs - before : 0 }));
     live[node.id] = out;
-    check(node, step.nodes[0], out);
+    check(node, step.head, out);
     options.onLayer?.(node, ctx.macs - macs0, out);
     for (const freed of plan.freeAfter[i]) {
       const t = live[freed]!;

@@ -27,7 +27,9 @@ import type { Tensor } from '../kernels/tensor.js';
 import type { BatchNormArgs } from '../layers/batchnorm.js';
 import type { ConvArgs } from '../layers/conv.js';
 import type { LayerWeights } from '../layers/kind.js';
-import { packedFloats, packWeights, type PackedA, type PackedGemm } from './wasm/gemm-kernel.js';
+import { packedFloats, packWeights, type PackedA, type PackedGemm, type Prologue } from './wasm/gemm-kernel.js';
+import type { MaxPoolArgs } from '../layers/maxpool.js';
+import { maxPool2d, type PoolGeometry } from './pool.js';
 import type { GraphWeights } from './weights.js';
 import { runsPlan, type GemmEngine } from './context.js';
 
@@ -45,6 +47,8 @@ export function isPlanContext(ctx: ExecContext): ctx is PlanContext {
 export interface PlanStep {
   /** The layers the step runs, in graph order; the last one's output is the step's. */
   readonly nodes: readonly LayerNode[];
+  /** The layer the step's time, MACs and a NaN in its output are reported on (a fused step's conv). */
+  readonly head: LayerNode;
   /** Node ids of the tensors it reads. */
   readonly inputs: readonly number[];
   /** The node whose output the step makes. */
@@ -67,45 +71,117 @@ function readers(graph: Graph): number[][] {
   return out;
 }
 
+/** The layers of one conv step (see the header). */
+interface ConvGroup {
+  readonly conv: LayerNode;
+  readonly args: ConvArgs;
+  /** The conv and what follows it in the epilogue, in order. */
+  readonly group: LayerNode[];
+  bn?: LayerNode;
+  residual?: number;
+  relu: boolean;
+  /** A batchnorm (and relu) before the conv, folded into the packing of B. */
+  pre?: { readonly bn: LayerNode; readonly relu?: LayerNode };
+}
+
 export function buildPlan(graph: Graph, weights: GraphWeights, allocate: (n: number) => Float32Array): ExecPlan {
   const readBy = readers(graph);
   const outputs = new Set(graph.outputs);
   const absorbed = new Set<number>();
-  const steps: PlanStep[] = [];
-  let packed = 0;
+  // A tensor only `reader` reads, that is not a graph output and not already in a step.
+  const onlyFor = (id: number, reader: number) =>
+    !outputs.has(id) && !absorbed.has(id) && readBy[id].length === 1 && readBy[id][0] === reader;
+  // 1. Epilogues: grow each conv's group along sole readers: batchnorm, then add, then relu.
+  const groups: ConvGroup[] = [];
   for (const node of graph.nodes) {
-    if (node.id === 0 || absorbed.has(node.id)) continue;
-    const conv = node.kind === 'conv' ? fusableConv(node) : undefined;
-    if (!conv) {
-      steps.push(layerStep(node, weights.get(node.id) ?? {}));
-      continue;
-    }
-    // Grow the group along sole readers: batchnorm, then add, then relu.
-    const group = [node];
-    let bn: LayerNode | undefined;
+    if (node.kind !== 'conv' || absorbed.has(node.id)) continue;
+    const args = fusableConv(node);
+    if (!args) continue;
+    const g: ConvGroup = { conv: node, args, group: [node], relu: false };
     let add: LayerNode | undefined;
-    let relu: LayerNode | undefined;
     for (;;) {
-      const tail = group[group.length - 1];
+      const tail = g.group[g.group.length - 1];
       if (outputs.has(tail.id) || readBy[tail.id].length !== 1) break;
       const next = graph.nodes[readBy[tail.id][0]];
       // The add of two conv branches joins the first of them (the other is its residual).
       if (absorbed.has(next.id)) break;
-      if (next.kind === 'batchnorm' && !bn && !add && !relu && next.inputShapes[0].length === 3) bn = next;
-      else if (next.kind === 'add' && !add && !relu && next.inputs.length === 2 && next.inputs[0] !== next.inputs[1]) add = next;
-      else if (next.kind === 'relu' && !relu) relu = next;
+      if (next.kind === 'batchnorm' && !g.bn && !add && !g.relu && next.inputShapes[0].length === 3) g.bn = next;
+      else if (next.kind === 'add' && !add && !g.relu && next.inputs.length === 2 && next.inputs[0] !== next.inputs[1]) add = next;
+      else if (next.kind === 'relu' && !g.relu) g.relu = true;
       else break;
-      group.push(next);
+      g.group.push(next);
     }
-    for (const n of group) absorbed.add(n.id);
-    const residual = add ? add.inputs.find((i) => i !== group[group.indexOf(add) - 1].id)! : undefined;
-    const step = convStep(group, node, conv, weights, bn, residual, relu !== undefined, allocate);
-    packed += step.packedFloats;
-    steps.push(step);
+    if (add) g.residual = add.inputs.find((i) => i !== g.group[g.group.indexOf(add) - 1].id)!;
+    for (const n of g.group) absorbed.add(n.id);
+    groups.push(g);
   }
-  // A fused step runs where its last layer was: by then its residual input has been made.
+  // 2. Prologues: a batchnorm (then relu) that only the conv reads and no epilogue took
+  //    (DenseNet's pre-activation), applied as B is packed.
+  for (const g of groups) {
+    const input = graph.nodes[g.conv.inputs[0]];
+    const bnOf = (n: LayerNode) => n.kind === 'batchnorm' && n.inputShapes[0].length === 3;
+    if (input.kind === 'relu' && onlyFor(input.id, g.conv.id)) {
+      const bn = graph.nodes[input.inputs[0]];
+      if (bnOf(bn) && onlyFor(bn.id, input.id)) g.pre = { bn, relu: input };
+    } else if (bnOf(input) && onlyFor(input.id, g.conv.id)) {
+      g.pre = { bn: input };
+    }
+    if (g.pre) for (const n of [g.pre.bn, g.pre.relu]) if (n) absorbed.add(n.id);
+  }
+  // 3. The steps, each where its last layer was: by then a residual input has been made.
+  const steps: PlanStep[] = [];
+  let packed = 0;
+  const byConv = new Map(groups.map((g) => [g.conv.id, g]));
+  for (const node of graph.nodes) {
+    const g = byConv.get(node.id);
+    if (g) {
+      const step = convStep(g, weights, allocate);
+      packed += step.packedFloats;
+      steps.push(step);
+    } else if (node.id !== 0 && !absorbed.has(node.id)) {
+      steps.push(
+        node.kind === 'maxpool'
+          ? (maxPoolStep(node) ?? layerStep(node, weights.get(node.id) ?? {}))
+          : layerStep(node, weights.get(node.id) ?? {}),
+      );
+    }
+  }
   steps.sort((x, y) => x.output.id - y.output.id);
   return { steps, freeAfter: freeSchedule(graph, steps), packedFloats: packed };
+}
+
+/** maxpool with dilation 1 on a feature map: pool.ts's separable kernel. */
+function maxPoolStep(node: LayerNode): PlanStep | undefined {
+  const a = node.args as MaxPoolArgs;
+  if (a.dilation[0] !== 1 || a.dilation[1] !== 1 || node.inputShapes[0].length !== 3) return undefined;
+  const [c, h, w] = node.inputShapes[0] as [number, number, number];
+  const [, hout, wout] = node.outputShape as [number, number, number];
+  const geometry: PoolGeometry = {
+    h,
+    w,
+    kh: a.kernel[0],
+    kw: a.kernel[1],
+    sh: a.stride[0],
+    sw: a.stride[1],
+    ph: a.padding[0],
+    pw: a.padding[1],
+    hout,
+    wout,
+  };
+  let rows = new Float32Array(0);
+  return {
+    nodes: [node],
+    head: node,
+    inputs: node.inputs,
+    output: node,
+    run([x], ctx) {
+      const n = x.shape[0];
+      const y = ctx.alloc([n, c, hout, wout]);
+      if (rows.length < h * wout) rows = new Float32Array(h * wout);
+      maxPool2d(x.data, y.data, n * c, geometry, rows);
+      return y;
+    },
+  };
 }
 
 /** Every conv goes to the packed GEMM but depthwise-like ones (one input channel per group), which the reference runs. */
@@ -127,6 +203,7 @@ export function planFloats(node: LayerNode): number {
 function layerStep(node: LayerNode, w: LayerWeights): PlanStep {
   return {
     nodes: [node],
+    head: node,
     inputs: node.inputs,
     output: node,
     run: (inputs, ctx) => node.layer.forward(inputs, node.args, w, ctx),
@@ -137,16 +214,8 @@ interface ConvStep extends PlanStep {
   readonly packedFloats: number;
 }
 
-function convStep(
-  group: readonly LayerNode[],
-  node: LayerNode,
-  a: ConvArgs,
-  weights: GraphWeights,
-  bn: LayerNode | undefined,
-  residual: number | undefined,
-  relu: boolean,
-  allocate: (n: number) => Float32Array,
-): ConvStep {
+function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) => Float32Array): ConvStep {
+  const { conv: node, args: a, group, bn, residual, relu, pre } = cg0;
   const [cin, h, wd] = node.inputShapes[0] as [number, number, number];
   const [cout, hout, wout] = node.outputShape as [number, number, number];
   const [kh, kw] = a.kernel;
@@ -194,9 +263,26 @@ function convStep(
     wout,
   };
   const output = group[group.length - 1];
+  // The prologue: scale and shift of the batchnorm before the conv, in float64 as batchnorm.ts.
+  let prologue: Prologue | undefined;
+  let source = node.inputs[0];
+  if (pre) {
+    const pa = pre.bn.args as BatchNormArgs;
+    const pw = weights.get(pre.bn.id) ?? {};
+    const f = allocate(4 * cin);
+    const ss = new Float64Array(f.buffer, f.byteOffset, 2 * cin);
+    for (let ch = 0; ch < cin; ch++) {
+      ss[ch] = (pa.affine ? pw['weight'][ch] : 1) / Math.sqrt(pw['running_var'][ch] + pa.eps);
+      ss[cin + ch] = (pa.affine ? pw['bias'][ch] : 0) - pw['running_mean'][ch] * ss[ch];
+    }
+    prologue = { ss, channels: cin, channel0: 0, relu: pre.relu !== undefined };
+    source = pre.bn.inputs[0];
+  }
+  const prologueOf = (g: number): { prologue?: Prologue } => (prologue ? { prologue: { ...prologue, channel0: g * cg } } : {});
   return {
-    nodes: group,
-    inputs: residual === undefined ? [node.inputs[0]] : [node.inputs[0], residual],
+    nodes: [...(pre ? [pre.bn, ...(pre.relu ? [pre.relu] : [])] : []), ...group],
+    head: node,
+    inputs: residual === undefined ? [source] : [source, residual],
     output,
     packedFloats: perGroup * a.groups + cout,
     run([x, res], ctx) {
@@ -211,7 +297,9 @@ function convStep(
             N: P,
             K,
             A: packs[g],
-            B: direct ? { kind: 'mat', mat: rowMajor(x.data, xOff, P) } : { kind: 'im2col', x: x.data, xOff, geometry },
+            B: direct
+              ? { kind: 'mat', mat: rowMajor(x.data, xOff, P), ...prologueOf(g) }
+              : { kind: 'im2col', x: x.data, xOff, geometry, ...prologueOf(g) },
             C: rowMajor(y.data, yOff, P),
             bias,
             biasOffset: g * mg,

@@ -44,7 +44,7 @@ export const JOB = {
   C: 15,
   /** A PackedGemm (gemm-kernel.ts), written by writePacked from here on. */
   packed: 19,
-  size: 19 + 40,
+  size: 19 + 48,
 } as const;
 /** Commands. */
 export const CMD = { gemm: 1, exit: 2, packed: 3 } as const;
@@ -69,6 +69,9 @@ const PK = {
   residual: 30,
   /** 0 split by rows, 1 by columns. */
   range: 34,
+  /** 1 with a Prologue, then its buffer id, float offset, channels, channel0, relu. */
+  hasPrologue: 35,
+  prologue: 36,
 } as const;
 const GEOMETRY = ['h', 'w', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'top', 'left', 'hout', 'wout'] as const;
 
@@ -104,12 +107,27 @@ export function readPacked(job: Int32Array, buffer: (id: number) => Float32Array
   const f = (i: number) => job[at + i];
   const mat = (i: number): Mat => ({ data: buffer(f(i)), offset: f(i + 1), rs: f(i + 2), cs: f(i + 3) });
   const geometry = Object.fromEntries(GEOMETRY.map((k, i) => [k, f(PK.geometry + i)])) as unknown as ConvGeometry;
+  const pro = PK.prologue;
+  const prologue =
+    f(PK.hasPrologue) === 1
+      ? {
+          prologue: {
+            ss: new Float64Array(buffer(f(pro)).buffer, f(pro + 1) * 4, 2 * f(pro + 2)),
+            channels: f(pro + 2),
+            channel0: f(pro + 3),
+            relu: f(pro + 4) === 1,
+          },
+        }
+      : {};
   return {
     M: f(PK.M),
     N: f(PK.N),
     K: f(PK.K),
     A: { data: buffer(f(PK.A)), offset: f(PK.A + 1), M: f(PK.M), K: f(PK.K), mPad: f(PK.A + 3) },
-    B: f(PK.bKind) === 0 ? { kind: 'mat', mat: mat(PK.Bm) } : { kind: 'im2col', x: buffer(f(PK.Bm)), xOff: f(PK.Bm + 1), geometry },
+    B:
+      f(PK.bKind) === 0
+        ? { kind: 'mat', mat: mat(PK.Bm), ...prologue }
+        : { kind: 'im2col', x: buffer(f(PK.Bm)), xOff: f(PK.Bm + 1), geometry, ...prologue },
     C: mat(PK.C),
     bias: buffer(f(PK.bias)),
     biasOffset: f(PK.bias + 1),
@@ -292,6 +310,15 @@ class PoolContext extends LocalContext implements RunContext {
     j[at + PK.hasResidual] = job.residual ? 1 : 0;
     if (job.residual) this.writeMat(at + PK.residual, job.residual);
     j[at + PK.range] = split === 'rows' ? 0 : 1;
+    const pro = job.B.prologue;
+    j[at + PK.hasPrologue] = pro ? 1 : 0;
+    if (pro) {
+      j[at + PK.prologue] = this.register(pro.ss.buffer);
+      j[at + PK.prologue + 1] = pro.ss.byteOffset / 4;
+      j[at + PK.prologue + 2] = pro.channels;
+      j[at + PK.prologue + 3] = pro.channel0;
+      j[at + PK.prologue + 4] = pro.relu ? 1 : 0;
+    }
     Atomics.store(this.sync, SYNC.done, 0);
     Atomics.add(this.sync, SYNC.seq, 1);
     Atomics.notify(this.sync, SYNC.seq);

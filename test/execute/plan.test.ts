@@ -55,6 +55,12 @@ layers:
   - conv: {name: d, out: 6, kernel: 3, padding: 1, groups: 6}
   - conv: {name: p, out: 3, kernel: 1}
   - batchnorm: {name: b4}
+  - batchnorm: {name: b5}
+  - relu: {name: r5}
+  - conv: {name: q, out: 5, kernel: 3, padding: 1, groups: 1}
+  - maxpool: {name: m, kernel: 3, stride: 2, padding: 1, ceil: true}
+  - batchnorm: {name: b6}
+  - conv: {name: z, out: 4, kernel: 1}
 `;
   it('matches the reference path on odd shapes, at batch 1 and 3', () => {
     const graph = buildGraph(odd, { file: 'odd.yaml' });
@@ -66,7 +72,8 @@ layers:
       expect(relativeError(fast.outputs[0].tensor.data, ref.outputs[0].tensor.data)).toBeLessThan(TOLERANCE);
     }
     // The add joins the first conv branch in graph order (c2), the other (c4) its residual; the
-    // step runs where its last layer was. c3, c4 and the depthwise d stand alone.
+    // step runs where its last layer was. c3, c4 and the depthwise d stand alone; b5+r5 and b6
+    // (pre-activations no epilogue took) are applied as q's and z's B is packed.
     const plan = buildPlan(graph, weights, (k) => new Float32Array(k));
     expect(plan.steps.map((s) => s.nodes.map((x) => x.name).join('+'))).toEqual([
       'c1+b1+r1',
@@ -76,6 +83,9 @@ layers:
       'g+b3+r3',
       'd',
       'p+b4',
+      'b5+r5+q',
+      'm',
+      'b6+z',
     ]);
   });
 

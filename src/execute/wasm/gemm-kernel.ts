@@ -289,9 +289,27 @@ function packRow(src: Float32Array, from: number, step: number, out: Float32Arra
  * the channels of x from xOff (src/kernels/im2col.ts's layout), which is packed straight from x
  * without being written out.
  */
-export type PackedB =
+export type PackedB = (
   | { readonly kind: 'mat'; readonly mat: Mat }
-  | { readonly kind: 'im2col'; readonly x: Float32Array; readonly xOff: number; readonly geometry: ConvGeometry };
+  | { readonly kind: 'im2col'; readonly x: Float32Array; readonly xOff: number; readonly geometry: ConvGeometry }
+) & {
+  /** A batchnorm (and relu) before the conv, applied to B as it is packed (plan.ts). */
+  readonly prologue?: Prologue;
+};
+
+/**
+ * B's rows are the channels (of a 1x1 conv's input, or the taps of im2col's channels) of a
+ * tensor x; B holds f(x) instead, per channel c = channel0 + (the channel of the row):
+ *   f(x) = x * ss[c] + ss[channels + c], then max(0, .) when relu (NaN kept),
+ * computed in float64 and rounded to float32 as batchnorm.ts and relu.ts do (the same bits).
+ * The padding of im2col stays 0: it pads f(x).
+ */
+export interface Prologue {
+  readonly ss: Float64Array;
+  readonly channels: number;
+  readonly channel0: number;
+  readonly relu: boolean;
+}
 
 /**
  * C [M, N] = epilogue(A · B), A packed: a fused convolution step of plan.ts. In order: the
@@ -360,8 +378,10 @@ export class WasmGemm {
         mem.fill(0, biasBase + mb, biasBase + roundUp(mb, MR));
         for (let pc = 0; pc < K; pc += KC) {
           const kc = Math.min(KC, K - pc);
-          if (B.kind === 'mat') packB(B.mat, pc, kc, jc, ncw, mem);
-          else packBIm2col(B.x, B.xOff, B.geometry, pc, kc, jc, ncw, mem);
+          if (B.kind === 'mat') {
+            if (B.prologue) packBPrologue(B.mat, pc, kc, jc, ncw, mem, B.prologue);
+            else packB(B.mat, pc, kc, jc, ncw, mem);
+          } else packBIm2col(B.x, B.xOff, B.geometry, pc, kc, jc, ncw, mem, B.prologue);
           const load = pc > 0 || residual !== undefined ? 1 : 0;
           const fn = (pc + kc >= K ? last : middle)[load];
           const slice = A.offset + pc * A.mPad;
@@ -492,6 +512,31 @@ function packA(A: Mat, ic: number, mc: number, pc: number, kc: number, mem: Floa
   }
 }
 
+/** packB of f(B) (a Prologue: B's row k is channel channel0 + pc + k). */
+function packBPrologue(B: Mat, pc: number, kc: number, jc: number, nc: number, mem: Float32Array, pro: Prologue): void {
+  const { data, offset, rs, cs } = B;
+  const panel = kc * NR;
+  const ncPad = roundUp(nc, NR);
+  const base = BP / 4;
+  for (let k = 0; k < kc; k++) {
+    const ch = pro.channel0 + pc + k;
+    const sc = pro.ss[ch];
+    const sf = pro.ss[pro.channels + ch];
+    const row = base + k * NR;
+    const src = offset + (pc + k) * rs + jc * cs;
+    let q = 0;
+    if (pro.relu) {
+      for (; q < nc; q++) {
+        const v = Math.fround(data[src + q * cs] * sc + sf);
+        mem[row + (q >> 3) * panel + (q & 7)] = v < 0 ? 0 : v;
+      }
+    } else {
+      for (; q < nc; q++) mem[row + (q >> 3) * panel + (q & 7)] = data[src + q * cs] * sc + sf;
+    }
+    for (; q < ncPad; q++) mem[row + (q >> 3) * panel + (q & 7)] = 0;
+  }
+}
+
 /**
  * packB of the im2col matrix of x (im2col.ts's layout) without writing it: row r = pc+k of col is
  * the tap (c, i, j) of channel c, and column q the output pixel (oh, ow); the panel slot of
@@ -507,6 +552,7 @@ function packBIm2col(
   jc: number,
   nc: number,
   mem: Float32Array,
+  pro: Prologue | undefined,
 ): void {
   const { h, w, kh, kw, sh, sw, dh, dw, top, left, wout } = g;
   const khw = kh * kw;
@@ -538,7 +584,21 @@ function packBIm2col(
         const lo = Math.max(ow0, Math.min(owLo, ow1));
         const hi = Math.max(lo, Math.min(owHi, ow1));
         for (let ow = ow0; ow < lo; ow++, q++) mem[row + (q >> 3) * panel + (q & 7)] = 0;
-        for (let ow = lo; ow < hi; ow++, q++) mem[row + (q >> 3) * panel + (q & 7)] = x[src + ow * sw]!;
+        if (pro) {
+          const ch = pro.channel0 + c;
+          const sc = pro.ss[ch];
+          const sf = pro.ss[pro.channels + ch];
+          if (pro.relu) {
+            for (let ow = lo; ow < hi; ow++, q++) {
+              const v = Math.fround(x[src + ow * sw] * sc + sf);
+              mem[row + (q >> 3) * panel + (q & 7)] = v < 0 ? 0 : v;
+            }
+          } else {
+            for (let ow = lo; ow < hi; ow++, q++) mem[row + (q >> 3) * panel + (q & 7)] = x[src + ow * sw] * sc + sf;
+          }
+        } else {
+          for (let ow = lo; ow < hi; ow++, q++) mem[row + (q >> 3) * panel + (q & 7)] = x[src + ow * sw]!;
+        }
         for (let ow = hi; ow < ow1; ow++, q++) mem[row + (q >> 3) * panel + (q & 7)] = 0;
       }
       ow0 = 0;
