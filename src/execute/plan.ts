@@ -8,11 +8,15 @@
  *               weights packed once in the kernel's panel order (gemm-kernel.ts packWeights), the
  *               im2col matrix packed straight from the input (no im2col buffer), and bias,
  *               residual and relu done in the kernel's epilogue (no pass over the output).
- *   layer step  any other layer (depthwise convs too): its reference forward.
+ *               A depthwise conv (one input channel per group) does the same with depthwise.ts's
+ *               direct kernel. A batchnorm (+ relu) before a conv that no epilogue took is
+ *               applied as B is packed (a prologue: DenseNet's pre-activation).
+ *   maxpool     pool.ts's separable kernel (bit-identical to the reference).
+ *   layer step  any other layer: its reference forward.
  *
  * A layer joins a conv step when it is the only reader of the step's output so far, that output
  * is not a graph output, and it comes in the order the epilogue applies (batchnorm, then add,
- * then relu). Intermediate tensors of a step are never made, so the live memory is at most the
+ * then relu or relu6). Intermediate tensors of a step are never made, so the live memory is at most the
  * schedule's (analysis/schedule.ts), and MACs are those of the reference (the same GEMMs).
  *
  * Numerics: folding batchnorm rounds w*scale to float32 once, where the reference rounds the
@@ -30,6 +34,7 @@ import type { LayerWeights } from '../layers/kind.js';
 import { packedFloats, packWeights, type PackedA, type PackedGemm, type Prologue } from './wasm/gemm-kernel.js';
 import type { MaxPoolArgs } from '../layers/maxpool.js';
 import { maxPool2d, type PoolGeometry } from './pool.js';
+import { depthwiseConv, type DepthwiseConv } from './depthwise.js';
 import type { GraphWeights } from './weights.js';
 import { runsPlan, type GemmEngine } from './context.js';
 
@@ -80,6 +85,7 @@ interface ConvGroup {
   bn?: LayerNode;
   residual?: number;
   relu: boolean;
+  relu6: boolean;
   /** A batchnorm (and relu) before the conv, folded into the packing of B. */
   pre?: { readonly bn: LayerNode; readonly relu?: LayerNode };
 }
@@ -91,13 +97,13 @@ export function buildPlan(graph: Graph, weights: GraphWeights, allocate: (n: num
   // A tensor only `reader` reads, that is not a graph output and not already in a step.
   const onlyFor = (id: number, reader: number) =>
     !outputs.has(id) && !absorbed.has(id) && readBy[id].length === 1 && readBy[id][0] === reader;
-  // 1. Epilogues: grow each conv's group along sole readers: batchnorm, then add, then relu.
+  // 1. Epilogues: grow each conv's group along sole readers: batchnorm, then add, then relu (or relu6).
   const groups: ConvGroup[] = [];
   for (const node of graph.nodes) {
     if (node.kind !== 'conv' || absorbed.has(node.id)) continue;
     const args = fusableConv(node);
     if (!args) continue;
-    const g: ConvGroup = { conv: node, args, group: [node], relu: false };
+    const g: ConvGroup = { conv: node, args, group: [node], relu: false, relu6: false };
     let add: LayerNode | undefined;
     for (;;) {
       const tail = g.group[g.group.length - 1];
@@ -108,6 +114,7 @@ export function buildPlan(graph: Graph, weights: GraphWeights, allocate: (n: num
       if (next.kind === 'batchnorm' && !g.bn && !add && !g.relu && next.inputShapes[0].length === 3) g.bn = next;
       else if (next.kind === 'add' && !add && !g.relu && next.inputs.length === 2 && next.inputs[0] !== next.inputs[1]) add = next;
       else if (next.kind === 'relu' && !g.relu) g.relu = true;
+      else if (next.kind === 'relu6' && !g.relu) g.relu = g.relu6 = true;
       else break;
       g.group.push(next);
     }
@@ -118,6 +125,7 @@ export function buildPlan(graph: Graph, weights: GraphWeights, allocate: (n: num
   // 2. Prologues: a batchnorm (then relu) that only the conv reads and no epilogue took
   //    (DenseNet's pre-activation), applied as B is packed.
   for (const g of groups) {
+    if (isDepthwise(g.conv)) continue;
     const input = graph.nodes[g.conv.inputs[0]];
     const bnOf = (n: LayerNode) => n.kind === 'batchnorm' && n.inputShapes[0].length === 3;
     if (input.kind === 'relu' && onlyFor(input.id, g.conv.id)) {
@@ -184,12 +192,15 @@ function maxPoolStep(node: LayerNode): PlanStep | undefined {
   };
 }
 
-/** Every conv goes to the packed GEMM but depthwise-like ones (one input channel per group), which the reference runs. */
+/** Every conv joins a conv step: the packed GEMM, or the direct kernel when depthwise. */
 function fusableConv(node: LayerNode): ConvArgs | undefined {
+  return node.args as ConvArgs;
+}
+
+/** One input channel per group (and more than one group): depthwise.ts's direct kernel. */
+function isDepthwise(node: LayerNode): boolean {
   const a = node.args as ConvArgs;
-  const cin = node.inputShapes[0][0];
-  if (cin / a.groups === 1 && a.groups > 1) return undefined;
-  return a;
+  return a.groups > 1 && node.inputShapes[0][0] === a.groups;
 }
 
 /** Floats the plan holds for a node beside its weights: a conv's packed, folded weights and bias. */
@@ -197,6 +208,7 @@ export function planFloats(node: LayerNode): number {
   if (node.kind !== 'conv' || !fusableConv(node)) return 0;
   const a = node.args as ConvArgs;
   const cout = node.outputShape[0];
+  if (isDepthwise(node)) return cout * a.kernel[0] * a.kernel[1] + cout;
   return a.groups * packedFloats(cout / a.groups, (node.inputShapes[0][0] / a.groups) * a.kernel[0] * a.kernel[1]) + cout;
 }
 
@@ -215,7 +227,7 @@ interface ConvStep extends PlanStep {
 }
 
 function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) => Float32Array): ConvStep {
-  const { conv: node, args: a, group, bn, residual, relu, pre } = cg0;
+  const { conv: node, args: a, group, bn, residual, relu, relu6, pre } = cg0;
   const [cin, h, wd] = node.inputShapes[0] as [number, number, number];
   const [cout, hout, wout] = node.outputShape as [number, number, number];
   const [kh, kw] = a.kernel;
@@ -238,16 +250,7 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
   }
   const bias = allocate(cout);
   for (let o = 0; o < cout; o++) bias[o] = (a.bias ? w['bias'][o] : 0) * scale[o] + shift[o];
-  const perGroup = packedFloats(mg, K);
-  const store = allocate(perGroup * a.groups);
-  const packs: PackedA[] = [];
-  for (let g = 0; g < a.groups; g++) {
-    packs.push(
-      packWeights(mg, K, rowMajor(weight, g * mg * K, K), store, g * perGroup, bn ? scale.subarray(g * mg, (g + 1) * mg) : undefined),
-    );
-  }
   const p = a.padding;
-  const direct = isDirectConv(a.kernel, a.stride, p);
   const geometry: ConvGeometry = {
     h,
     w: wd,
@@ -263,6 +266,34 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
     wout,
   };
   const output = group[group.length - 1];
+  if (isDepthwise(node)) {
+    const folded = allocate(cout * kh * kw);
+    for (let o = 0; o < cout; o++) for (let t = 0; t < kh * kw; t++) folded[o * kh * kw + t] = weight[o * kh * kw + t] * scale[o];
+    const d: DepthwiseConv = { cin, cout, geometry, weight: folded, bias, relu, relu6 };
+    return {
+      nodes: group,
+      head: node,
+      inputs: residual === undefined ? [node.inputs[0]] : [node.inputs[0], residual],
+      output,
+      packedFloats: folded.length + cout,
+      run([x, res], ctx) {
+        const y = ctx.alloc([x.shape[0], cout, hout, wout]);
+        depthwiseConv(d, x.shape[0], x.data, y.data, res?.data);
+        // The MACs of the reference (depthwise.ts does the same multiplies).
+        ctx.macs += x.shape[0] * cout * hout * wout * K;
+        return y;
+      },
+    };
+  }
+  const perGroup = packedFloats(mg, K);
+  const store = allocate(perGroup * a.groups);
+  const packs: PackedA[] = [];
+  for (let g = 0; g < a.groups; g++) {
+    packs.push(
+      packWeights(mg, K, rowMajor(weight, g * mg * K, K), store, g * perGroup, bn ? scale.subarray(g * mg, (g + 1) * mg) : undefined),
+    );
+  }
+  const direct = isDirectConv(a.kernel, a.stride, p);
   // The prologue: scale and shift of the batchnorm before the conv, in float64 as batchnorm.ts.
   let prologue: Prologue | undefined;
   let source = node.inputs[0];
@@ -304,6 +335,7 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
             bias,
             biasOffset: g * mg,
             relu,
+            relu6,
             ...(res ? { residual: rowMajor(res.data, yOff, P) } : {}),
           });
         }

@@ -63,6 +63,7 @@ const PK = {
   C: 22,
   /** bias buffer id and offset */
   bias: 26,
+  /** 0 none, 1 relu, 2 relu6 */
   relu: 28,
   /** 1 when there is a residual, then its matrix */
   hasResidual: 29,
@@ -131,7 +132,8 @@ export function readPacked(job: Int32Array, buffer: (id: number) => Float32Array
     C: mat(PK.C),
     bias: buffer(f(PK.bias)),
     biasOffset: f(PK.bias + 1),
-    relu: f(PK.relu) === 1,
+    relu: f(PK.relu) >= 1,
+    relu6: f(PK.relu) === 2,
     ...(f(PK.hasResidual) === 1 ? { residual: mat(PK.residual) } : {}),
   };
 }
@@ -306,7 +308,7 @@ class PoolContext extends LocalContext implements RunContext {
     this.writeMat(at + PK.C, job.C);
     j[at + PK.bias] = this.register(job.bias.buffer);
     j[at + PK.bias + 1] = job.biasOffset + job.bias.byteOffset / 4;
-    j[at + PK.relu] = job.relu ? 1 : 0;
+    j[at + PK.relu] = job.relu6 ? 2 : job.relu ? 1 : 0;
     j[at + PK.hasResidual] = job.residual ? 1 : 0;
     if (job.residual) this.writeMat(at + PK.residual, job.residual);
     j[at + PK.range] = split === 'rows' ? 0 : 1;

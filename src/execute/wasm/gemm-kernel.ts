@@ -81,7 +81,7 @@ export const WASM_GEMM_BYTES = WASM_PAGES * PAGE;
  *   load   the tile adds to what Cw holds (else it overwrites Cw: the first K slice of a product
  *          that does not accumulate, which saves zero-filling Cw)
  *   bias   adds bias[row] (a float per row of C, from the byte address `biasp` for row 0)
- *   relu   then max(0, x), NaN kept
+ *   relu   then max(0, x), NaN kept; relu6 also min(6, x)
  * The plain GEMM uses { load }; the plan's fused convolutions (plan.ts) the others on their last
  * K slice.
  */
@@ -89,6 +89,7 @@ export interface KernelVariant {
   readonly load: boolean;
   readonly bias: boolean;
   readonly relu: boolean;
+  readonly relu6?: boolean;
 }
 
 /**
@@ -105,8 +106,10 @@ function kernel(variant: KernelVariant): Code {
   const bv = (v: number) => V0 + MR * NV + v;
   const splat = V0 + MR * NV + NV;
   const zero = splat + 1;
+  const six = splat + 2;
   const c = new Code();
   if (variant.relu) c.v128Zero().localSet(zero);
+  if (variant.relu6) c.v128ConstF32(6).localSet(six);
   // aEnd = ap + mc*kc*4 (end of the A panels); bAllEnd = bp + nc*kc*4 (end of the B panels).
   c.localGet(ap).localGet(mc).localGet(kc).i32Mul().i32Const(4).i32Mul().i32Add().localSet(aEnd);
   c.localGet(bp).localGet(nc).localGet(kc).i32Mul().i32Const(4).i32Mul().i32Add().localSet(bAllEnd);
@@ -168,6 +171,7 @@ function kernel(variant: KernelVariant): Code {
           if (variant.load) c.f32x4Add();
           if (variant.bias) c.localGet(splat).f32x4Add();
           if (variant.relu) c.localGet(zero).f32x4Max();
+          if (variant.relu6) c.localGet(six).f32x4Min();
           c.v128Store(16 * v);
         }
         if (r < MR - 1) c.localGet(cRow).localGet(ldc).i32Add().localSet(cRow);
@@ -203,11 +207,13 @@ export const KERNEL_VARIANTS: Readonly<Record<string, KernelVariant>> = {
   kernel_bias_relu: { load: true, bias: true, relu: true },
   kernel_store_bias: { load: false, bias: true, relu: false },
   kernel_store_bias_relu: { load: false, bias: true, relu: true },
+  kernel_bias_relu6: { load: true, bias: true, relu: true, relu6: true },
+  kernel_store_bias_relu6: { load: false, bias: true, relu: true, relu6: true },
 };
 
 /** The module: the kernel variants and their memory. */
 export function gemmModuleBytes(): Uint8Array<ArrayBuffer> {
-  const locals: ValType[] = [...new Array<ValType>(11).fill(I32), ...new Array<ValType>(MR * NV + NV + 2).fill(V128)];
+  const locals: ValType[] = [...new Array<ValType>(11).fill(I32), ...new Array<ValType>(MR * NV + NV + 3).fill(V128)];
   return encodeModule({
     functions: Object.entries(KERNEL_VARIANTS).map(([name, variant]) => ({
       name,
@@ -313,7 +319,8 @@ export interface Prologue {
 
 /**
  * C [M, N] = epilogue(A · B), A packed: a fused convolution step of plan.ts. In order: the
- * residual (C starts from it, when given), plus A·B, plus bias[row], then max(0, x) when relu.
+ * residual (C starts from it, when given), plus A·B, plus bias[row], then max(0, x) when relu
+ * (and min(6, x) too when relu6).
  */
 export interface PackedGemm {
   readonly M: number;
@@ -326,6 +333,7 @@ export interface PackedGemm {
   readonly bias: Float32Array;
   readonly biasOffset: number;
   readonly relu: boolean;
+  readonly relu6?: boolean;
   readonly residual?: Mat;
 }
 
@@ -365,7 +373,8 @@ export class WasmGemm {
     // Rows per block: all when they fit, else as many blocks of MC as do.
     const mbMax = Math.max(MC, Math.min(MB_PACKED, Math.floor(CW_FLOATS / nc / MC) * MC));
     const k = this.kernels;
-    const last = job.relu ? [k['kernel_store_bias_relu'], k['kernel_bias_relu']] : [k['kernel_store_bias'], k['kernel_bias']];
+    const epilogue = job.relu6 ? 'bias_relu6' : job.relu ? 'bias_relu' : 'bias';
+    const last = [k[`kernel_store_${epilogue}`], k[`kernel_${epilogue}`]];
     const middle = [k['kernel_store'], k['kernel']];
     for (let jc = c0; jc < c1; jc += nc) {
       const ncw = Math.min(nc, c1 - jc);
