@@ -35,6 +35,7 @@ import { packedFloats, packWeights, type PackedA, type PackedGemm, type Prologue
 import type { MaxPoolArgs } from '../layers/maxpool.js';
 import { maxPool2d, type PoolGeometry } from './pool.js';
 import { depthwiseConv, type DepthwiseConv } from './depthwise.js';
+import { warmUpEngine, warmUpLayer } from './warmup.js';
 import type { GraphWeights } from './weights.js';
 import { runsPlan, type GemmEngine } from './context.js';
 
@@ -90,7 +91,18 @@ interface ConvGroup {
   pre?: { readonly bn: LayerNode; readonly relu?: LayerNode };
 }
 
-export function buildPlan(graph: Graph, weights: GraphWeights, allocate: (n: number) => Float32Array): ExecPlan {
+/**
+ * The plan for a graph and its weights; `allocate` makes the packed weights (shared memory when
+ * threads share the GEMMs). With `warmUp` (the default; CNNSCOPE_WARMUP=0 turns it off), the engine's loops and those of the
+ * layer steps' kinds are compiled on small data first (warmup.ts), so the first pass is close to
+ * a steady one.
+ */
+export function buildPlan(
+  graph: Graph,
+  weights: GraphWeights,
+  allocate: (n: number) => Float32Array,
+  warmUp = process.env['CNNSCOPE_WARMUP'] !== '0',
+): ExecPlan {
   const readBy = readers(graph);
   const outputs = new Set(graph.outputs);
   const absorbed = new Set<number>();
@@ -155,6 +167,19 @@ export function buildPlan(graph: Graph, weights: GraphWeights, allocate: (n: num
     }
   }
   steps.sort((x, y) => x.output.id - y.output.id);
+  if (warmUp) {
+    warmUpEngine();
+    const seen = new Set<string>();
+    for (const step of steps) {
+      const node = step.head;
+      if (step.nodes.length > 1 || node.kind === 'conv' || node.kind === 'maxpool') continue;
+      // One node per kind and input rank (different args take different branches, but most loops are shared).
+      const key = `${node.kind}:${node.inputShapes.map((sh) => sh.length).join(',')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      warmUpLayer(node, weights.get(node.id) ?? {});
+    }
+  }
   return { steps, freeAfter: freeSchedule(graph, steps), packedFloats: packed };
 }
 
