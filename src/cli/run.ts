@@ -32,6 +32,7 @@ interface RunFlags {
   batch?: string;
   threads: string;
   profile?: boolean;
+  checkFinite?: boolean;
   json?: boolean;
   save?: string;
   top?: string;
@@ -58,6 +59,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('-b, --batch <n>', "samples per batch (default: the --input array's, else 1)")
     .option('-t, --threads <n>', `worker threads sharing each matrix multiply (1 to ${MAX_THREADS})`, '1')
     .option('--profile', 'time every layer: a table sorted by time, with MACs and GMAC/s')
+    .option('--check-finite', 'check every layer for NaN and infinities as it runs (by default the outputs; --profile implies it)')
     .option('--json', `print a JSON object (schema ${RUN_SCHEMA}) instead of text`)
     .option('--save <file>', 'write the (first) output tensor to a float32 .npy file')
     .option('--top <k>', 'the k largest output values of each sample, with their indices (classifiers)')
@@ -166,7 +168,13 @@ async function runWith(
     const progress = new Progress(io, staticMacs(graph) * batch);
     let result: ExecuteResult;
     try {
-      result = execute(graph, { weights, input, context: ctx, onLayer: (node, done) => progress.update(node.name, done) });
+      result = execute(graph, {
+        weights,
+        input,
+        context: ctx,
+        onLayer: (node, done) => progress.update(node.name, done),
+        checkFinite: flags.checkFinite === true || flags.profile === true ? 'layers' : 'outputs',
+      });
     } finally {
       progress.done();
     }
