@@ -93,9 +93,9 @@ interface ConvGroup {
 
 /**
  * The plan for a graph and its weights; `allocate` makes the packed weights (shared memory when
- * threads share the GEMMs). With `warmUp` (the default; CNNSCOPE_WARMUP=0 turns it off), the engine's loops and those of the
- * layer steps' kinds are compiled on small data first (warmup.ts), so the first pass is close to
- * a steady one.
+ * threads share the GEMMs). With `warmUp` (the default; CNNSCOPE_WARMUP=0 turns it off), the
+ * engine's loops and those of the layer steps' kinds are compiled on small data first
+ * (warmup.ts), so the first pass is close to a steady one.
  */
 export function buildPlan(
   graph: Graph,
@@ -113,9 +113,8 @@ export function buildPlan(
   const groups: ConvGroup[] = [];
   for (const node of graph.nodes) {
     if (node.kind !== 'conv' || absorbed.has(node.id)) continue;
-    const args = fusableConv(node);
-    if (!args) continue;
-    const g: ConvGroup = { conv: node, args, group: [node], relu: false, relu6: false };
+    // Every conv starts a step: the packed GEMM, or the direct kernel when depthwise.
+    const g: ConvGroup = { conv: node, args: node.args as ConvArgs, group: [node], relu: false, relu6: false };
     let add: LayerNode | undefined;
     for (;;) {
       const tail = g.group[g.group.length - 1];
@@ -217,11 +216,6 @@ function maxPoolStep(node: LayerNode): PlanStep | undefined {
   };
 }
 
-/** Every conv joins a conv step: the packed GEMM, or the direct kernel when depthwise. */
-function fusableConv(node: LayerNode): ConvArgs | undefined {
-  return node.args as ConvArgs;
-}
-
 /** One input channel per group (and more than one group): depthwise.ts's direct kernel. */
 function isDepthwise(node: LayerNode): boolean {
   const a = node.args as ConvArgs;
@@ -230,7 +224,7 @@ function isDepthwise(node: LayerNode): boolean {
 
 /** Floats the plan holds for a node beside its weights: a conv's packed, folded weights and bias. */
 export function planFloats(node: LayerNode): number {
-  if (node.kind !== 'conv' || !fusableConv(node)) return 0;
+  if (node.kind !== 'conv') return 0;
   const a = node.args as ConvArgs;
   const cout = node.outputShape[0];
   if (isDepthwise(node)) return cout * a.kernel[0] * a.kernel[1] + cout;

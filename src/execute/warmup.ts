@@ -50,8 +50,20 @@ export function warmUpEngine(): void {
         ...(r % 2 ? { residual: rowMajor(res, 0, N) } : {}),
       };
       ctx.gemmPacked(job);
-      depthwiseConv({ cin: c, cout: c, geometry: g, weight: new Float32Array(9 * c), bias, relu: true, relu6: r % 2 === 0 }, 1, x, y, r % 2 ? res : undefined);
-      maxPool2d(x, y, c, { h: s, w: s, kh: 3, kw: 3, sh: stride, sw: stride, ph: 1, pw: 1, hout: g.hout, wout: g.wout }, new Float32Array(s * s));
+      depthwiseConv(
+        { cin: c, cout: c, geometry: g, weight: new Float32Array(9 * c), bias, relu: true, relu6: r % 2 === 0 },
+        1,
+        x,
+        y,
+        r % 2 ? res : undefined,
+      );
+      maxPool2d(
+        x,
+        y,
+        c,
+        { h: s, w: s, kh: 3, kw: 3, sh: stride, sw: stride, ph: 1, pw: 1, hout: g.hout, wout: g.wout },
+        new Float32Array(s * s),
+      );
     }
     const N = s * s;
     ctx.gemmPacked({
@@ -78,7 +90,9 @@ export function warmUpLayer(node: LayerNode, w: LayerWeights): void {
   for (const t of Object.values(w)) floats += t.length;
   if (floats > 1 << 16) return;
   const ctx = new LocalContext();
-  const shapes = node.inputShapes.map((shape) => (shape.length === 3 ? [shape[0], Math.min(shape[1], 12), Math.min(shape[2], 12)] : [...shape]));
+  const shapes = node.inputShapes.map((shape) =>
+    shape.length === 3 ? [shape[0], Math.min(shape[1], 12), Math.min(shape[2], 12)] : [...shape],
+  );
   if (shapes.some((shape) => shape.reduce((p, d) => p * d, 1) > 1 << 16)) return;
   const inputs = shapes.map((shape) => ({ shape: [1, ...shape], data: new Float32Array(shape.reduce((p, d) => p * d, 1)).fill(0.5) }));
   try {
