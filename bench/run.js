@@ -22,6 +22,8 @@
  *      InferenceSession.run on the same ONNX file (resnet50, mobilenet_v3_large as `cnnscope export`
  *      writes them, seeded default weights), and the built-in engine on the imported file against both; session
  *      creation apart. Medians of warm passes, one thread.
+ *   8. The execute engine (bench/engine.js): the plan against the reference path and
+ *      onnxruntime-node, steady and first pass, 1 and 2 threads, GEMM GMAC/s per conv class.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -342,3 +344,6 @@ console.log('\n## 7. Engines on an ONNX file: built-in vs onnxruntime (in-proces
     rmSync(dir, { recursive: true, force: true });
   }
 }
+// 8. The built-in execute engine against its reference path and onnxruntime-node (bench/engine.js).
+console.log('');
+await import('./engine.js');

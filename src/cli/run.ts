@@ -35,6 +35,7 @@ interface RunFlags {
   batch?: string;
   threads: string;
   profile?: boolean;
+  checkFinite?: boolean;
   json?: boolean;
   save?: string;
   top?: string;
@@ -62,6 +63,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('-t, --threads <n>', `worker threads sharing each matrix multiply (1 to ${MAX_THREADS})`, '1')
     .option('--engine <name>', "builtin (cnnscope's own, the reference) or onnxruntime (the optional package onnxruntime-node)", 'builtin')
     .option('--profile', 'time every layer: a table sorted by time, with MACs and GMAC/s')
+    .option('--check-finite', 'check every layer for NaN and infinities as it runs (by default the outputs; --profile implies it)')
     .option('--json', `print a JSON object (schema ${RUN_SCHEMA}) instead of text`)
     .option('--save <file>', 'write the (first) output tensor to a float32 .npy file')
     .option('--top <k>', 'the k largest output values of each sample, with their indices (classifiers)')
@@ -205,7 +207,13 @@ async function runWith(
     } else {
       const progress = new Progress(io, staticMacs(graph) * batch);
       try {
-        result = execute(graph, { weights, input, context: ctx, onLayer: (node, done) => progress.update(node.name, done) });
+        result = execute(graph, {
+          weights,
+          input,
+          context: ctx,
+          onLayer: (node, done) => progress.update(node.name, done),
+          checkFinite: flags.checkFinite === true || flags.profile === true ? 'layers' : 'outputs',
+        });
       } finally {
         progress.done();
       }
@@ -276,7 +284,7 @@ function parseMaxMemory(text: string): number {
 function memoryMessage(e: MemoryEstimate, batch: number, limit: number, explicit: boolean): string {
   return (
     `the run needs about ${bytesText(e.total)} (activations ${bytesText(e.activations)} at batch ${batch}, weights ${bytesText(e.weights)}, ` +
-    `scratch ${bytesText(e.scratch)}), more than ${explicit ? 'the --max-memory limit' : 'half the free memory'} of ${bytesText(limit)}; ` +
+    `scratch ${bytesText(e.scratch)}${e.plan > 0 ? `, packed weights ${bytesText(e.plan)}` : ''}), more than ${explicit ? 'the --max-memory limit' : 'half the free memory'} of ${bytesText(limit)}; ` +
     'use a smaller --batch or --input-shape, or raise --max-memory'
   );
 }

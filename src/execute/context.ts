@@ -6,7 +6,7 @@ import type { ExecContext } from '../kernels/context.js';
 import { gemm, GemmScratch, MR, NR } from '../kernels/gemm.js';
 import type { Mat } from '../kernels/mat.js';
 import { numel, type Tensor } from '../kernels/tensor.js';
-import { WasmGemm, wasmSimdSupported } from './wasm/gemm-kernel.js';
+import { WasmGemm, wasmSimdSupported, type PackedGemm } from './wasm/gemm-kernel.js';
 
 /** Makes a buffer of `n` floats: plain memory, or shared memory when worker threads must see it. */
 export type Allocator = (n: number) => Float32Array;
@@ -78,4 +78,15 @@ export class LocalContext implements ExecContext {
     this.macs += M * N * K;
     this.engine.gemm(M, N, K, A, B, C, accumulate);
   }
+
+  /** plan.ts's fused GEMM; only with the wasm engine (the plan is not used otherwise). */
+  gemmPacked(job: PackedGemm): void {
+    this.macs += job.M * job.N * job.K;
+    (this.engine as WasmGemm).gemmPacked(job, 0, job.M, 0, job.N);
+  }
+}
+
+/** The contexts that can run plan.ts's fused GEMM: those with the wasm engine. */
+export function runsPlan(ctx: { engine?: GemmEngine }): boolean {
+  return ctx.engine instanceof WasmGemm;
 }

@@ -10,6 +10,7 @@ import { firstNonFinite, sameShape, type Tensor } from '../kernels/tensor.js';
 import { LocalContext } from './context.js';
 import type { GraphWeights } from './weights.js';
 import { layerOps } from '../analysis/compute.js';
+import { buildPlan, isPlanContext, type ExecPlan, type PlanContext } from './plan.js';
 
 export interface ExecuteOptions {
   readonly weights: GraphWeights;
@@ -19,6 +20,20 @@ export interface ExecuteOptions {
   readonly context?: ExecContext;
   /** Called after each layer (the input node too) with the MACs done so far and its output, for progress display and taps. */
   readonly onLayer?: (node: LayerNode, macsDone: number, output: Tensor) => void;
+  /**
+   * 'plan' (the default when the context can run it: the wasm engine) runs the fused plan of
+   * plan.ts; 'reference' every layer's own forward. CNNSCOPE_ENGINE=reference forces the latter.
+   * With the plan, onLayer sees only the last layer of each fused step.
+   */
+  readonly engine?: 'plan' | 'reference';
+  /** A plan built for this graph, weights and context (buildPlan), to run several passes on one. */
+  readonly plan?: ExecPlan;
+  /**
+   * Check every layer's output for NaN and infinities ('layers'), or the graph's outputs only
+   * ('outputs', the default of the plan: when one is not finite, the pass is run again on the
+   * reference path, checking every layer, to name the first layer that made one).
+   */
+  readonly checkFinite?: 'outputs' | 'layers';
 }
 
 export interface LayerRun {
@@ -44,8 +59,14 @@ export interface ExecuteResult {
 /** A problem with what execute was given (not a bug): the input's shape, a missing weight. */
 export class ExecuteError extends Error {}
 
+/** The engine execute() picks: the plan on a context that runs it, unless CNNSCOPE_ENGINE=reference. */
+export function planEngine(ctx: ExecContext, wanted?: 'plan' | 'reference'): ctx is PlanContext {
+  const engine = wanted ?? (process.env['CNNSCOPE_ENGINE'] === 'reference' ? 'reference' : 'plan');
+  return engine === 'plan' && isPlanContext(ctx);
+}
+
 export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
-  const { input, weights } = options;
+  const { input } = options;
   const ctx = options.context ?? new LocalContext();
   const batch = input.shape[0];
   if (input.shape.length !== graph.inputShape.length + 1 || !sameShape(input.shape.slice(1), graph.inputShape) || batch < 1) {
@@ -53,6 +74,77 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
       `the input has shape [${input.shape.join(', ')}], the model '${graph.name}' takes [N, ${graph.inputShape.join(', ')}]`,
     );
   }
+  if (options.plan || planEngine(ctx, options.engine)) {
+    const pctx = ctx as PlanContext;
+    const plan = options.plan ?? buildPlan(graph, options.weights, pctx.allocate ?? ((n) => new Float32Array(n)));
+    const result = runPlan(graph, plan, options, pctx);
+    if (options.checkFinite !== 'layers' && result.nonFinite) {
+      // Name the first layer that made a NaN: the reference path, checking every layer.
+      const again = executeReference(graph, { ...options, context: ctx, checkFinite: 'layers', onLayer: undefined });
+      const nonFinite = again.nonFinite ?? result.nonFinite;
+      return { ...result, macs: result.macs, nonFinite };
+    }
+    return result;
+  }
+  return executeReference(graph, options);
+}
+
+function runPlan(graph: Graph, plan: ExecPlan, options: ExecuteOptions, ctx: PlanContext): ExecuteResult {
+  const { input } = options;
+  const live = new Array<Tensor | undefined>(graph.nodes.length);
+  const layers: LayerRun[] = [];
+  const everyLayer = options.checkFinite === 'layers';
+  const outputs = new Set(graph.outputs);
+  let nonFinite: ExecuteResult['nonFinite'];
+  const macs0 = ctx.macs;
+  const start = performance.now();
+  live[0] = input;
+  // `made` is the node whose output `t` is; `named` the one a NaN is reported on (a fused step's first).
+  const check = (made: LayerNode, named: LayerNode, t: Tensor) => {
+    if (nonFinite || !(everyLayer || outputs.has(made.id))) return;
+    const index = firstNonFinite(t.data);
+    if (index >= 0) nonFinite = { node: named, index };
+  };
+  check(graph.nodes[0], graph.nodes[0], input);
+  options.onLayer?.(graph.nodes[0], ctx.macs - macs0, input);
+  plan.steps.forEach((step, i) => {
+    const inputs = step.inputs.map((id) => live[id]!);
+    const before = ctx.macs;
+    const t0 = performance.now();
+    const out = step.run(inputs, ctx);
+    const ms = performance.now() - t0;
+    const node = step.output;
+    const expected = [input.shape[0], ...node.outputShape];
+    if (!sameShape(out.shape, expected)) {
+      throw new Error(
+        `layer '${node.name}' (${node.kind}): output shape [${out.shape.join(', ')}], the static analysis says [${expected.join(', ')}]`,
+      );
+    }
+    // A fused step's time and MACs go to its conv; the others it absorbed show 0.
+    step.nodes.forEach((n) => layers.push({ node: n, ms: n === step.head ? ms : 0, macs: n === step.head ? ctx.macs - before : 0 }));
+    live[node.id] = out;
+    check(node, step.head, out);
+    options.onLayer?.(node, ctx.macs - macs0, out);
+    for (const freed of plan.freeAfter[i]) {
+      const t = live[freed]!;
+      live[freed] = undefined;
+      ctx.release?.(t);
+    }
+  });
+  const ms = performance.now() - start;
+  return {
+    outputs: graph.outputs.map((id) => ({ node: graph.nodes[id], tensor: live[id]! })),
+    macs: ctx.macs - macs0,
+    ms,
+    layers,
+    ...(nonFinite ? { nonFinite } : {}),
+  };
+}
+
+function executeReference(graph: Graph, options: ExecuteOptions): ExecuteResult {
+  const { input, weights } = options;
+  const ctx = options.context ?? new LocalContext();
+  const batch = input.shape[0];
   const plan = schedule(graph);
   const live = new Array<Tensor | undefined>(graph.nodes.length);
   const layers: LayerRun[] = [];

@@ -8,12 +8,15 @@ import { outputBytes, peakActivationBytes } from '../analysis/memory.js';
 import type { Graph } from '../graph/graph.js';
 import { GEMM_SCRATCH_BYTES } from '../kernels/gemm.js';
 import { numel } from '../kernels/tensor.js';
+import { planFloats } from './plan.js';
 
 export interface MemoryEstimate {
   /** Peak bytes of live activations (input included). */
   readonly activations: number;
   readonly weights: number;
   readonly scratch: number;
+  /** The fast engine's plan (plan.ts): each conv's weights, batchnorm folded in, packed for the GEMM. */
+  readonly plan: number;
   readonly total: number;
   /** Elements of the largest single buffer (an activation at this batch, a weight, or im2col). */
   readonly largestBuffer: number;
@@ -28,7 +31,9 @@ export function estimateMemory(graph: Graph, batch: number, threads = 1): Memory
   let weights = 0;
   let kernelScratch = 0;
   let largestBuffer = 0;
+  let plan = 0;
   for (const node of graph.nodes) {
+    plan += planFloats(node) * 4;
     largestBuffer = Math.max(largestBuffer, numel(node.outputShape) * batch);
     for (const t of node.tensors) {
       if (t.dtype !== 'float') continue;
@@ -39,5 +44,5 @@ export function estimateMemory(graph: Graph, batch: number, threads = 1): Memory
   }
   largestBuffer = Math.max(largestBuffer, kernelScratch);
   const scratch = kernelScratch * 4 + GEMM_SCRATCH_BYTES * threads;
-  return { activations, weights, scratch, total: activations + weights + scratch, largestBuffer };
+  return { activations, weights, scratch, plan, total: activations + weights + scratch + plan, largestBuffer };
 }

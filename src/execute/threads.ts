@@ -19,7 +19,10 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { ExecContext } from '../kernels/context.js';
 import type { Mat } from '../kernels/mat.js';
 import type { Tensor } from '../kernels/tensor.js';
+import type { ConvGeometry } from '../kernels/im2col.js';
+import type { PackedGemm } from './wasm/gemm-kernel.js';
 import { createGemmEngine, LocalContext, type Allocator, type GemmEngine } from './context.js';
+import type { WasmGemm } from './wasm/gemm-kernel.js';
 
 export const MAX_THREADS = 64;
 
@@ -39,10 +42,106 @@ export const JOB = {
   A: 7,
   B: 11,
   C: 15,
-  size: 19,
+  /** A PackedGemm (gemm-kernel.ts), written by writePacked from here on. */
+  packed: 19,
+  size: 19 + 48,
 } as const;
 /** Commands. */
-export const CMD = { gemm: 1, exit: 2 } as const;
+export const CMD = { gemm: 1, exit: 2, packed: 3 } as const;
+
+/** Fields of a PackedGemm in the job block, from JOB.packed. */
+const PK = {
+  M: 0,
+  N: 1,
+  K: 2,
+  /** Packed A: buffer id, offset, rows, padded rows. */
+  A: 3,
+  /** 0 a matrix (B.mat at Bm, 4 fields), 1 im2col (x buffer id and offset at Bm, the 12 geometry fields at geometry). */
+  bKind: 7,
+  Bm: 8,
+  geometry: 10,
+  C: 22,
+  /** bias buffer id and offset */
+  bias: 26,
+  /** 0 none, 1 relu, 2 relu6 */
+  relu: 28,
+  /** 1 when there is a residual, then its matrix */
+  hasResidual: 29,
+  residual: 30,
+  /** 0 split by rows, 1 by columns. */
+  range: 34,
+  /** 1 with a Prologue, then its buffer id, float offset, channels, channel0, relu. */
+  hasPrologue: 35,
+  prologue: 36,
+} as const;
+const GEOMETRY = ['h', 'w', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'top', 'left', 'hout', 'wout'] as const;
+
+/** How the threads share a PackedGemm: by columns when there are enough (each packs its own B), else by rows. */
+export function packedSplit(job: PackedGemm, parts: number, mr: number, nr: number): 'rows' | 'columns' | undefined {
+  if (job.M * job.N * job.K < SPLIT_MACS) return undefined;
+  if (job.N >= 8 * nr * parts) return 'columns';
+  if (job.M >= 2 * mr * parts) return 'rows';
+  if (job.N >= 2 * nr * parts) return 'columns';
+  return undefined;
+}
+
+/** Part p of `parts` of a PackedGemm: [r0, r1) x [c0, c1). */
+export function packedPart(
+  job: PackedGemm,
+  split: 'rows' | 'columns',
+  parts: number,
+  p: number,
+  mr: number,
+  nr: number,
+): [number, number, number, number] {
+  if (split === 'rows') {
+    const [r0, r1] = partRange(job.M, parts, p, mr);
+    return [r0, r1, 0, job.N];
+  }
+  const [c0, c1] = partRange(job.N, parts, p, nr);
+  return [0, job.M, c0, c1];
+}
+
+/** Reads back what writePacked wrote (buffers by id: the worker's map). */
+export function readPacked(job: Int32Array, buffer: (id: number) => Float32Array): PackedGemm {
+  const at = JOB.packed;
+  const f = (i: number) => job[at + i];
+  const mat = (i: number): Mat => ({ data: buffer(f(i)), offset: f(i + 1), rs: f(i + 2), cs: f(i + 3) });
+  const geometry = Object.fromEntries(GEOMETRY.map((k, i) => [k, f(PK.geometry + i)])) as unknown as ConvGeometry;
+  const pro = PK.prologue;
+  const prologue =
+    f(PK.hasPrologue) === 1
+      ? {
+          prologue: {
+            ss: new Float64Array(buffer(f(pro)).buffer, f(pro + 1) * 4, 2 * f(pro + 2)),
+            channels: f(pro + 2),
+            channel0: f(pro + 3),
+            relu: f(pro + 4) === 1,
+          },
+        }
+      : {};
+  return {
+    M: f(PK.M),
+    N: f(PK.N),
+    K: f(PK.K),
+    A: { data: buffer(f(PK.A)), offset: f(PK.A + 1), M: f(PK.M), K: f(PK.K), mPad: f(PK.A + 3) },
+    B:
+      f(PK.bKind) === 0
+        ? { kind: 'mat', mat: mat(PK.Bm), ...prologue }
+        : { kind: 'im2col', x: buffer(f(PK.Bm)), xOff: f(PK.Bm + 1), geometry, ...prologue },
+    C: mat(PK.C),
+    bias: buffer(f(PK.bias)),
+    biasOffset: f(PK.bias + 1),
+    relu: f(PK.relu) >= 1,
+    relu6: f(PK.relu) === 2,
+    ...(f(PK.hasResidual) === 1 ? { residual: mat(PK.residual) } : {}),
+  };
+}
+
+/** How the job block's PackedGemm is split (each thread computes its own part from it). */
+export function packedSplitOf(job: Int32Array): 'rows' | 'columns' {
+  return job[JOB.packed + PK.range] === 0 ? 'rows' : 'columns';
+}
 /** Layout of the shared sync block (Int32Array). */
 export const SYNC = { seq: 0, done: 1, failed: 2, size: 4 } as const;
 
@@ -161,6 +260,73 @@ class PoolContext extends LocalContext implements RunContext {
     Atomics.notify(this.sync, SYNC.seq);
     // The main thread takes the last part.
     gemmPart(M, N, K, A, B, C, accumulate, splitRows, parts, parts - 1, this.engine);
+    const workers = this.workers.length;
+    for (let done = Atomics.load(this.sync, SYNC.done); done < workers; done = Atomics.load(this.sync, SYNC.done)) {
+      Atomics.wait(this.sync, SYNC.done, done);
+    }
+    if (Atomics.load(this.sync, SYNC.failed) !== 0) throw new Error('a worker thread failed during a matrix multiply');
+  }
+
+  override gemmPacked(job: PackedGemm): void {
+    const parts = this.threads;
+    const { mr, nr } = this.engine;
+    const split = packedSplit(job, parts, mr, nr);
+    const mats = [
+      job.A.data,
+      job.bias,
+      job.C.data,
+      job.B.kind === 'mat' ? job.B.mat.data : job.B.x,
+      ...(job.residual ? [job.residual.data] : []),
+    ];
+    const shared = mats.every((d) => d.buffer instanceof SharedArrayBuffer && d.buffer.byteLength < 2 ** 33);
+    if (!split || !shared) {
+      super.gemmPacked(job);
+      return;
+    }
+    this.macs += job.M * job.N * job.K;
+    const j = this.job;
+    const at = JOB.packed;
+    j[JOB.cmd] = CMD.packed;
+    j[JOB.parts] = parts;
+    j[at + PK.M] = job.M;
+    j[at + PK.N] = job.N;
+    j[at + PK.K] = job.K;
+    j[at + PK.A] = this.register(job.A.data.buffer);
+    j[at + PK.A + 1] = job.A.offset + job.A.data.byteOffset / 4;
+    j[at + PK.A + 2] = job.A.M;
+    j[at + PK.A + 3] = job.A.mPad;
+    if (job.B.kind === 'mat') {
+      j[at + PK.bKind] = 0;
+      this.writeMat(at + PK.Bm, job.B.mat);
+    } else {
+      j[at + PK.bKind] = 1;
+      j[at + PK.Bm] = this.register(job.B.x.buffer);
+      j[at + PK.Bm + 1] = job.B.xOff + job.B.x.byteOffset / 4;
+      const g = job.B.geometry;
+      GEOMETRY.forEach((k, i) => (j[at + PK.geometry + i] = g[k]));
+    }
+    this.writeMat(at + PK.C, job.C);
+    j[at + PK.bias] = this.register(job.bias.buffer);
+    j[at + PK.bias + 1] = job.biasOffset + job.bias.byteOffset / 4;
+    j[at + PK.relu] = job.relu6 ? 2 : job.relu ? 1 : 0;
+    j[at + PK.hasResidual] = job.residual ? 1 : 0;
+    if (job.residual) this.writeMat(at + PK.residual, job.residual);
+    j[at + PK.range] = split === 'rows' ? 0 : 1;
+    const pro = job.B.prologue;
+    j[at + PK.hasPrologue] = pro ? 1 : 0;
+    if (pro) {
+      j[at + PK.prologue] = this.register(pro.ss.buffer);
+      j[at + PK.prologue + 1] = pro.ss.byteOffset / 4;
+      j[at + PK.prologue + 2] = pro.channels;
+      j[at + PK.prologue + 3] = pro.channel0;
+      j[at + PK.prologue + 4] = pro.relu ? 1 : 0;
+    }
+    Atomics.store(this.sync, SYNC.done, 0);
+    Atomics.add(this.sync, SYNC.seq, 1);
+    Atomics.notify(this.sync, SYNC.seq);
+    // The main thread takes the last part.
+    const [r0, r1, c0, c1] = packedPart(job, split, parts, parts - 1, mr, nr);
+    (this.engine as WasmGemm).gemmPacked(job, r0, r1, c0, c1);
     const workers = this.workers.length;
     for (let done = Atomics.load(this.sync, SYNC.done); done < workers; done = Atomics.load(this.sync, SYNC.done)) {
       Atomics.wait(this.sync, SYNC.done, done);

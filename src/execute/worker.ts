@@ -5,7 +5,8 @@
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createGemmEngine } from './context.js';
 import type { Mat } from '../kernels/mat.js';
-import { CMD, gemmPart, JOB, SYNC } from './threads.js';
+import { CMD, gemmPart, JOB, packedPart, packedSplitOf, readPacked, SYNC } from './threads.js';
+import type { WasmGemm } from './wasm/gemm-kernel.js';
 
 const { job, sync, index, port, wasm } = workerData as {
   job: Int32Array;
@@ -18,10 +19,14 @@ const buffers = new Map<number, Float32Array>();
 /** The main thread's choice of GEMM, with this thread's own instance (and wasm memory). */
 const engine = createGemmEngine(wasm);
 
+function buffer(id: number): Float32Array {
+  const data = buffers.get(id);
+  if (!data) throw new Error(`worker ${index}: unknown buffer ${id}`);
+  return data;
+}
+
 function mat(at: number): Mat {
-  const data = buffers.get(job[at]);
-  if (!data) throw new Error(`worker ${index}: unknown buffer ${job[at]}`);
-  return { data, offset: job[at + 1], rs: job[at + 2], cs: job[at + 3] };
+  return { data: buffer(job[at]), offset: job[at + 1], rs: job[at + 2], cs: job[at + 3] };
 }
 
 let seen = 0;
@@ -35,19 +40,24 @@ for (;;) {
   }
   if (job[JOB.cmd] === CMD.exit) break;
   try {
-    gemmPart(
-      job[JOB.M],
-      job[JOB.N],
-      job[JOB.K],
-      mat(JOB.A),
-      mat(JOB.B),
-      mat(JOB.C),
-      job[JOB.accumulate] === 1,
-      job[JOB.splitRows] === 1,
-      job[JOB.parts],
-      index,
-      engine,
-    );
+    if (job[JOB.cmd] === CMD.packed) {
+      const packed = readPacked(job, buffer);
+      const [r0, r1, c0, c1] = packedPart(packed, packedSplitOf(job), job[JOB.parts], index, engine.mr, engine.nr);
+      (engine as WasmGemm).gemmPacked(packed, r0, r1, c0, c1);
+    } else
+      gemmPart(
+        job[JOB.M],
+        job[JOB.N],
+        job[JOB.K],
+        mat(JOB.A),
+        mat(JOB.B),
+        mat(JOB.C),
+        job[JOB.accumulate] === 1,
+        job[JOB.splitRows] === 1,
+        job[JOB.parts],
+        index,
+        engine,
+      );
   } catch {
     Atomics.store(sync, SYNC.failed, 1);
   }

@@ -180,7 +180,7 @@ describe('cnnscope run', () => {
     const r = await cli(['run', 'vgg16', '--max-memory', '100MiB']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^cnnscope: error: the run needs about [\d.]+ MiB \(activations [\d.]+ MiB at batch 1, weights 528 MiB, scratch [\d.]+ MiB\), more than the --max-memory limit of 100 MiB; use a smaller --batch/,
+      /^cnnscope: error: the run needs about [\d.]+ MiB \(activations [\d.]+ MiB at batch 1, weights 528 MiB, scratch [\d.]+ MiB, packed weights [\d.]+ MiB\), more than the --max-memory limit of 100 MiB; use a smaller --batch/,
     );
     expect((await cli(['run', 'resnet18', '--input-shape', '3,32,32', '--max-memory', '256MiB'])).code).toBe(0);
   });

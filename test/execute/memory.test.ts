@@ -17,7 +17,9 @@ describe('estimateMemory', () => {
     expect(e.weights).toBe((4 * 2 * 9 + 4) * 4);
     // im2col of the 3x3 conv: K = 2*9 rows, P = 64 columns.
     expect(e.scratch).toBe(18 * 64 * 4 + GEMM_SCRATCH_BYTES);
-    expect(e.total).toBe(e.activations + e.weights + e.scratch);
+    // The plan's packed weights: Cout rounded up to the kernel's 4 rows, times K, plus the bias.
+    expect(e.plan).toBe((4 * 18 + 4) * 4);
+    expect(e.total).toBe(e.activations + e.weights + e.scratch + e.plan);
     expect(e.largestBuffer).toBe(18 * 64);
     // The batch scales activations only; each thread adds its GEMM packs.
     const b4 = estimateMemory(graph, 4, 3);

@@ -43,6 +43,8 @@ export const SIMD = {
   v128_const: 0x0c,
   f32x4_add: 0xe4,
   f32x4_mul: 0xe6,
+  f32x4_min: 0xe8,
+  f32x4_max: 0xe9,
 } as const;
 
 /** Block type of a loop that leaves nothing on the stack. */
@@ -159,6 +161,19 @@ export class Code {
   }
   f32x4Mul(): this {
     return this.simd(SIMD.f32x4_mul);
+  }
+  /** Four lanes of one float32 constant. */
+  v128ConstF32(x: number): this {
+    const lane = [...new Uint8Array(new Float32Array([x]).buffer)];
+    return this.simd(SIMD.v128_const, ...lane, ...lane, ...lane, ...lane);
+  }
+  /** Lane-wise minimum; NaN in either operand gives NaN. */
+  f32x4Min(): this {
+    return this.simd(SIMD.f32x4_min);
+  }
+  /** Lane-wise maximum; NaN in either operand gives NaN (as torch.relu keeps NaN). */
+  f32x4Max(): this {
+    return this.simd(SIMD.f32x4_max);
   }
 }
 

@@ -41,6 +41,7 @@
  */
 import { Code, encodeModule, I32, V128, type ValType } from './encoder.js';
 import { gemv, zeroMat } from '../../kernels/gemm.js';
+import type { ConvGeometry } from '../../kernels/im2col.js';
 import type { Mat } from '../../kernels/mat.js';
 
 /** Register tile: MR rows × NR columns (NV vectors of 4). */
@@ -54,30 +55,61 @@ export const MC = 64;
 export const MB = 256;
 export const NC = 512;
 
+/**
+ * The packed path (gemmPacked): a block of C in Cw has at most MB_PACKED rows, NC columns and
+ * CW_FLOATS elements (as many rows as fit, so that B is packed once when C is narrow).
+ */
+export const MB_PACKED = 4096;
+const CW_FLOATS = 1 << 18;
+
 const PAGE = 65536;
 const AP_BYTES = MC * KC * 4;
 const BP_BYTES = KC * NC * 4;
-const CW_BYTES = MB * NC * 4;
+const CW_BYTES = CW_FLOATS * 4;
 const AP = 0;
 const BP = AP + AP_BYTES;
 const CW = BP + BP_BYTES;
-const WASM_PAGES = Math.ceil((CW + CW_BYTES) / PAGE);
+/** The bias of the rows of a block of Cw (gemmPacked), zero-padded to MR. */
+const BIAS = CW + CW_BYTES;
+const WASM_PAGES = Math.ceil((BIAS + MB_PACKED * 4) / PAGE);
 /** Bytes of one instance's memory, for the memory estimate. */
 export const WASM_GEMM_BYTES = WASM_PAGES * PAGE;
 
 /**
- * kernel(mc, nc, kc, ap, bp, cp, ldc): Cw[0:mc, 0:nc] += Ap · Bp over kc, where mc and nc are
- * multiples of MR and NR, ap, bp and cp byte addresses and ldc the row stride of Cw in bytes.
- * Loop order: for each B panel (jr), for each A panel (ir), the micro-kernel over k.
+ * What a kernel variant does with its tile after the k loop (each variant is its own function,
+ * so no flag is tested in the loops):
+ *   load   the tile adds to what Cw holds (else it overwrites Cw: the first K slice of a product
+ *          that does not accumulate, which saves zero-filling Cw)
+ *   bias   adds bias[row] (a float per row of C, from the byte address `biasp` for row 0)
+ *   relu   then max(0, x), NaN kept; relu6 also min(6, x)
+ * The plain GEMM uses { load }; the plan's fused convolutions (plan.ts) the others on their last
+ * K slice.
  */
-function kernel(): Code {
-  // Locals: the seven i32 parameters, then i32 pointers, then the v128 registers.
-  const [mc, nc, kc, ap, bp, cp, ldc] = [0, 1, 2, 3, 4, 5, 6];
-  const [aEnd, bAllEnd, bPanel, bEnd, cCol, aPanel, cTile, a, b, cRow] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
-  const acc = (r: number, v: number) => 17 + r * NV + v;
-  const bv = (v: number) => 17 + MR * NV + v;
-  const splat = 17 + MR * NV + NV;
+export interface KernelVariant {
+  readonly load: boolean;
+  readonly bias: boolean;
+  readonly relu: boolean;
+  readonly relu6?: boolean;
+}
+
+/**
+ * kernel(mc, nc, kc, ap, bp, cp, ldc, biasp): Cw[0:mc, 0:nc] (+)= Ap · Bp over kc, where mc and
+ * nc are multiples of MR and NR, ap, bp, cp and biasp byte addresses and ldc the row stride of Cw
+ * in bytes. Loop order: for each B panel (jr), for each A panel (ir), the micro-kernel over k.
+ */
+function kernel(variant: KernelVariant): Code {
+  // Locals: the eight i32 parameters, then i32 pointers, then the v128 registers.
+  const [mc, nc, kc, ap, bp, cp, ldc, biasp] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [aEnd, bAllEnd, bPanel, bEnd, cCol, aPanel, cTile, a, b, cRow, biasRow] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+  const V0 = 19;
+  const acc = (r: number, v: number) => V0 + r * NV + v;
+  const bv = (v: number) => V0 + MR * NV + v;
+  const splat = V0 + MR * NV + NV;
+  const zero = splat + 1;
+  const six = splat + 2;
   const c = new Code();
+  if (variant.relu) c.v128Zero().localSet(zero);
+  if (variant.relu6) c.v128ConstF32(6).localSet(six);
   // aEnd = ap + mc*kc*4 (end of the A panels); bAllEnd = bp + nc*kc*4 (end of the B panels).
   c.localGet(ap).localGet(mc).localGet(kc).i32Mul().i32Const(4).i32Mul().i32Add().localSet(aEnd);
   c.localGet(bp).localGet(nc).localGet(kc).i32Mul().i32Const(4).i32Mul().i32Add().localSet(bAllEnd);
@@ -87,6 +119,7 @@ function kernel(): Code {
   {
     c.localGet(ap).localSet(aPanel);
     c.localGet(cCol).localSet(cTile);
+    c.localGet(biasp).localSet(biasRow);
     // bEnd = bPanel + kc*NR*4
     c.localGet(bPanel)
       .localGet(kc)
@@ -124,19 +157,30 @@ function kernel(): Code {
         c.localGet(bEnd).i32LtU().brIf(0);
       }
       c.end();
-      // Cw[row r of the tile] += acc[r]
+      // Cw[row r of the tile] (+)= acc[r] (+ bias[r]) (then max 0)
       c.localGet(cTile).localSet(cRow);
       for (let r = 0; r < MR; r++) {
+        if (variant.bias)
+          c.localGet(biasRow)
+            .v128Load32Splat(4 * r)
+            .localSet(splat);
         for (let v = 0; v < NV; v++) {
-          c.localGet(cRow)
-            .localGet(cRow)
-            .v128Load(16 * v)
-            .localGet(acc(r, v))
-            .f32x4Add()
-            .v128Store(16 * v);
+          c.localGet(cRow);
+          if (variant.load) c.localGet(cRow).v128Load(16 * v);
+          c.localGet(acc(r, v));
+          if (variant.load) c.f32x4Add();
+          if (variant.bias) c.localGet(splat).f32x4Add();
+          if (variant.relu) c.localGet(zero).f32x4Max();
+          if (variant.relu6) c.localGet(six).f32x4Min();
+          c.v128Store(16 * v);
         }
         if (r < MR - 1) c.localGet(cRow).localGet(ldc).i32Add().localSet(cRow);
       }
+      if (variant.bias)
+        c.localGet(biasRow)
+          .i32Const(MR * 4)
+          .i32Add()
+          .localSet(biasRow);
       // The k loop left `a` at the next A panel.
       c.localGet(a).localSet(aPanel);
       c.localGet(cTile).localGet(ldc).i32Const(MR).i32Mul().i32Add().localSet(cTile);
@@ -155,11 +199,29 @@ function kernel(): Code {
   return c;
 }
 
-/** The module: the kernel and its memory. */
+/** Every variant the module exports, by export name. */
+export const KERNEL_VARIANTS: Readonly<Record<string, KernelVariant>> = {
+  kernel: { load: true, bias: false, relu: false },
+  kernel_store: { load: false, bias: false, relu: false },
+  kernel_bias: { load: true, bias: true, relu: false },
+  kernel_bias_relu: { load: true, bias: true, relu: true },
+  kernel_store_bias: { load: false, bias: true, relu: false },
+  kernel_store_bias_relu: { load: false, bias: true, relu: true },
+  kernel_bias_relu6: { load: true, bias: true, relu: true, relu6: true },
+  kernel_store_bias_relu6: { load: false, bias: true, relu: true, relu6: true },
+};
+
+/** The module: the kernel variants and their memory. */
 export function gemmModuleBytes(): Uint8Array<ArrayBuffer> {
-  const locals: ValType[] = [...new Array<ValType>(10).fill(I32), ...new Array<ValType>(MR * NV + NV + 1).fill(V128)];
+  const locals: ValType[] = [...new Array<ValType>(11).fill(I32), ...new Array<ValType>(MR * NV + NV + 3).fill(V128)];
   return encodeModule({
-    functions: [{ name: 'kernel', params: new Array<ValType>(7).fill(I32), results: [], locals, code: kernel() }],
+    functions: Object.entries(KERNEL_VARIANTS).map(([name, variant]) => ({
+      name,
+      params: new Array<ValType>(8).fill(I32),
+      results: [],
+      locals,
+      code: kernel(variant),
+    })),
     memoryPages: WASM_PAGES,
   });
 }
@@ -179,7 +241,101 @@ export function wasmSimdSupported(): boolean {
 
 let compiled: WebAssembly.Module | undefined;
 
-type KernelFn = (mc: number, nc: number, kc: number, ap: number, bp: number, cp: number, ldc: number) => void;
+type KernelFn = (mc: number, nc: number, kc: number, ap: number, bp: number, cp: number, ldc: number, biasp: number) => void;
+
+/**
+ * A weight matrix A [M, K] packed once (packWeights) for gemmPacked, in the order the kernel
+ * reads it: for each K slice starting at pc (KC wide, the last narrower), the panels of MR rows
+ * of all mPad rows, each k-major: element (i, k) of slice pc is at
+ *   offset + pc*mPad + floor(i/MR)*MR*kc + (k - pc)*MR + i%MR,   kc the slice's width,
+ * rows M..mPad zero. A block of rows (a multiple of MR) of one slice is contiguous.
+ */
+export interface PackedA {
+  readonly data: Float32Array;
+  readonly offset: number;
+  readonly M: number;
+  readonly K: number;
+  readonly mPad: number;
+}
+
+/** Floats of A [M, K] packed. */
+export function packedFloats(M: number, K: number): number {
+  return roundUp(M, MR) * K;
+}
+
+/**
+ * Packs A (a strided view) into `out` at `offset` (packedFloats(M, K) floats), each row i times
+ * rowScale[i] when given (batchnorm folded: the product in float64, rounded to float32 once).
+ */
+export function packWeights(M: number, K: number, A: Mat, out: Float32Array, offset: number, rowScale?: Float64Array): PackedA {
+  const mPad = roundUp(M, MR);
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = Math.min(KC, K - pc);
+    const slice = offset + pc * mPad;
+    for (let i = 0; i < mPad; i++) {
+      const dst = slice + (i - (i % MR)) * kc + (i % MR);
+      if (i >= M) zeroRow(out, dst, kc);
+      else packRow(A.data, A.offset + i * A.rs + pc * A.cs, A.cs, out, dst, kc, rowScale ? rowScale[i] : 1);
+    }
+  }
+  return { data: out, offset, M, K, mPad };
+}
+
+function zeroRow(out: Float32Array, dst: number, kc: number): void {
+  for (let k = 0; k < kc; k++) out[dst + k * MR] = 0;
+}
+
+/** out[dst + k*MR] = src[from + k*step] * scale, k < kc. */
+function packRow(src: Float32Array, from: number, step: number, out: Float32Array, dst: number, kc: number, scale: number): void {
+  for (let k = 0; k < kc; k++) out[dst + k * MR] = src[from + k * step] * scale;
+}
+
+/**
+ * The right-hand matrix of gemmPacked: a matrix, or the im2col matrix [cg*kh*kw, hout*wout] of
+ * the channels of x from xOff (src/kernels/im2col.ts's layout), which is packed straight from x
+ * without being written out.
+ */
+export type PackedB = (
+  | { readonly kind: 'mat'; readonly mat: Mat }
+  | { readonly kind: 'im2col'; readonly x: Float32Array; readonly xOff: number; readonly geometry: ConvGeometry }
+) & {
+  /** A batchnorm (and relu) before the conv, applied to B as it is packed (plan.ts). */
+  readonly prologue?: Prologue;
+};
+
+/**
+ * B's rows are the channels (of a 1x1 conv's input, or the taps of im2col's channels) of a
+ * tensor x; B holds f(x) instead, per channel c = channel0 + (the channel of the row):
+ *   f(x) = x * ss[c] + ss[channels + c], then max(0, .) when relu (NaN kept),
+ * computed in float64 and rounded to float32 as batchnorm.ts and relu.ts do (the same bits).
+ * The padding of im2col stays 0: it pads f(x).
+ */
+export interface Prologue {
+  readonly ss: Float64Array;
+  readonly channels: number;
+  readonly channel0: number;
+  readonly relu: boolean;
+}
+
+/**
+ * C [M, N] = epilogue(A · B), A packed: a fused convolution step of plan.ts. In order: the
+ * residual (C starts from it, when given), plus A·B, plus bias[row], then max(0, x) when relu
+ * (and min(6, x) too when relu6).
+ */
+export interface PackedGemm {
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly A: PackedA;
+  readonly B: PackedB;
+  readonly C: Mat;
+  /** One float per row of C from biasOffset. */
+  readonly bias: Float32Array;
+  readonly biasOffset: number;
+  readonly relu: boolean;
+  readonly relu6?: boolean;
+  readonly residual?: Mat;
+}
 
 /**
  * One instance of the kernel with its own memory: one per thread, reused by every call.
@@ -190,14 +346,64 @@ export class WasmGemm {
   readonly mr = MR;
   readonly nr = NR;
   private readonly kernel: KernelFn;
+  private readonly kernels: Readonly<Record<string, KernelFn>>;
   /** The whole wasm memory as floats (the memory has a fixed size, so the view stays valid). */
   private readonly f32: Float32Array;
 
   constructor() {
     compiled ??= new WebAssembly.Module(gemmModuleBytes());
     const instance = new WebAssembly.Instance(compiled);
-    this.kernel = instance.exports['kernel'] as KernelFn;
+    this.kernels = Object.fromEntries(Object.keys(KERNEL_VARIANTS).map((name) => [name, instance.exports[name] as KernelFn]));
+    this.kernel = this.kernels['kernel']!;
     this.f32 = new Float32Array((instance.exports['memory'] as WebAssembly.Memory).buffer);
+  }
+
+  /**
+   * Rows [r0, r1) and columns [c0, c1) of a PackedGemm (r0 a multiple of MR): the part one
+   * thread computes. B is packed once per block of columns, the residual copied into Cw, the
+   * epilogue done by the kernel on the last K slice, and the block copied out. The sums are those
+   * of gemm() (per KC slice, k increasing), so any split gives the same bits.
+   */
+  gemmPacked(job: PackedGemm, r0: number, r1: number, c0: number, c1: number): void {
+    const { K, A, B, C, residual } = job;
+    if (r1 <= r0 || c1 <= c0) return;
+    const mem = this.f32;
+    const rows = roundUp(r1 - r0, MR);
+    const nc = Math.min(NC, roundUp(c1 - c0, NR), Math.max(NR, Math.floor(CW_FLOATS / Math.min(rows, MB_PACKED) / NR) * NR));
+    // Rows per block: all when they fit, else as many blocks of MC as do.
+    const mbMax = Math.max(MC, Math.min(MB_PACKED, Math.floor(CW_FLOATS / nc / MC) * MC));
+    const k = this.kernels;
+    const epilogue = job.relu6 ? 'bias_relu6' : job.relu ? 'bias_relu' : 'bias';
+    const last = [k[`kernel_store_${epilogue}`], k[`kernel_${epilogue}`]];
+    const middle = [k['kernel_store'], k['kernel']];
+    for (let jc = c0; jc < c1; jc += nc) {
+      const ncw = Math.min(nc, c1 - jc);
+      const ncPad = roundUp(ncw, NR);
+      for (let ib = r0; ib < r1; ib += mbMax) {
+        const mb = Math.min(mbMax, r1 - ib);
+        if (residual) loadC(residual, ib, mb, jc, ncw, ncPad, true, mem);
+        const biasBase = BIAS / 4;
+        mem.set(job.bias.subarray(job.biasOffset + ib, job.biasOffset + ib + mb), biasBase);
+        mem.fill(0, biasBase + mb, biasBase + roundUp(mb, MR));
+        for (let pc = 0; pc < K; pc += KC) {
+          const kc = Math.min(KC, K - pc);
+          if (B.kind === 'mat') {
+            if (B.prologue) packBPrologue(B.mat, pc, kc, jc, ncw, mem, B.prologue);
+            else packB(B.mat, pc, kc, jc, ncw, mem);
+          } else packBIm2col(B.x, B.xOff, B.geometry, pc, kc, jc, ncw, mem, B.prologue);
+          const load = pc > 0 || residual !== undefined ? 1 : 0;
+          const fn = (pc + kc >= K ? last : middle)[load];
+          const slice = A.offset + pc * A.mPad;
+          for (let ic = 0; ic < mb; ic += MC) {
+            const mcPad = roundUp(Math.min(MC, mb - ic), MR);
+            const src = slice + (ib + ic) * kc;
+            mem.set(A.data.subarray(src, src + mcPad * kc), AP / 4);
+            fn(mcPad, ncPad, kc, AP, BP, CW + ic * ncPad * 4, ncPad * 4, BIAS + ic * 4);
+          }
+        }
+        storeC(C, ib, mb, jc, ncw, ncPad, mem);
+      }
+    }
   }
 
   gemm(M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean): void {
@@ -225,7 +431,7 @@ export class WasmGemm {
           for (let ic = 0; ic < mb; ic += MC) {
             const mc = Math.min(MC, mb - ic);
             packA(A, ib + ic, mc, pc, kc, mem);
-            this.kernel(roundUp(mc, MR), ncPad, kc, AP, BP, CW + ic * ncPad * 4, ncPad * 4);
+            this.kernel(roundUp(mc, MR), ncPad, kc, AP, BP, CW + ic * ncPad * 4, ncPad * 4, BIAS);
           }
         }
         storeC(C, ib, mb, jc, nc, ncPad, mem);
@@ -312,5 +518,101 @@ function packA(A: Mat, ic: number, mc: number, pc: number, kc: number, mem: Floa
       }
     }
     dst += kc * MR;
+  }
+}
+
+/** packB of f(B) (a Prologue: B's row k is channel channel0 + pc + k). */
+function packBPrologue(B: Mat, pc: number, kc: number, jc: number, nc: number, mem: Float32Array, pro: Prologue): void {
+  const { data, offset, rs, cs } = B;
+  const panel = kc * NR;
+  const ncPad = roundUp(nc, NR);
+  const base = BP / 4;
+  for (let k = 0; k < kc; k++) {
+    const ch = pro.channel0 + pc + k;
+    const sc = pro.ss[ch];
+    const sf = pro.ss[pro.channels + ch];
+    const row = base + k * NR;
+    const src = offset + (pc + k) * rs + jc * cs;
+    let q = 0;
+    if (pro.relu) {
+      for (; q < nc; q++) {
+        const v = Math.fround(data[src + q * cs] * sc + sf);
+        mem[row + (q >> 3) * panel + (q & 7)] = v < 0 ? 0 : v;
+      }
+    } else {
+      for (; q < nc; q++) mem[row + (q >> 3) * panel + (q & 7)] = data[src + q * cs] * sc + sf;
+    }
+    for (; q < ncPad; q++) mem[row + (q >> 3) * panel + (q & 7)] = 0;
+  }
+}
+
+/**
+ * packB of the im2col matrix of x (im2col.ts's layout) without writing it: row r = pc+k of col is
+ * the tap (c, i, j) of channel c, and column q the output pixel (oh, ow); the panel slot of
+ * column jc+q is Bp[q / NR][k][q % NR]. Per row, the output pixels come in runs along an output
+ * row, each a run of zeros (padding), a strided copy, zeros.
+ */
+function packBIm2col(
+  x: Float32Array,
+  xOff: number,
+  g: ConvGeometry,
+  pc: number,
+  kc: number,
+  jc: number,
+  nc: number,
+  mem: Float32Array,
+  pro: Prologue | undefined,
+): void {
+  const { h, w, kh, kw, sh, sw, dh, dw, top, left, wout } = g;
+  const khw = kh * kw;
+  const panel = kc * NR;
+  const ncPad = roundUp(nc, NR);
+  const base = BP / 4;
+  for (let k = 0; k < kc; k++) {
+    const r = pc + k;
+    const c = Math.floor(r / khw);
+    const i = Math.floor((r - c * khw) / kw);
+    const j = r - c * khw - i * kw;
+    const plane = xOff + c * h * w;
+    const shift = j * dw - left;
+    // Output columns whose input column ow*sw + shift lies in [0, w).
+    const owLo = Math.min(wout, Math.max(0, Math.ceil(-shift / sw)));
+    const owHi = Math.max(owLo, Math.min(wout, Math.floor((w - 1 - shift) / sw) + 1));
+    const row = base + k * NR;
+    let q = 0;
+    let oh = Math.floor(jc / wout);
+    let ow0 = jc - oh * wout;
+    while (q < nc) {
+      const run = Math.min(wout - ow0, nc - q);
+      const ih = oh * sh - top + i * dh;
+      const ow1 = ow0 + run;
+      if (ih < 0 || ih >= h) {
+        for (let t = 0; t < run; t++, q++) mem[row + (q >> 3) * panel + (q & 7)] = 0;
+      } else {
+        const src = plane + ih * w + shift;
+        const lo = Math.max(ow0, Math.min(owLo, ow1));
+        const hi = Math.max(lo, Math.min(owHi, ow1));
+        for (let ow = ow0; ow < lo; ow++, q++) mem[row + (q >> 3) * panel + (q & 7)] = 0;
+        if (pro) {
+          const ch = pro.channel0 + c;
+          const sc = pro.ss[ch];
+          const sf = pro.ss[pro.channels + ch];
+          if (pro.relu) {
+            for (let ow = lo; ow < hi; ow++, q++) {
+              const v = Math.fround(x[src + ow * sw] * sc + sf);
+              mem[row + (q >> 3) * panel + (q & 7)] = v < 0 ? 0 : v;
+            }
+          } else {
+            for (let ow = lo; ow < hi; ow++, q++) mem[row + (q >> 3) * panel + (q & 7)] = x[src + ow * sw] * sc + sf;
+          }
+        } else {
+          for (let ow = lo; ow < hi; ow++, q++) mem[row + (q >> 3) * panel + (q & 7)] = x[src + ow * sw]!;
+        }
+        for (let ow = hi; ow < ow1; ow++, q++) mem[row + (q >> 3) * panel + (q & 7)] = 0;
+      }
+      ow0 = 0;
+      oh++;
+    }
+    for (; q < ncPad; q++) mem[row + (q >> 3) * panel + (q & 7)] = 0;
   }
 }

@@ -1,0 +1,103 @@
+/**
+ * The warm-up at the end of buildPlan: the first pass of a run was up to twice a steady one,
+ * because V8 compiles the JavaScript loops (packing, epilogue copies, pooling, the reference
+ * kernels of layer steps) while they run. Here each of them runs on small synthetic data, a few
+ * times, before the first pass: about a millisecond per kind of loop. The results are dropped.
+ */
+import type { LayerNode } from '../graph/graph.js';
+import type { LayerWeights } from '../layers/kind.js';
+import { LocalContext } from './context.js';
+import { depthwiseConv } from './depthwise.js';
+import { maxPool2d } from './pool.js';
+import { packedFloats, packWeights, type PackedGemm } from './wasm/gemm-kernel.js';
+import type { ConvGeometry } from '../kernels/im2col.js';
+import { rowMajor } from '../kernels/mat.js';
+
+const ROUNDS = 40;
+
+/** Runs the engine's loops on small data (a wasm context of its own: the run's is untouched). */
+export function warmUpEngine(): void {
+  const ctx = new LocalContext();
+  const c = 16;
+  const s = 12;
+  const x = new Float32Array(c * s * s).map((_, i) => (i % 7) - 3);
+  const res = new Float32Array(c * s * s);
+  const y = new Float32Array(c * s * s);
+  const bias = new Float32Array(c);
+  const ss = new Float64Array(2 * c).fill(1);
+  const geometry = (k: number, stride: number): ConvGeometry => {
+    const out = Math.floor((s + 2 * (k >> 1) - k) / stride) + 1;
+    return { h: s, w: s, kh: k, kw: k, sh: stride, sw: stride, dh: 1, dw: 1, top: k >> 1, left: k >> 1, hout: out, wout: out };
+  };
+  const packed = (K: number) => packWeights(c, K, rowMajor(new Float32Array(c * K), 0, K), new Float32Array(packedFloats(c, K)), 0);
+  const A1 = packed(c);
+  const A9 = packed(9 * c);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const stride of [1, 2]) {
+      const g = geometry(3, stride);
+      const N = g.hout * g.wout;
+      const job: PackedGemm = {
+        M: c,
+        N,
+        K: 9 * c,
+        A: A9,
+        B: { kind: 'im2col', x, xOff: 0, geometry: g, ...(r % 2 ? { prologue: { ss, channels: c, channel0: 0, relu: true } } : {}) },
+        C: rowMajor(y, 0, N),
+        bias,
+        biasOffset: 0,
+        relu: true,
+        relu6: r % 3 === 0,
+        ...(r % 2 ? { residual: rowMajor(res, 0, N) } : {}),
+      };
+      ctx.gemmPacked(job);
+      depthwiseConv(
+        { cin: c, cout: c, geometry: g, weight: new Float32Array(9 * c), bias, relu: true, relu6: r % 2 === 0 },
+        1,
+        x,
+        y,
+        r % 2 ? res : undefined,
+      );
+      maxPool2d(
+        x,
+        y,
+        c,
+        { h: s, w: s, kh: 3, kw: 3, sh: stride, sw: stride, ph: 1, pw: 1, hout: g.hout, wout: g.wout },
+        new Float32Array(s * s),
+      );
+    }
+    const N = s * s;
+    ctx.gemmPacked({
+      M: c,
+      N,
+      K: c,
+      A: A1,
+      B: { kind: 'mat', mat: rowMajor(x, 0, N), ...(r % 2 ? { prologue: { ss, channels: c, channel0: 0, relu: r % 4 === 1 } } : {}) },
+      C: rowMajor(y, 0, N),
+      bias,
+      biasOffset: 0,
+      relu: r % 2 === 0,
+    });
+  }
+}
+
+/**
+ * Runs a layer step's reference forward on a small input of its kind: the node's channels at
+ * most 12x12 pixels (feature maps), its own shape otherwise. Kinds with weights of more than
+ * 2^16 floats (a large linear) are left out: their first pass is memory bound anyway.
+ */
+export function warmUpLayer(node: LayerNode, w: LayerWeights): void {
+  let floats = 0;
+  for (const t of Object.values(w)) floats += t.length;
+  if (floats > 1 << 16) return;
+  const ctx = new LocalContext();
+  const shapes = node.inputShapes.map((shape) =>
+    shape.length === 3 ? [shape[0], Math.min(shape[1], 12), Math.min(shape[2], 12)] : [...shape],
+  );
+  if (shapes.some((shape) => shape.reduce((p, d) => p * d, 1) > 1 << 16)) return;
+  const inputs = shapes.map((shape) => ({ shape: [1, ...shape], data: new Float32Array(shape.reduce((p, d) => p * d, 1)).fill(0.5) }));
+  try {
+    for (let r = 0; r < ROUNDS; r++) node.layer.forward(inputs, node.args, w, ctx);
+  } catch {
+    // A kind whose arguments do not fit the small input (a large pooling window): no warm-up.
+  }
+}
