@@ -24,7 +24,7 @@
  * docs/metrics.md "Execute mode", tested in test/execute/plan.test.ts).
  */
 import type { Graph, LayerNode } from '../graph/graph.js';
-import { isDirectConv, type ConvGeometry } from '../kernels/im2col.js';
+import { convGeometry, isDirectConv, type ConvGeometry } from '../kernels/im2col.js';
 import { rowMajor } from '../kernels/mat.js';
 import type { ExecContext } from '../kernels/context.js';
 import type { Tensor } from '../kernels/tensor.js';
@@ -270,20 +270,7 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
   const bias = allocate(cout);
   for (let o = 0; o < cout; o++) bias[o] = (a.bias ? w['bias'][o] : 0) * scale[o] + shift[o];
   const p = a.padding;
-  const geometry: ConvGeometry = {
-    h,
-    w: wd,
-    kh,
-    kw,
-    sh: a.stride[0],
-    sw: a.stride[1],
-    dh: a.dilation[0],
-    dw: a.dilation[1],
-    top: p.top,
-    left: p.left,
-    hout,
-    wout,
-  };
+  const geometry: ConvGeometry = convGeometry(a, h, wd, hout, wout);
   const output = group[group.length - 1];
   if (isDepthwise(node)) {
     const folded = allocate(cout * kh * kw);

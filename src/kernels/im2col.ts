@@ -25,6 +25,32 @@ export interface ConvGeometry {
   readonly wout: number;
 }
 
+/** A convolution's window arguments, as conv's arguments hold them. */
+export interface ConvWindow {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly padding: { readonly top: number; readonly left: number };
+}
+
+/** The geometry of a convolution over an h×w input with an hout×wout output (conv's forward, and the execute plan). */
+export function convGeometry(a: ConvWindow, h: number, w: number, hout: number, wout: number): ConvGeometry {
+  return {
+    h,
+    w,
+    kh: a.kernel[0],
+    kw: a.kernel[1],
+    sh: a.stride[0],
+    sw: a.stride[1],
+    dh: a.dilation[0],
+    dw: a.dilation[1],
+    top: a.padding.top,
+    left: a.padding.left,
+    hout,
+    wout,
+  };
+}
+
 /** A 1x1 convolution with stride 1 and no padding reads its input as the im2col matrix directly. */
 export function isDirectConv(
   kernel: readonly [number, number],

@@ -2,7 +2,7 @@
  * conv: a 2-D convolution (PyTorch's nn.Conv2d).
  * Input [Cin, H, W], weight [Cout, Cin/groups, kh, kw], output [Cout, Hout, Wout].
  */
-import { im2col, isDirectConv } from '../kernels/im2col.js';
+import { convGeometry, im2col, isDirectConv } from '../kernels/im2col.js';
 import { rowMajor, type Mat } from '../kernels/mat.js';
 import { bool, int, pair, padding, type Padding4 } from './args.js';
 import { fanInInit } from './init.js';
@@ -112,20 +112,7 @@ export const conv: LayerKind<ConvArgs> = {
     const P = hout * wout;
     const p = a.padding;
     const direct = isDirectConv(a.kernel, a.stride, p);
-    const geometry = {
-      h,
-      w: wd,
-      kh,
-      kw,
-      sh: a.stride[0],
-      sw: a.stride[1],
-      dh: a.dilation[0],
-      dw: a.dilation[1],
-      top: p.top,
-      left: p.left,
-      hout,
-      wout,
-    };
+    const geometry = convGeometry(a, h, wd, hout, wout);
     const weight = w['weight'];
     const bias = a.bias ? w['bias'] : undefined;
     const col = direct ? undefined : ctx.scratch(K * P);
