@@ -4,6 +4,7 @@
  * by bisection over exact integers. Pure: the caller builds the graph of a point (the front end),
  * these functions analyze it.
  */
+import type { Value } from '../graph/expr-syntax.js';
 import type { Graph } from '../graph/graph.js';
 import { TOTALS, type Dtype, type Optimizer, type TotalName } from '../vocabulary.js';
 import { analyze, AnalysisError, type Totals } from './report.js';
@@ -19,7 +20,7 @@ export interface SweepAxis {
   /** The values as written (`0.5`, `[1, 2]`), for display and the JSON. */
   readonly labels: readonly string[];
   /** The values as given to the build: numbers for resolution and batch, the parameter's value for a parameter. */
-  readonly values: readonly unknown[];
+  readonly values: readonly Value[];
   readonly kind: 'resolution' | 'batch' | 'parameter';
 }
 
@@ -29,7 +30,7 @@ export type PointIndex = readonly number[];
 /** What the caller builds a point's graph from (the batch is an analysis option, not a build). */
 export interface BuildPoint {
   readonly resolution?: number;
-  readonly set: Readonly<Record<string, unknown>>;
+  readonly set: Readonly<Record<string, Value>>;
 }
 
 export interface SweepOptions {
@@ -80,7 +81,7 @@ export class PointAnalyzer {
   ) {}
 
   totals(axes: readonly SweepAxis[], index: PointIndex): SweepTotals {
-    const set: Record<string, unknown> = {};
+    const set: Record<string, Value> = {};
     let resolution: number | undefined;
     let batch = 1;
     const key: string[] = [];

@@ -141,10 +141,10 @@ async function sweepCommand(spec: string, flags: SweepFlags, io: CliIo): Promise
   const channels = base.inputShape.length === 3 ? base.inputShape[0] : undefined;
   const analyzer = new PointAnalyzer(
     (point) => {
-      if (point.resolution === undefined) return Object.keys(point.set).length === 0 ? base : build({ set: point.set as never });
+      if (point.resolution === undefined) return Object.keys(point.set).length === 0 ? base : build({ set: point.set });
       if (channels === undefined)
         throw new UsageError(`--resolution: the model's input ${JSON.stringify(base.inputShape)} has no height and width`);
-      return build({ input: [channels, point.resolution, point.resolution], set: point.set as never });
+      return build({ input: [channels, point.resolution, point.resolution], set: point.set });
     },
     { dtype, optimizer },
   );

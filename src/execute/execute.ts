@@ -82,7 +82,7 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
       // Name the first layer that made a NaN: the reference path, checking every layer.
       const again = executeReference(graph, { ...options, context: ctx, checkFinite: 'layers', onLayer: undefined });
       const nonFinite = again.nonFinite ?? result.nonFinite;
-      return { ...result, macs: result.macs, nonFinite };
+      return { ...result, nonFinite };
     }
     return result;
   }
@@ -114,22 +114,13 @@ function runPlan(graph: Graph, plan: ExecPlan, options: ExecuteOptions, ctx: Pla
     const out = step.run(inputs, ctx);
     const ms = performance.now() - t0;
     const node = step.output;
-    const expected = [input.shape[0], ...node.outputShape];
-    if (!sameShape(out.shape, expected)) {
-      throw new Error(
-        `layer '${node.name}' (${node.kind}): output shape [${out.shape.join(', ')}], the static analysis says [${expected.join(', ')}]`,
-      );
-    }
+    checkOutputShape(node, out, input.shape[0]);
     // A fused step's time and MACs go to its conv; the others it absorbed show 0.
     step.nodes.forEach((n) => layers.push({ node: n, ms: n === step.head ? ms : 0, macs: n === step.head ? ctx.macs - before : 0 }));
     live[node.id] = out;
     check(node, step.head, out);
     options.onLayer?.(node, ctx.macs - macs0, out);
-    for (const freed of plan.freeAfter[i]) {
-      const t = live[freed]!;
-      live[freed] = undefined;
-      ctx.release?.(t);
-    }
+    release(live, plan.freeAfter[i], ctx);
   });
   const ms = performance.now() - start;
   return {
@@ -160,12 +151,7 @@ function executeReference(graph: Graph, options: ExecuteOptions): ExecuteResult 
       const t0 = performance.now();
       const out = node.layer.forward(inputs, node.args, weights.get(id) ?? {}, ctx);
       const ms = performance.now() - t0;
-      const expected = [batch, ...node.outputShape];
-      if (!sameShape(out.shape, expected)) {
-        throw new Error(
-          `layer '${node.name}' (${node.kind}): output shape [${out.shape.join(', ')}], the static analysis says [${expected.join(', ')}]`,
-        );
-      }
+      checkOutputShape(node, out, batch);
       layers.push({ node, ms, macs: ctx.macs - macs0 });
       live[id] = out;
     }
@@ -174,11 +160,7 @@ function executeReference(graph: Graph, options: ExecuteOptions): ExecuteResult 
       if (index >= 0) nonFinite = { node, index };
     }
     options.onLayer?.(node, ctx.macs, live[id]!);
-    for (const freed of plan.freeAfter[step]) {
-      const t = live[freed]!;
-      live[freed] = undefined;
-      ctx.release?.(t);
-    }
+    release(live, plan.freeAfter[step], ctx);
   });
   const ms = performance.now() - start;
   return {
@@ -188,6 +170,25 @@ function executeReference(graph: Graph, options: ExecuteOptions): ExecuteResult 
     layers,
     ...(nonFinite ? { nonFinite } : {}),
   };
+}
+
+/** A kernel's output must have the shape the static analysis gave its layer: anything else is a bug. */
+function checkOutputShape(node: LayerNode, out: Tensor, batch: number): void {
+  const expected = [batch, ...node.outputShape];
+  if (!sameShape(out.shape, expected)) {
+    throw new Error(
+      `layer '${node.name}' (${node.kind}): output shape [${out.shape.join(', ')}], the static analysis says [${expected.join(', ')}]`,
+    );
+  }
+}
+
+/** Drops the tensors whose last reader has run, as the schedule says. */
+function release(live: (Tensor | undefined)[], freed: readonly number[], ctx: ExecContext): void {
+  for (const id of freed) {
+    const t = live[id]!;
+    live[id] = undefined;
+    ctx.release?.(t);
+  }
 }
 
 /** The static multiply-accumulates per sample: the sum of every layer's cost().macs. */

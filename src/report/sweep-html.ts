@@ -5,6 +5,7 @@
  */
 import type { SweepReport } from '../analysis/sweep.js';
 import { TOTALS, type TotalName } from '../vocabulary.js';
+import { escapeXml } from './html/markup.js';
 import { totalText } from './sweep.js';
 
 const CHARTS: readonly { readonly metric: TotalName; readonly title: string }[] = [
@@ -23,10 +24,6 @@ const W = 360;
 const H = 220;
 const PAD = { left: 64, right: 12, top: 12, bottom: 36 };
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
 export function renderSweepHtml(report: SweepReport): string {
   const title = `${report.model}: sweep`;
   const body = report.fit ? fitBody(report) : gridBody(report);
@@ -36,7 +33,7 @@ export function renderSweepHtml(report: SweepReport): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="cnnscope">
-<title>${escapeHtml(title)}</title>
+<title>${escapeXml(title)}</title>
 <style>
 :root { color-scheme: light dark; --fg: #1b1b1b; --bg: #ffffff; --grid: #d9d9d9; --muted: #666666; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e8e8e8; --bg: #161616; --grid: #3a3a3a; --muted: #a0a0a0; } }
@@ -54,8 +51,8 @@ th { position: sticky; top: 0; background: var(--bg); }
 </style>
 </head>
 <body>
-<h1>${escapeHtml(report.model)}</h1>
-<p class="sub">${escapeHtml(`${report.options.dtype}, ${report.options.optimizer}`)} · cnnscope sweep</p>
+<h1>${escapeXml(report.model)}</h1>
+<p class="sub">${escapeXml(`${report.options.dtype}, ${report.options.optimizer}`)} · cnnscope sweep</p>
 ${body}
 </body>
 </html>
@@ -86,7 +83,7 @@ function gridBody(report: SweepReport): string {
   });
   const legend =
     series.length > 1
-      ? `<div class="legend">${series.map((k, s) => `<span style="--c:${PALETTE[s % PALETTE.length]}">${escapeHtml(k)}</span>`).join('')}</div>`
+      ? `<div class="legend">${series.map((k, s) => `<span style="--c:${PALETTE[s % PALETTE.length]}">${escapeXml(k)}</span>`).join('')}</div>`
       : '';
   const head = [...report.axes.map((a) => a.name), ...TOTALS];
   const rows = points.map((p) => [...report.axes.map((a) => p.point[a.name]), ...TOTALS.map((m) => String(p.totals[m]))]);
@@ -101,11 +98,11 @@ function fitBody(report: SweepReport): string {
     a.largest === null ? 'none' : String(a.largest),
     ...TOTALS.map((m) => (a.totals ? String(a.totals[m]) : '')),
   ]);
-  return `<p>The largest ${escapeHtml(fit.over)} within ${escapeHtml(fit.bounds.map((b) => b.text).join(' and '))}.</p>\n${table(head, rows)}`;
+  return `<p>The largest ${escapeXml(fit.over)} within ${escapeXml(fit.bounds.map((b) => b.text).join(' and '))}.</p>\n${table(head, rows)}`;
 }
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const tr = (cells: readonly string[], tag: string) => `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  const tr = (cells: readonly string[], tag: string) => `<tr>${cells.map((c) => `<${tag}>${escapeXml(c)}</${tag}>`).join('')}</tr>`;
   return `<table>\n<thead>${tr(head, 'th')}</thead>\n<tbody>\n${rows.map((r) => tr(r, 'td')).join('\n')}\n</tbody>\n</table>`;
 }
 
@@ -126,13 +123,13 @@ function chart(title: string, metric: TotalName, xName: string, lines: readonly 
   const grid = [0, 0.25, 0.5, 0.75, 1]
     .map((t) => {
       const y = sy(t * yMax);
-      return `<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${f(y)}" y2="${f(y)}"/><text x="${PAD.left - 4}" y="${f(y + 4)}" text-anchor="end">${escapeHtml(totalText(metric, Math.round(t * yMax)))}</text>`;
+      return `<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${f(y)}" y2="${f(y)}"/><text x="${PAD.left - 4}" y="${f(y + 4)}" text-anchor="end">${escapeXml(totalText(metric, Math.round(t * yMax)))}</text>`;
     })
     .join('');
   const ticks = (categories ?? [...new Set(all.map((p) => p.x))].sort((a, b) => a - b).map(String))
     .map((label, i) => {
       const x = sx(categories ? i : Number(label));
-      return `<text x="${f(x)}" y="${H - PAD.bottom + 14}" text-anchor="middle">${escapeHtml(label)}</text>`;
+      return `<text x="${f(x)}" y="${H - PAD.bottom + 14}" text-anchor="middle">${escapeXml(label)}</text>`;
     })
     .filter((_, i, a) => a.length <= 12 || i % Math.ceil(a.length / 12) === 0)
     .join('');
@@ -142,12 +139,12 @@ function chart(title: string, metric: TotalName, xName: string, lines: readonly 
       const dots = l.points
         .map(
           (p) =>
-            `<circle cx="${f(sx(p.x))}" cy="${f(sy(p.y))}" r="3" fill="${l.colour}"><title>${escapeHtml(`${p.label}: ${totalText(metric, p.y)} (${p.y.toLocaleString('en-US')})`)}</title></circle>`,
+            `<circle cx="${f(sx(p.x))}" cy="${f(sy(p.y))}" r="3" fill="${l.colour}"><title>${escapeXml(`${p.label}: ${totalText(metric, p.y)} (${p.y.toLocaleString('en-US')})`)}</title></circle>`,
         )
         .join('');
       return `<polyline fill="none" stroke="${l.colour}" stroke-width="2" points="${path}"/>${dots}`;
     })
     .join('');
-  const axis = `<line class="axis" x1="${PAD.left}" x2="${W - PAD.right}" y1="${H - PAD.bottom}" y2="${H - PAD.bottom}"/><text x="${(PAD.left + W - PAD.right) / 2}" y="${H - 6}" text-anchor="middle">${escapeHtml(xName)}</text>`;
-  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg role="img" aria-label="${escapeHtml(`${title} by ${xName}`)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${grid}${axis}${ticks}${drawn}</svg></figure>`;
+  const axis = `<line class="axis" x1="${PAD.left}" x2="${W - PAD.right}" y1="${H - PAD.bottom}" y2="${H - PAD.bottom}"/><text x="${(PAD.left + W - PAD.right) / 2}" y="${H - 6}" text-anchor="middle">${escapeXml(xName)}</text>`;
+  return `<figure><figcaption>${escapeXml(title)}</figcaption><svg role="img" aria-label="${escapeXml(`${title} by ${xName}`)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${grid}${axis}${ticks}${drawn}</svg></figure>`;
 }
