@@ -10,7 +10,7 @@
 import type { Graph } from '../graph/graph.js';
 import { numel } from '../layers/kind.js';
 import { DTYPES, OPTIMIZER_STATES, type Dtype, type Optimizer } from '../vocabulary.js';
-import { schedule } from './schedule.js';
+import { schedule, type Schedule } from './schedule.js';
 
 const INT64_BYTES = 8;
 
@@ -40,7 +40,10 @@ export function outputBytes(graph: Graph, batch: number, dtype: Dtype): number[]
  * reuse, no views). Step k runs node `schedule(graph).order[k]`; step 0 is the input.
  */
 export function liveBytes(graph: Graph, bytes: readonly number[]): number[] {
-  const { order, freeAfter } = schedule(graph);
+  return liveUnder(schedule(graph), bytes);
+}
+
+function liveUnder({ order, freeAfter }: Schedule, bytes: readonly number[]): number[] {
   let live = 0;
   return order.map((id, step) => {
     live += bytes[id];
@@ -52,13 +55,13 @@ export function liveBytes(graph: Graph, bytes: readonly number[]): number[] {
 
 /** The most bytes of activations alive at once under the schedule, and the first node running then. */
 export function peakActivationBytes(graph: Graph, bytes: readonly number[]): { peak: number; at: number } {
-  const { order } = schedule(graph);
+  const plan = schedule(graph);
   let peak = 0;
   let at = 0;
-  liveBytes(graph, bytes).forEach((live, step) => {
+  liveUnder(plan, bytes).forEach((live, step) => {
     if (live > peak) {
       peak = live;
-      at = order[step];
+      at = plan.order[step];
     }
   });
   return { peak, at };
