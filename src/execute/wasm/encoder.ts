@@ -4,6 +4,7 @@
  *
  * A module is bytes:  "\0asm" 01 00 00 00  then sections, each  id  size(LEB128)  contents:
  *   1 type      the function signatures           (0x60 params results)
+ *   2 import    an imported memory (env.memory), when the module does not define its own
  *   3 function  each function's signature index
  *   5 memory    limits in 64 KiB pages            (0x01 min max)
  *   7 export    name, kind (0 function, 2 memory), index
@@ -175,6 +176,37 @@ export class Code {
   f32x4Max(): this {
     return this.simd(SIMD.f32x4_max);
   }
+
+  // Used by the depthwise kernel (depthwise-kernel.ts): blocks, scalar memory, bulk memory.
+  /** `block ... br_if 0 ... end` jumps forward to the block's end: a guard or a `continue`. */
+  block(): this {
+    return this.op(0x02, EMPTY_BLOCK);
+  }
+  i32Eqz(): this {
+    return this.op(0x45);
+  }
+  i32DivU(): this {
+    return this.op(0x6e);
+  }
+  /** The i32 at address+offset. */
+  i32Load(offset = 0): this {
+    return this.op(0x28, ...Code.memarg(2, offset));
+  }
+  /** The f32 at address+offset (as four bytes: copied, never converted). */
+  f32Load(offset = 0): this {
+    return this.op(0x2a, ...Code.memarg(2, offset));
+  }
+  f32Store(offset = 0): this {
+    return this.op(0x38, ...Code.memarg(2, offset));
+  }
+  /** memory.copy(dst, src, bytes) (bulk memory, Node 16+): the operands pushed in that order. */
+  memoryCopy(): this {
+    return this.op(0xfc, ...uleb(10), 0x00, 0x00);
+  }
+  /** memory.fill(dst, byte, bytes). */
+  memoryFill(): this {
+    return this.op(0xfc, ...uleb(11), 0x00);
+  }
 }
 
 export interface FuncDef {
@@ -191,6 +223,8 @@ export interface ModuleDef {
   readonly functions: readonly FuncDef[];
   /** A memory of exactly this many 64 KiB pages, exported as "memory". */
   readonly memoryPages?: number;
+  /** Instead, a memory imported as env.memory (the caller's WebAssembly.Memory), with these limits in pages. */
+  readonly importMemory?: { readonly min: number; readonly max?: number; readonly shared?: boolean };
 }
 
 /** The binary module: every function exported under its name. */
@@ -209,6 +243,12 @@ export function encodeModule(def: ModuleDef): Uint8Array<ArrayBuffer> {
   const exports = def.functions.map((f, i) => [...utf8(f.name), 0x00, ...uleb(i)]);
   const bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   bytes.push(...section(1, vec(types)));
+  if (def.importMemory) {
+    // Limits: flags 0 (min), 1 (min max), 3 (shared, min max).
+    const { min, max, shared } = def.importMemory;
+    const limits = max === undefined ? [0x00, ...uleb(min)] : [shared ? 0x03 : 0x01, ...uleb(min), ...uleb(max)];
+    bytes.push(...section(2, vec([[...utf8('env'), ...utf8('memory'), 0x02, ...limits]])));
+  }
   bytes.push(...section(3, vec(typeOf.map((t) => uleb(t)))));
   if (def.memoryPages !== undefined) {
     bytes.push(...section(5, vec([[0x01, ...uleb(def.memoryPages), ...uleb(def.memoryPages)]])));
