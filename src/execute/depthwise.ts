@@ -8,7 +8,7 @@
  */
 import type { ConvGeometry } from '../kernels/im2col.js';
 import { wasmGemmEnabled } from './context.js';
-import { RESIDUAL_SLACK, scratchBytes, scratchPlan, WasmDepthwise } from './wasm/depthwise-kernel.js';
+import { runCopied, scratchPlan, type ScratchPlan } from './wasm/window-kernel.js';
 
 export interface DepthwiseConv {
   readonly cin: number;
@@ -23,7 +23,7 @@ export interface DepthwiseConv {
 
 /**
  * y = epilogue(depthwise(x) + residual) for every sample: x [n, cin, h, w], y and residual
- * [n, cout, hout, wout]. On wasm/depthwise-kernel.ts's SIMD kernel when the engine runs wasm (float32
+ * [n, cout, hout, wout]. On wasm/window-kernel.ts's SIMD kernel when the engine runs wasm (float32
  * sums), else the float64 loops below.
  */
 export function depthwiseConv(d: DepthwiseConv, n: number, x: Float32Array, y: Float32Array, residual: Float32Array | undefined): void {
@@ -31,48 +31,14 @@ export function depthwiseConv(d: DepthwiseConv, n: number, x: Float32Array, y: F
   else depthwiseConvJs(d, n, x, y, residual);
 }
 
-/** The memory the wasm kernel runs in when the tensors are not already in one: it grows as needed. */
-let own: { memory: WebAssembly.Memory; kernel: WasmDepthwise } | undefined;
-const plans = new WeakMap<DepthwiseConv, ReturnType<typeof scratchPlan>>();
+const plans = new WeakMap<DepthwiseConv, ScratchPlan>();
 
-/** The wasm kernel on its own memory: x, the weights and the residual copied in, y copied out, a sample at a time. */
+/** The wasm kernel (on its own memory: the tensors copied in and out). */
 export function depthwiseConvWasm(d: DepthwiseConv, n: number, x: Float32Array, y: Float32Array, residual: Float32Array | undefined): void {
-  const g = d.geometry;
   let plan = plans.get(d);
-  if (!plan) plans.set(d, (plan = scratchPlan(g)));
-  const xFloats = d.cin * g.h * g.w;
-  const yFloats = d.cout * g.hout * g.wout;
-  // Layout: weights, bias, x, y, residual (+ slack), scratch; every region 64-byte aligned.
-  const at: number[] = [];
-  let bytes = 0;
-  for (const size of [
-    d.weight.length * 4,
-    d.bias.length * 4,
-    xFloats * 4,
-    yFloats * 4,
-    (residual ? yFloats * 4 : 0) + RESIDUAL_SLACK,
-    scratchBytes(plan),
-  ]) {
-    at.push(bytes);
-    bytes += Math.ceil(size / 64) * 64;
-  }
-  own ??= (() => {
-    const memory = new WebAssembly.Memory({ initial: 1 });
-    return { memory, kernel: new WasmDepthwise(memory, false) };
-  })();
-  const { memory, kernel } = own;
-  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-  const f32 = new Float32Array(memory.buffer);
-  const [wAt, bAt, xAt, yAt, rAt, sAt] = at as [number, number, number, number, number, number];
-  f32.set(d.weight, wAt / 4);
-  f32.set(d.bias, bAt / 4);
+  if (!plan) plans.set(d, (plan = scratchPlan(d.geometry)));
   const act = d.relu6 ? 'relu6' : d.relu ? 'relu' : 'none';
-  for (let s = 0; s < n; s++) {
-    f32.set(x.subarray(s * xFloats, (s + 1) * xFloats), xAt / 4);
-    if (residual) f32.set(residual.subarray(s * yFloats, (s + 1) * yFloats), rAt / 4);
-    kernel.run(d, plan, act, { x: xAt, y: yAt, res: residual ? rAt : 0, weights: wAt, bias: bAt, scratch: sAt }, 0, d.cout);
-    y.set(f32.subarray(yAt / 4, yAt / 4 + yFloats), s * yFloats);
-  }
+  runCopied(d, plan, n, x, y, { weight: d.weight, bias: d.bias, act, ...(residual ? { residual } : {}) });
 }
 
 /** The float64 loops (the engine without wasm). */

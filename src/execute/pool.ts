@@ -4,7 +4,16 @@
  * output costs kh + kw comparisons instead of kh*kw, with no bounds test in the inner loops.
  * Max is exact and the comparison is the reference's (`v > m || v !== v`, so NaN wins), so the
  * output is bit-identical to maxpool.ts's forward.
+ *
+ * With the wasm engine, wasm/window-kernel.ts's SIMD kernel runs instead (maxPool2d picks): the
+ * input padded with -inf into phase planes, then a vector max over the window's taps, 8 outputs
+ * at a time. f32x4.max also lets NaN win; it differs from the comparison above only in the sign
+ * of a zero (the max of -0 and +0 is +0 whatever their order).
  */
+import type { ConvGeometry } from '../kernels/im2col.js';
+import { wasmGemmEnabled } from './context.js';
+import { runCopied, scratchPlan, type ScratchPlan } from './wasm/window-kernel.js';
+
 export interface PoolGeometry {
   readonly h: number;
   readonly w: number;
@@ -18,8 +27,38 @@ export interface PoolGeometry {
   readonly wout: number;
 }
 
-/** y[plane] = maxpool(x[plane]) for `planes` planes of h×w. rows: scratch of h*wout floats. */
+const plans = new WeakMap<PoolGeometry, { readonly geometry: ConvGeometry; readonly plan: ScratchPlan }>();
+
+/** y[plane] = maxpool(x[plane]) for `planes` planes of h×w, on the wasm kernel when the engine runs wasm. rows: scratch of h*wout floats (the JS kernel's). */
 export function maxPool2d(x: Float32Array, y: Float32Array, planes: number, g: PoolGeometry, rows: Float32Array): void {
+  if (!wasmGemmEnabled()) {
+    maxPool2dJs(x, y, planes, g, rows);
+    return;
+  }
+  let p = plans.get(g);
+  if (!p) {
+    const geometry: ConvGeometry = {
+      h: g.h,
+      w: g.w,
+      kh: g.kh,
+      kw: g.kw,
+      sh: g.sh,
+      sw: g.sw,
+      dh: 1,
+      dw: 1,
+      top: g.ph,
+      left: g.pw,
+      hout: g.hout,
+      wout: g.wout,
+    };
+    plans.set(g, (p = { geometry, plan: scratchPlan(geometry) }));
+  }
+  // The planes of every sample are consecutive: one "sample" of `planes` channels.
+  runCopied({ cin: planes, cout: planes, geometry: p.geometry }, p.plan, 1, x, y);
+}
+
+/** The separable JavaScript kernel. */
+export function maxPool2dJs(x: Float32Array, y: Float32Array, planes: number, g: PoolGeometry, rows: Float32Array): void {
   const { h, w, kh, kw, sh, sw, ph, pw, hout, wout } = g;
   for (let plane = 0; plane < planes; plane++) {
     const xb = plane * h * w;

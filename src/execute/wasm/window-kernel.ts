@@ -28,23 +28,25 @@ import type { ConvGeometry } from '../../kernels/im2col.js';
 export const RESIDUAL_SLACK = 32;
 
 /** What a variant does (each its own function, so no flag is tested in the loops). */
-interface DepthwiseVariant {
+interface WindowVariant {
+  /** 'mac': a depthwise conv (padding 0); 'max': max pooling (padding -inf, no weights, no epilogue). */
+  readonly op: 'mac' | 'max';
   /** The horizontal stride is 1: packing is a memory.copy per row (else a strided scalar copy). */
   readonly unitStride: boolean;
   readonly residual: boolean;
   readonly act: 'none' | 'relu' | 'relu6';
 }
 
-const VARIANTS: Readonly<Record<string, DepthwiseVariant>> = Object.fromEntries(
-  [true, false].flatMap((unitStride) =>
-    [false, true].flatMap((residual) =>
-      (['none', 'relu', 'relu6'] as const).map((act) => [variantName({ unitStride, residual, act }), { unitStride, residual, act }]),
-    ),
+const VARIANT_LIST: readonly WindowVariant[] = [true, false].flatMap((unitStride) => [
+  ...[false, true].flatMap((residual) =>
+    (['none', 'relu', 'relu6'] as const).map((act): WindowVariant => ({ op: 'mac', unitStride, residual, act })),
   ),
-);
+  { op: 'max', unitStride, residual: false, act: 'none' } satisfies WindowVariant,
+]);
+const VARIANTS: Readonly<Record<string, WindowVariant>> = Object.fromEntries(VARIANT_LIST.map((v) => [variantName(v), v]));
 
-function variantName(v: DepthwiseVariant): string {
-  return `dw_${v.unitStride ? 's1' : 'sn'}${v.residual ? '_res' : ''}_${v.act}`;
+function variantName(v: WindowVariant): string {
+  return `${v.op === 'max' ? 'maxpool' : 'dw'}_${v.unitStride ? 's1' : 'sn'}${v.residual ? '_res' : ''}_${v.act}`;
 }
 
 /** The parameters of every variant, in order (all i32; addresses and sizes in bytes). */
@@ -112,7 +114,7 @@ function slot(name: Param | LocalI32 | LocalV128): number {
 }
 
 /** The body of one variant (see the header for the three phases). */
-function depthwiseCode(v: DepthwiseVariant): Code {
+function windowCode(v: WindowVariant): Code {
   const c = new Code();
   const get = (n: Param | LocalI32 | LocalV128) => c.localGet(slot(n));
   const set = (n: LocalI32 | LocalV128) => c.localSet(slot(n));
@@ -125,6 +127,8 @@ function depthwiseCode(v: DepthwiseVariant): Code {
     set(n);
   };
   if (v.act !== 'none') c.v128Zero().localSet(slot('zero'));
+  // Max pooling pads with -inf (torch's implicit padding), and each output starts from it.
+  if (v.op === 'max') c.v128ConstF32(-Infinity).localSet(slot('bv'));
   if (v.act === 'relu6') c.v128ConstF32(6).localSet(slot('six'));
   get('c0');
   set('ch');
@@ -134,9 +138,22 @@ function depthwiseCode(v: DepthwiseVariant): Code {
     get('x').localGet(slot('ch')).localGet(slot('mult')).i32DivU();
     get('xPlane').i32Mul().i32Add();
     set('xp');
-    // 1. pack: zero Q, then each phase's rows.
-    get('q').i32Const(0);
-    get('qBytes').memoryFill();
+    // 1. pack: fill Q with the padding value, then copy each phase's rows.
+    if (v.op === 'mac') {
+      get('q').i32Const(0);
+      get('qBytes').memoryFill();
+    } else {
+      // -inf is no repeated byte: a vector store loop (qBytes is a multiple of 16).
+      get('q');
+      set('a');
+      get('q').localGet(slot('qBytes')).i32Add();
+      set('end');
+      c.loop();
+      get('a').localGet(slot('bv')).v128Store();
+      get('a').i32Const(16).i32Add().localTee(slot('a'));
+      get('end').i32LtU().brIf(0);
+      c.end();
+    }
     get('phases');
     set('ph');
     c.loop(); // ph: one phase
@@ -185,10 +202,12 @@ function depthwiseCode(v: DepthwiseVariant): Code {
     }
     c.end();
     // 2. conv: wch = wts + ch*(tapsEnd - taps); bias broadcast.
-    get('wts').localGet(slot('ch')).localGet(slot('tapsEnd')).localGet(slot('taps')).i32Sub().i32Mul().i32Add();
-    set('wch');
-    get('bias').localGet(slot('ch')).i32Const(4).i32Mul().i32Add().v128Load32Splat();
-    set('bv');
+    if (v.op === 'mac') {
+      get('wts').localGet(slot('ch')).localGet(slot('tapsEnd')).localGet(slot('taps')).i32Sub().i32Mul().i32Add();
+      set('wch');
+      get('bias').localGet(slot('ch')).i32Const(4).i32Mul().i32Add().v128Load32Splat();
+      set('bv');
+    }
     get('out');
     set('oRow');
     get('q');
@@ -226,13 +245,21 @@ function depthwiseCode(v: DepthwiseVariant): Code {
         {
           get('qp').localGet(slot('t')).i32Load().i32Add();
           set('a');
-          get('wp').v128Load32Splat();
-          set('wv');
-          get('acc0').localGet(slot('wv')).localGet(slot('a')).v128Load(0).f32x4Mul().f32x4Add();
-          set('acc0');
-          get('acc1').localGet(slot('wv')).localGet(slot('a')).v128Load(16).f32x4Mul().f32x4Add();
-          set('acc1');
-          bump('wp', 4);
+          if (v.op === 'mac') {
+            get('wp').v128Load32Splat();
+            set('wv');
+            get('acc0').localGet(slot('wv')).localGet(slot('a')).v128Load(0).f32x4Mul().f32x4Add();
+            set('acc0');
+            get('acc1').localGet(slot('wv')).localGet(slot('a')).v128Load(16).f32x4Mul().f32x4Add();
+            set('acc1');
+            bump('wp', 4);
+          } else {
+            // f32x4.max: NaN wins, as in maxpool.ts.
+            get('acc0').localGet(slot('a')).v128Load(0).f32x4Max();
+            set('acc0');
+            get('acc1').localGet(slot('a')).v128Load(16).f32x4Max();
+            set('acc1');
+          }
           get('t').i32Const(4).i32Add().localTee(slot('t'));
           get('tapsEnd').i32LtU().brIf(0);
         }
@@ -287,7 +314,7 @@ function depthwiseCode(v: DepthwiseVariant): Code {
 }
 
 /** The module: every variant, on an imported memory (shared when `shared`). */
-export function depthwiseModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+export function windowModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const locals: ValType[] = [...new Array<ValType>(LOCALS_I32.length).fill(I32), ...new Array<ValType>(LOCALS_V128.length).fill(V128)];
   return encodeModule({
     functions: Object.entries(VARIANTS).map(([name, variant]) => ({
@@ -295,7 +322,7 @@ export function depthwiseModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
       params: new Array<ValType>(PARAMS.length).fill(I32),
       results: [],
       locals,
-      code: depthwiseCode(variant),
+      code: windowCode(variant),
     })),
     importMemory: shared ? { min: 1, max: MAX_PAGES, shared: true } : { min: 1 },
   });
@@ -306,15 +333,26 @@ export const MAX_PAGES = 65536;
 
 type VariantFn = (...args: number[]) => void;
 
-/** A depthwise conv's shape, batchnorm folded: what the plan holds for the step. */
-export interface DepthwiseLayout {
+/** Byte addresses of a call's tensors in the memory (res 0 when there is none; weights and bias unused by max pooling). */
+export interface WindowAddresses {
+  readonly x: number;
+  readonly y: number;
+  readonly res: number;
+  readonly weights: number;
+  readonly bias: number;
+  /** scratchBytes(plan) bytes of the caller's (one region per thread), 16-byte aligned. */
+  readonly scratch: number;
+}
+
+/** The channels and geometry of a window step (max pooling: cin = cout, dilation 1). */
+export interface WindowLayout {
   readonly cin: number;
   readonly cout: number;
   readonly geometry: ConvGeometry;
 }
 
 /** Bytes and offsets a conv needs in scratch, and its tables (computed once per conv, see depthwiseLayout). */
-interface ScratchPlan {
+export interface ScratchPlan {
   readonly qBytes: number;
   readonly qRow: number;
   readonly outRow: number;
@@ -350,15 +388,14 @@ export function scratchPlan(g: ConvGeometry): ScratchPlan {
       taps[i * kw + j] = (phase * hp * wq + i * dh * wq + Math.floor((j * dw) / s)) * 4;
     }
   }
-  return { qBytes: s * hp * wq * 4, qRow: wq * 4, outRow: woutPad * 4, outBytes: hout * woutPad * 4, phases, taps };
+  return { qBytes: roundUp(s * hp * wq * 4, 16), qRow: wq * 4, outRow: woutPad * 4, outBytes: hout * woutPad * 4, phases, taps };
 }
 
 /**
- * One instance of the module on a memory, for one thread. `run` computes output channels
- * [c0, c1) of one sample, every pointer a byte address in the memory; `scratch` is a region of
- * scratchBytes(plan) bytes the caller owns (per thread), 16-byte aligned.
+ * One instance of the module on a memory, for one thread: each call computes channels [c0, c1)
+ * of one sample, every pointer a byte address in the memory.
  */
-export class WasmDepthwise {
+export class WasmWindowKernels {
   private readonly fns: Readonly<Record<string, VariantFn>>;
 
   constructor(
@@ -366,42 +403,38 @@ export class WasmDepthwise {
     shared: boolean,
   ) {
     const module = shared
-      ? (sharedModule ??= new WebAssembly.Module(depthwiseModuleBytes(true)))
-      : (plainModule ??= new WebAssembly.Module(depthwiseModuleBytes(false)));
+      ? (sharedModule ??= new WebAssembly.Module(windowModuleBytes(true)))
+      : (plainModule ??= new WebAssembly.Module(windowModuleBytes(false)));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.fns = Object.fromEntries(Object.keys(VARIANTS).map((name) => [name, instance.exports[name] as VariantFn]));
   }
 
   /**
-   * Output channels [c0, c1) of one sample. x, y, res, weights, bias and scratch are byte
-   * addresses (res 0 when there is none); the tables are written at the start of the scratch.
+   * Depthwise conv: output channels [c0, c1) of one sample. x, y, res, weights, bias and scratch
+   * are byte addresses (res 0 when there is none).
    */
-  run(
-    layout: DepthwiseLayout,
-    plan: ScratchPlan,
-    act: 'none' | 'relu' | 'relu6',
-    a: {
-      readonly x: number;
-      readonly y: number;
-      readonly res: number;
-      readonly weights: number;
-      readonly bias: number;
-      readonly scratch: number;
-    },
-    c0: number,
-    c1: number,
-  ): void {
+  depthwise(layout: WindowLayout, plan: ScratchPlan, act: 'none' | 'relu' | 'relu6', a: WindowAddresses, c0: number, c1: number): void {
+    const v: WindowVariant = { op: 'mac', unitStride: layout.geometry.sw === 1, residual: a.res !== 0, act };
+    this.call(v, layout, plan, a, c0, c1);
+  }
+
+  /** Max pooling (padding -inf): channels [c0, c1) of one sample; weights, bias and res unused. */
+  maxPool(layout: WindowLayout, plan: ScratchPlan, a: WindowAddresses, c0: number, c1: number): void {
+    this.call({ op: 'max', unitStride: layout.geometry.sw === 1, residual: false, act: 'none' }, layout, plan, a, c0, c1);
+  }
+
+  private call(v: WindowVariant, layout: WindowLayout, plan: ScratchPlan, a: WindowAddresses, c0: number, c1: number): void {
     if (c1 <= c0) return;
     const { cin, cout, geometry: g } = layout;
-    const f32 = new Int32Array(this.memory.buffer, a.scratch, plan.phases.length + plan.taps.length);
-    f32.set(plan.phases, 0);
-    f32.set(plan.taps, plan.phases.length);
+    // The tables at the start of the scratch, then Q, then the output rows.
+    const tables = new Int32Array(this.memory.buffer, a.scratch, plan.phases.length + plan.taps.length);
+    tables.set(plan.phases, 0);
+    tables.set(plan.taps, plan.phases.length);
     const phases = a.scratch;
     const taps = phases + plan.phases.length * 4;
     const q = roundUp(taps + plan.taps.length * 4, 16);
     const out = q + plan.qBytes;
-    const fn = this.fns[variantName({ unitStride: g.sw === 1, residual: a.res !== 0, act })];
-    fn(
+    this.fns[variantName(v)](
       c0,
       c1,
       a.x,
@@ -437,4 +470,66 @@ let plainModule: WebAssembly.Module | undefined;
 /** Scratch bytes `run` needs for a plan (tables, phase planes, output rows). */
 export function scratchBytes(plan: ScratchPlan): number {
   return roundUp((plan.phases.length + plan.taps.length) * 4, 16) + plan.qBytes + plan.outBytes;
+}
+
+/** The memory the kernels run in when the tensors are not already in one: it grows as needed. */
+let own: { memory: WebAssembly.Memory; kernels: WasmWindowKernels } | undefined;
+
+/**
+ * A window kernel over tensors outside any wasm memory: x (and the residual, weights and bias)
+ * copied into the module's own memory a sample at a time, y copied back. x [n, cin, h, w],
+ * y and residual [n, cout, hout, wout]. The depthwise conv with `conv`, else max pooling.
+ */
+export function runCopied(
+  layout: WindowLayout,
+  plan: ScratchPlan,
+  n: number,
+  x: Float32Array,
+  y: Float32Array,
+  conv?: {
+    readonly weight: Float32Array;
+    readonly bias: Float32Array;
+    readonly act: 'none' | 'relu' | 'relu6';
+    readonly residual?: Float32Array;
+  },
+): void {
+  const g = layout.geometry;
+  const xFloats = layout.cin * g.h * g.w;
+  const yFloats = layout.cout * g.hout * g.wout;
+  const residual = conv?.residual;
+  // Layout: weights, bias, x, y, residual (+ slack), scratch; every region 64-byte aligned.
+  const at: number[] = [];
+  let bytes = 0;
+  const sizes = [
+    (conv?.weight.length ?? 0) * 4,
+    (conv?.bias.length ?? 0) * 4,
+    xFloats * 4,
+    yFloats * 4,
+    (residual ? yFloats * 4 : 0) + RESIDUAL_SLACK,
+    scratchBytes(plan),
+  ];
+  for (const size of sizes) {
+    at.push(bytes);
+    bytes += roundUp(size, 64);
+  }
+  own ??= (() => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    return { memory, kernels: new WasmWindowKernels(memory, false) };
+  })();
+  const { memory, kernels } = own;
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  const f32 = new Float32Array(memory.buffer);
+  const [wAt, bAt, xAt, yAt, rAt, sAt] = at as [number, number, number, number, number, number];
+  if (conv) {
+    f32.set(conv.weight, wAt / 4);
+    f32.set(conv.bias, bAt / 4);
+  }
+  for (let s = 0; s < n; s++) {
+    f32.set(x.subarray(s * xFloats, (s + 1) * xFloats), xAt / 4);
+    if (residual) f32.set(residual.subarray(s * yFloats, (s + 1) * yFloats), rAt / 4);
+    const a: WindowAddresses = { x: xAt, y: yAt, res: residual ? rAt : 0, weights: wAt, bias: bAt, scratch: sAt };
+    if (conv) kernels.depthwise(layout, plan, conv.act, a, 0, layout.cout);
+    else kernels.maxPool(layout, plan, a, 0, layout.cout);
+    y.set(f32.subarray(yAt / 4, yAt / 4 + yFloats), s * yFloats);
+  }
 }
