@@ -2,7 +2,8 @@
 /**
  * One process of bench/engine.js: `node bench/engine-pass.js <model> <threads> <engine> <passes>`
  * with engine `plan` (the fast engine), `reference` (every layer's own forward: the engine before
- * the plan) or `ort` (onnxruntime-node from /tmp/ortbench, on /tmp/ortbench/<model>.onnx).
+ * the plan) or `ort` (the repo's onnxruntime-node dev dependency, on <onnx dir>/<model>.onnx, the
+ * directory given as a fifth argument: bench/engine.js exports the models there with `cnnscope export`).
  * Prints one JSON line: the load time (weights, plan), the first pass and every steady pass, in
  * wall ms and CPU ms of this process, and for the plan the time and MACs per conv shape class.
  * A fresh process per measurement, so the first pass is a first pass (nothing compiled yet).
@@ -16,7 +17,7 @@ import { fillNormal, stream } from '../dist/execute/random.js';
 import { createContext } from '../dist/execute/threads.js';
 import { initWeights } from '../dist/execute/weights.js';
 
-const [model, threadsText, engine, passesText] = process.argv.slice(2);
+const [model, threadsText, engine, passesText, onnxDir] = process.argv.slice(2);
 const threads = Number(threadsText);
 const passes = Number(passesText ?? 5);
 const cpuMs = (c) => (c.user + c.system) / 1000;
@@ -40,10 +41,9 @@ function convClass(node) {
 }
 
 async function runOrt() {
-  const require = createRequire('/tmp/ortbench/');
-  const ort = require('onnxruntime-node');
+  const ort = createRequire(import.meta.url)('onnxruntime-node');
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(`/tmp/ortbench/${model}.onnx`, {
+  const session = await ort.InferenceSession.create(`${onnxDir}/${model}.onnx`, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
