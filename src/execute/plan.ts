@@ -35,6 +35,7 @@ import { packedFloats, packWeights, type PackedA, type PackedGemm, type Prologue
 import type { MaxPoolArgs } from '../layers/maxpool.js';
 import { maxPool2d, type PoolGeometry } from './pool.js';
 import { depthwiseConv, type DepthwiseConv } from './depthwise.js';
+import { prepareWinograd, runWinograd, winogradApplies, winogradFloats } from './winograd.js';
 import { warmUpEngine, warmUpLayer } from './warmup.js';
 import type { GraphWeights } from './weights.js';
 import { runsPlan, type GemmEngine } from './context.js';
@@ -228,6 +229,7 @@ export function planFloats(node: LayerNode): number {
   const a = node.args as ConvArgs;
   const cout = node.outputShape[0];
   if (isDepthwise(node)) return cout * a.kernel[0] * a.kernel[1] + cout;
+  if (winogradApplies(a, node.outputShape[1], node.outputShape[2])) return winogradFloats(node.inputShapes[0][0], cout) + cout;
   return a.groups * packedFloats(cout / a.groups, (node.inputShapes[0][0] / a.groups) * a.kernel[0] * a.kernel[1]) + cout;
 }
 
@@ -287,6 +289,22 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
         depthwiseConv(d, x.shape[0], x.data, y.data, res?.data);
         // The MACs of the reference (depthwise.ts does the same multiplies).
         ctx.macs += x.shape[0] * cout * hout * wout * K;
+        return y;
+      },
+    };
+  }
+  if (!pre && winogradApplies(a, hout, wout)) {
+    // 3x3 stride 1: Winograd F(2x2, 3x3), the epilogue in its output transform (winograd.ts).
+    const wc = prepareWinograd(weight, cin, cout, geometry, bn ? scale : undefined, bias, relu, relu6, allocate);
+    return {
+      nodes: group,
+      head: node,
+      inputs: residual === undefined ? [node.inputs[0]] : [node.inputs[0], residual],
+      output,
+      packedFloats: wc.floats + cout,
+      run([x, res], ctx) {
+        const y = ctx.alloc([x.shape[0], cout, hout, wout]);
+        runWinograd(wc, ctx, x.shape[0], x.data, y.data, res?.data);
         return y;
       },
     };
