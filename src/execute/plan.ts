@@ -229,7 +229,7 @@ export function planFloats(node: LayerNode): number {
   const a = node.args as ConvArgs;
   const cout = node.outputShape[0];
   if (isDepthwise(node)) return cout * a.kernel[0] * a.kernel[1] + cout;
-  if (winogradApplies(a, node.outputShape[1], node.outputShape[2])) return winogradFloats(node.inputShapes[0][0], cout) + cout;
+  if (winogradApplies(a, node.inputShapes[0][0], node.outputShape[1], node.outputShape[2])) return winogradFloats(node.inputShapes[0][0], cout) + cout;
   return a.groups * packedFloats(cout / a.groups, (node.inputShapes[0][0] / a.groups) * a.kernel[0] * a.kernel[1]) + cout;
 }
 
@@ -293,7 +293,7 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
       },
     };
   }
-  if (!pre && winogradApplies(a, hout, wout)) {
+  if (!pre && winogradApplies(a, cin, hout, wout)) {
     // 3x3 stride 1: Winograd F(2x2, 3x3), the epilogue in its output transform (winograd.ts).
     const wc = prepareWinograd(weight, cin, cout, geometry, bn ? scale : undefined, bias, relu, relu6, allocate);
     return {

@@ -17,7 +17,7 @@
  * M_xi [cout, T] = U_xi [cout, cin] · V_xi [cin, T]. They run on the plan's packed GEMM
  * (gemm-kernel.ts's packWeights and PackedGemm with B a plain matrix, through ctx.gemmPacked),
  * so they are split between threads as the direct convs are. The tiles are taken a block of
- * whole tile rows at a time (about BLOCK_TILES tiles), so V and M of one block stay in cache:
+ * whole tile rows at a time (blockTiles: a few hundred), so V and M of one block stay in cache:
  *
  *   per sample, per block of tile rows:
  *     V = input transform of the block (per channel: its rows copied into a zero-padded strip,
@@ -39,11 +39,20 @@ import type { ConvGeometry } from '../kernels/im2col.js';
 import { rowMajor } from '../kernels/mat.js';
 import { packedFloats, packWeights, type PackedA, type PackedGemm } from './wasm/gemm-kernel.js';
 
-/** The tiles of one block, about: whole tile rows, so a block's V and M stay in cache (measured). */
-export const BLOCK_TILES = 512;
+/**
+ * The tiles of one block, about (whole tile rows): 256 when cin + cout <= 128, else 512. Smaller
+ * blocks keep V and M in cache, larger ones feed the GEMM wider panels; measured on VGG's and
+ * ResNet's shapes (docs/metrics.md): 512 tiles of 64 channels in and out ran 1.1x the direct
+ * path, 256 tiles 1.5x; at 256 channels 512 tiles were a little faster than 128.
+ */
+export function blockTiles(cin: number, cout: number): number {
+  return cin + cout <= 128 ? 256 : 512;
+}
 
-/** Output pixels below which the direct path stays faster (measured, docs/metrics.md). */
+/** Output pixels below which the direct path stays faster (measured, docs/metrics.md: 7x7 0.95x, 14x14 1.6x). */
 export const MIN_OUTPUT_PIXELS = 14 * 14;
+/** Input channels below which the direct path stays faster (3 channels: 0.3x; 8: 1.3x). */
+export const MIN_INPUT_CHANNELS = 8;
 
 /** The conv's arguments this module needs (a subset of conv's ConvArgs). */
 export interface WinogradShape {
@@ -55,16 +64,16 @@ export interface WinogradShape {
 
 /**
  * Whether the plan runs a conv with Winograd: 3x3, stride 1, dilation 1, one group, and an
- * output large enough to pay for the transforms. CNNSCOPE_WINOGRAD=0 turns it off; =always
+ * output and enough input channels to pay for the transforms. CNNSCOPE_WINOGRAD=0 turns it off; =always
  * takes every such conv whatever its size (the tests).
  */
-export function winogradApplies(a: WinogradShape, hout: number, wout: number): boolean {
+export function winogradApplies(a: WinogradShape, cin: number, hout: number, wout: number): boolean {
   const mode = process.env['CNNSCOPE_WINOGRAD'];
   if (mode === '0') return false;
   const shape =
     a.kernel[0] === 3 && a.kernel[1] === 3 && a.stride[0] === 1 && a.stride[1] === 1 && a.dilation[0] === 1 && a.dilation[1] === 1;
   if (!shape || a.groups !== 1) return false;
-  return mode === 'always' || hout * wout >= MIN_OUTPUT_PIXELS;
+  return mode === 'always' || (hout * wout >= MIN_OUTPUT_PIXELS && cin >= MIN_INPUT_CHANNELS);
 }
 
 /** What runs the GEMMs: the plan's context (its `macs` are set back to the direct conv's). */
@@ -148,6 +157,15 @@ export function prepareWinograd(
   return { cin, cout, geometry, u, bias, zero, relu, relu6, floats: winogradFloats(cin, cout) };
 }
 
+/**
+ * Floats between the 16 matrices of a block of V or M (n floats each): n rounded up to a cache
+ * line, plus one, so that the 16 streams the transforms read or write at once do not fall in
+ * the same cache set (at n a multiple of 1024 floats they all would: measured 2x slower).
+ */
+function xiStride(n: number): number {
+  return Math.ceil(n / 16) * 16 + 16;
+}
+
 /** Per context: the V and M blocks and the padded strip (grown as needed, reused by every conv). */
 interface Scratch {
   v: Float32Array;
@@ -182,10 +200,10 @@ export function runWinograd(
   const { h, w, hout, wout } = g;
   const th = Math.ceil(hout / 2);
   const tw = Math.ceil(wout / 2);
-  const rowsPerBlock = Math.max(1, Math.min(th, Math.round(BLOCK_TILES / tw)));
+  const rowsPerBlock = Math.max(1, Math.min(th, Math.round(blockTiles(cin, cout) / tw)));
   const tb = rowsPerBlock * tw;
   const stripW = 2 * tw + 2;
-  const s = scratchOf(ctx, 16 * cin * tb, 16 * cout * tb, (2 * rowsPerBlock + 2) * stripW);
+  const s = scratchOf(ctx, 16 * xiStride(cin * tb), 16 * xiStride(cout * tb), (2 * rowsPerBlock + 2) * stripW);
   const macs0 = ctx.macs;
   for (let smp = 0; smp < n; smp++) {
     const xOff = smp * cin * h * w;
@@ -193,21 +211,23 @@ export function runWinograd(
     for (let ty0 = 0; ty0 < th; ty0 += rowsPerBlock) {
       const rows = Math.min(rowsPerBlock, th - ty0);
       const tiles = rows * tw;
-      inputTransform(x, xOff, cin, g, tw, ty0, rows, s.strip, s.v, tiles);
+      const vs = xiStride(cin * tiles);
+      const ms = xiStride(cout * tiles);
+      inputTransform(x, xOff, cin, g, tw, ty0, rows, s.strip, s.v, tiles, vs);
       for (let xi = 0; xi < 16; xi++) {
         ctx.gemmPacked({
           M: cout,
           N: tiles,
           K: cin,
           A: wc.u[xi],
-          B: { kind: 'mat', mat: rowMajor(s.v, xi * cin * tiles, tiles) },
-          C: rowMajor(s.m, xi * cout * tiles, tiles),
+          B: { kind: 'mat', mat: rowMajor(s.v, xi * vs, tiles) },
+          C: rowMajor(s.m, xi * ms, tiles),
           bias: wc.zero,
           biasOffset: 0,
           relu: false,
         });
       }
-      outputTransform(wc, s.m, tiles, tw, ty0, rows, y, yOff, residual);
+      outputTransform(wc, s.m, tiles, ms, tw, ty0, rows, y, yOff, residual);
     }
   }
   // The MACs of the direct convolution (the static count), as the reference reports them.
@@ -231,11 +251,11 @@ function inputTransform(
   strip: Float32Array,
   v: Float32Array,
   tiles: number,
+  S: number,
 ): void {
   const { h, w, top, left } = g;
   const W = 2 * tw + 2;
   const R = 2 * rows + 2;
-  const S = cin * tiles;
   // Columns of the strip that hold input columns: [c0, c1) from input column c0 - left.
   const c0 = Math.max(0, left);
   const c1 = Math.min(W, w + left);
@@ -327,6 +347,7 @@ function outputTransform(
   wc: WinogradConv,
   mb: Float32Array,
   tiles: number,
+  S: number,
   tw: number,
   ty0: number,
   rows: number,
@@ -336,14 +357,8 @@ function outputTransform(
 ): void {
   const { cout, bias, relu, relu6 } = wc;
   const { hout, wout } = wc.geometry;
-  const S = cout * tiles;
   const hi = relu6 ? 6 : Infinity;
-  const out = (v: number, at: number): void => {
-    let r = Math.fround(v);
-    if (res) r = Math.fround(r + res[at]);
-    if (relu) r = r < 0 ? 0 : r > hi ? hi : r;
-    y[at] = r;
-  };
+  const oddW = (wout & 1) === 1;
   for (let m = 0; m < cout; m++) {
     const bm = bias[m];
     const plane = yOff + m * hout * wout;
@@ -351,6 +366,7 @@ function outputTransform(
     for (let ty = 0; ty < rows; ty++) {
       const oh = 2 * (ty0 + ty);
       const two = oh + 1 < hout;
+      const row0 = plane + oh * wout;
       for (let tx = 0; tx < tw; tx++, t++) {
         const m00 = mb[t],
           m01 = mb[t + S],
@@ -377,15 +393,38 @@ function outputTransform(
           s11 = m11 - m21 - m31,
           s12 = m12 - m22 - m32,
           s13 = m13 - m23 - m33;
-        const ow = 2 * tx;
-        const at = plane + oh * wout + ow;
-        out(s00 + s01 + s02 + bm, at);
-        if (ow + 1 < wout) out(s01 - s02 - s03 + bm, at + 1);
+        // Stored as float32: the conv's output, rounded; the epilogue follows per row.
+        const at = row0 + 2 * tx;
+        const last = oddW && tx === tw - 1;
+        y[at] = s00 + s01 + s02 + bm;
+        if (!last) y[at + 1] = s01 - s02 - s03 + bm;
         if (two) {
-          out(s10 + s11 + s12 + bm, at + wout);
-          if (ow + 1 < wout) out(s11 - s12 - s13 + bm, at + wout + 1);
+          y[at + wout] = s10 + s11 + s12 + bm;
+          if (!last) y[at + wout + 1] = s11 - s12 - s13 + bm;
         }
       }
+      if (res || relu) {
+        epilogue(y, row0, wout, res, relu, hi);
+        if (two) epilogue(y, row0 + wout, wout, res, relu, hi);
+      }
+    }
+  }
+}
+
+/** y[at:at+n] = max(0, y + residual) (min hi) in place, each sum rounded to float32 (relu keeps NaN). */
+function epilogue(y: Float32Array, at: number, n: number, res: Float32Array | undefined, relu: boolean, hi: number): void {
+  const end = at + n;
+  if (res && relu) {
+    for (let i = at; i < end; i++) {
+      const r = Math.fround(y[i] + res[i]);
+      y[i] = r < 0 ? 0 : r > hi ? hi : r;
+    }
+  } else if (res) {
+    for (let i = at; i < end; i++) y[i] += res[i];
+  } else {
+    for (let i = at; i < end; i++) {
+      const r = y[i];
+      y[i] = r < 0 ? 0 : r > hi ? hi : r;
     }
   }
 }

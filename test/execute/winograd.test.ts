@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execute } from '../../src/execute/execute.js';
 import { LocalContext } from '../../src/execute/context.js';
 import { syntheticWeights } from '../../src/execute/weights.js';
-import { winogradApplies, MIN_OUTPUT_PIXELS } from '../../src/execute/winograd.js';
+import { winogradApplies, MIN_INPUT_CHANNELS, MIN_OUTPUT_PIXELS } from '../../src/execute/winograd.js';
 import type { PackedGemm } from '../../src/execute/wasm/gemm-kernel.js';
 import { buildGraph } from '../../src/index.js';
 import { relativeError, tensor } from '../../src/kernels/tensor.js';
@@ -143,14 +143,15 @@ describe('Winograd F(2x2, 3x3)', () => {
   it('applies to 3x3 stride-1 single-group convs with a large enough output, unless turned off', () => {
     const a = { kernel: [3, 3], stride: [1, 1], dilation: [1, 1], groups: 1 } as const;
     withMode(undefined, () => {
-      expect(winogradApplies(a, 56, 56)).toBe(true);
-      expect(winogradApplies(a, 7, 7)).toBe(MIN_OUTPUT_PIXELS <= 49);
+      expect(winogradApplies(a, 64, 56, 56)).toBe(true);
+      expect(winogradApplies(a, 64, 7, 7)).toBe(MIN_OUTPUT_PIXELS <= 49);
+      expect(winogradApplies(a, 3, 56, 56)).toBe(MIN_INPUT_CHANNELS <= 3);
       expect(winogradApplies({ ...a, stride: [2, 2] }, 56, 56)).toBe(false);
       expect(winogradApplies({ ...a, dilation: [2, 2] }, 56, 56)).toBe(false);
       expect(winogradApplies({ ...a, groups: 2 }, 56, 56)).toBe(false);
       expect(winogradApplies({ ...a, kernel: [3, 1] }, 56, 56)).toBe(false);
     });
-    withMode('0', () => expect(winogradApplies(a, 56, 56)).toBe(false));
-    withMode('always', () => expect(winogradApplies(a, 2, 2)).toBe(true));
+    withMode('0', () => expect(winogradApplies(a, 64, 56, 56)).toBe(false));
+    withMode('always', () => expect(winogradApplies(a, 64, 2, 2)).toBe(true));
   });
 });
