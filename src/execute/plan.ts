@@ -229,7 +229,8 @@ export function planFloats(node: LayerNode): number {
   const a = node.args as ConvArgs;
   const cout = node.outputShape[0];
   if (isDepthwise(node)) return cout * a.kernel[0] * a.kernel[1] + cout;
-  if (winogradApplies(a, node.inputShapes[0][0], node.outputShape[1], node.outputShape[2])) return winogradFloats(node.inputShapes[0][0], cout) + cout;
+  if (winogradApplies(a, node.inputShapes[0][0], node.outputShape[1], node.outputShape[2]))
+    return winogradFloats(node.inputShapes[0][0], cout) + cout;
   return a.groups * packedFloats(cout / a.groups, (node.inputShapes[0][0] / a.groups) * a.kernel[0] * a.kernel[1]) + cout;
 }
 

@@ -42,7 +42,13 @@ function withMode<T>(mode: string | undefined, f: () => T): T {
 function compare(yaml: string, shape: number[], seed: number) {
   const graph = buildGraph(yaml, { file: 'wino.yaml' });
   const weights = syntheticWeights(graph, seed);
-  const input = tensor(shape, randomArray(shape.reduce((p, d) => p * d, 1), rng(seed)));
+  const input = tensor(
+    shape,
+    randomArray(
+      shape.reduce((p, d) => p * d, 1),
+      rng(seed),
+    ),
+  );
   const ref = execute(graph, { weights, input, context: new LocalContext(), engine: 'reference' });
   const wctx = new CountingContext();
   const wino = withMode('always', () => execute(graph, { weights, input, context: wctx, engine: 'plan' }));
@@ -135,7 +141,12 @@ describe('Winograd F(2x2, 3x3)', () => {
     const data = randomArray(2 * 8 * 8, rng(2));
     data[19] = NaN;
     const r = withMode('always', () =>
-      execute(graph, { weights: syntheticWeights(graph, 2), input: tensor([1, 2, 8, 8], data), context: new LocalContext(), engine: 'plan' }),
+      execute(graph, {
+        weights: syntheticWeights(graph, 2),
+        input: tensor([1, 2, 8, 8], data),
+        context: new LocalContext(),
+        engine: 'plan',
+      }),
     );
     expect(r.outputs[0].tensor.data.some((v) => Number.isNaN(v))).toBe(true);
   });
@@ -146,10 +157,10 @@ describe('Winograd F(2x2, 3x3)', () => {
       expect(winogradApplies(a, 64, 56, 56)).toBe(true);
       expect(winogradApplies(a, 64, 7, 7)).toBe(MIN_OUTPUT_PIXELS <= 49);
       expect(winogradApplies(a, 3, 56, 56)).toBe(MIN_INPUT_CHANNELS <= 3);
-      expect(winogradApplies({ ...a, stride: [2, 2] }, 56, 56)).toBe(false);
-      expect(winogradApplies({ ...a, dilation: [2, 2] }, 56, 56)).toBe(false);
-      expect(winogradApplies({ ...a, groups: 2 }, 56, 56)).toBe(false);
-      expect(winogradApplies({ ...a, kernel: [3, 1] }, 56, 56)).toBe(false);
+      expect(winogradApplies({ ...a, stride: [2, 2] }, 64, 56, 56)).toBe(false);
+      expect(winogradApplies({ ...a, dilation: [2, 2] }, 64, 56, 56)).toBe(false);
+      expect(winogradApplies({ ...a, groups: 2 }, 64, 56, 56)).toBe(false);
+      expect(winogradApplies({ ...a, kernel: [3, 1] }, 64, 56, 56)).toBe(false);
     });
     withMode('0', () => expect(winogradApplies(a, 64, 56, 56)).toBe(false));
     withMode('always', () => expect(winogradApplies(a, 64, 2, 2)).toBe(true));
