@@ -294,13 +294,29 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
       },
     };
   }
-  if (!pre && winogradApplies(a, cin, hout, wout)) {
-    // 3x3 stride 1: Winograd F(2x2, 3x3), the epilogue in its output transform (winograd.ts).
-    const wc = prepareWinograd(weight, cin, cout, geometry, bn ? scale : undefined, bias, relu, relu6, allocate);
+  // The prologue: scale and shift of the batchnorm before the conv, in float64 as batchnorm.ts.
+  let prologue: Prologue | undefined;
+  let source = node.inputs[0];
+  if (pre) {
+    const pa = pre.bn.args as BatchNormArgs;
+    const pw = weights.get(pre.bn.id) ?? {};
+    const f = allocate(4 * cin);
+    const ss = new Float64Array(f.buffer, f.byteOffset, 2 * cin);
+    for (let ch = 0; ch < cin; ch++) {
+      ss[ch] = (pa.affine ? pw['weight'][ch] : 1) / Math.sqrt(pw['running_var'][ch] + pa.eps);
+      ss[cin + ch] = (pa.affine ? pw['bias'][ch] : 0) - pw['running_mean'][ch] * ss[ch];
+    }
+    prologue = { ss, channels: cin, channel0: 0, relu: pre.relu !== undefined };
+    source = pre.bn.inputs[0];
+  }
+  const nodes = [...(pre ? [pre.bn, ...(pre.relu ? [pre.relu] : [])] : []), ...group];
+  if (winogradApplies(a, cin, hout, wout)) {
+    // 3x3 stride 1: Winograd F(2x2, 3x3), prologue and epilogue in its transforms (winograd.ts).
+    const wc = prepareWinograd(weight, cin, cout, geometry, bn ? scale : undefined, bias, relu, relu6, allocate, prologue);
     return {
-      nodes: group,
+      nodes,
       head: node,
-      inputs: residual === undefined ? [node.inputs[0]] : [node.inputs[0], residual],
+      inputs: residual === undefined ? [source] : [source, residual],
       output,
       packedFloats: wc.floats + cout,
       run([x, res], ctx) {
@@ -319,24 +335,9 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
     );
   }
   const direct = isDirectConv(a.kernel, a.stride, p);
-  // The prologue: scale and shift of the batchnorm before the conv, in float64 as batchnorm.ts.
-  let prologue: Prologue | undefined;
-  let source = node.inputs[0];
-  if (pre) {
-    const pa = pre.bn.args as BatchNormArgs;
-    const pw = weights.get(pre.bn.id) ?? {};
-    const f = allocate(4 * cin);
-    const ss = new Float64Array(f.buffer, f.byteOffset, 2 * cin);
-    for (let ch = 0; ch < cin; ch++) {
-      ss[ch] = (pa.affine ? pw['weight'][ch] : 1) / Math.sqrt(pw['running_var'][ch] + pa.eps);
-      ss[cin + ch] = (pa.affine ? pw['bias'][ch] : 0) - pw['running_mean'][ch] * ss[ch];
-    }
-    prologue = { ss, channels: cin, channel0: 0, relu: pre.relu !== undefined };
-    source = pre.bn.inputs[0];
-  }
   const prologueOf = (g: number): { prologue?: Prologue } => (prologue ? { prologue: { ...prologue, channel0: g * cg } } : {});
   return {
-    nodes: [...(pre ? [pre.bn, ...(pre.relu ? [pre.relu] : [])] : []), ...group],
+    nodes,
     head: node,
     inputs: residual === undefined ? [source] : [source, residual],
     output,

@@ -37,7 +37,7 @@
  */
 import type { ConvGeometry } from '../kernels/im2col.js';
 import { rowMajor } from '../kernels/mat.js';
-import { packedFloats, packWeights, type PackedA, type PackedGemm } from './wasm/gemm-kernel.js';
+import { packedFloats, packWeights, type PackedA, type PackedGemm, type Prologue } from './wasm/gemm-kernel.js';
 
 /**
  * The tiles of one block, about (whole tile rows): 256 when cin + cout <= 128, else 512. Smaller
@@ -96,6 +96,8 @@ export interface WinogradConv {
   readonly zero: Float32Array;
   readonly relu: boolean;
   readonly relu6: boolean;
+  /** A batchnorm (and relu) before the conv, applied as the input is copied into the strip. */
+  readonly prologue: Prologue | undefined;
   /** Floats held: U packed and the two biases. */
   readonly floats: number;
 }
@@ -119,6 +121,7 @@ export function prepareWinograd(
   relu: boolean,
   relu6: boolean,
   allocate: (n: number) => Float32Array,
+  prologue?: Prologue,
 ): WinogradConv {
   const mc = cout * cin;
   const ux = new Float32Array(16 * mc);
@@ -154,7 +157,7 @@ export function prepareWinograd(
   const u: PackedA[] = [];
   for (let xi = 0; xi < 16; xi++) u.push(packWeights(cout, cin, rowMajor(ux, xi * mc, cin), store, xi * per));
   const zero = store.subarray(16 * per, 16 * per + cout);
-  return { cin, cout, geometry, u, bias, zero, relu, relu6, floats: winogradFloats(cin, cout) };
+  return { cin, cout, geometry, u, bias, zero, relu, relu6, prologue, floats: winogradFloats(cin, cout) };
 }
 
 /**
@@ -213,7 +216,7 @@ export function runWinograd(
       const tiles = rows * tw;
       const vs = xiStride(cin * tiles);
       const ms = xiStride(cout * tiles);
-      inputTransform(x, xOff, cin, g, tw, ty0, rows, s.strip, s.v, tiles, vs);
+      inputTransform(x, xOff, cin, g, wc.prologue, tw, ty0, rows, s.strip, s.v, tiles, vs);
       for (let xi = 0; xi < 16; xi++) {
         ctx.gemmPacked({
           M: cout,
@@ -245,6 +248,7 @@ function inputTransform(
   xOff: number,
   cin: number,
   g: ConvGeometry,
+  pro: Prologue | undefined,
   tw: number,
   ty0: number,
   rows: number,
@@ -266,7 +270,8 @@ function inputTransform(
       const ih = 2 * ty0 - top + r;
       if (ih < 0 || ih >= h || c1 <= c0) continue;
       const src = plane + ih * w + c0 - left;
-      strip.set(x.subarray(src, src + c1 - c0), r * W + c0);
+      if (pro) prologueRow(x, src, strip, r * W + c0, c1 - c0, pro, c);
+      else strip.set(x.subarray(src, src + c1 - c0), r * W + c0);
     }
     let t = c * tiles;
     for (let ty = 0; ty < rows; ty++) {
@@ -335,6 +340,25 @@ function inputTransform(
         b += 2;
       }
     }
+  }
+}
+
+/**
+ * dst[at:at+n] = f(x[src:src+n]) of channel c: x * ss[c] + ss[channels + c] in float64, rounded
+ * to float32, then max(0, .) when relu (NaN kept): batchnorm.ts's and relu.ts's bits. The strip's
+ * padding stays 0: the conv pads f(x).
+ */
+function prologueRow(x: Float32Array, src: number, dst: Float32Array, at: number, n: number, pro: Prologue, c: number): void {
+  const ch = pro.channel0 + c;
+  const sc = pro.ss[ch];
+  const sf = pro.ss[pro.channels + ch];
+  if (pro.relu) {
+    for (let i = 0; i < n; i++) {
+      const v = Math.fround(x[src + i] * sc + sf);
+      dst[at + i] = v < 0 ? 0 : v;
+    }
+  } else {
+    for (let i = 0; i < n; i++) dst[at + i] = x[src + i] * sc + sf;
   }
 }
 
