@@ -11,6 +11,8 @@
  *               A depthwise conv (one input channel per group) does the same with depthwise.ts's
  *               direct kernel. A batchnorm (+ relu) before a conv that no epilogue took is
  *               applied as B is packed (a prologue: DenseNet's pre-activation).
+ *               A 3x3 stride-1 conv with a large enough output runs as Winograd F(2x2, 3x3)
+ *               (winograd.ts: 16 GEMMs of 4/9 the MACs, the same fusion; CNNSCOPE_WINOGRAD=0 off).
  *   maxpool     pool.ts's separable kernel (bit-identical to the reference).
  *   layer step  any other layer: its reference forward.
  *

@@ -30,8 +30,9 @@
  * O(cout*P) values against the GEMMs' O(cin*cout*P) (measured in docs/metrics.md "Execute mode").
  *
  * Numerics: the transforms of F(2x2, 3x3) have entries 0, ±1 and ±1/2, so they are exact or add
- * one rounding; the sums of the GEMM are float32 like the direct path's. Measured against the
- * reference path, a few 1e-7 relative (docs/metrics.md; bounded at 1e-5 in test/execute/winograd.test.ts).
+ * one rounding; the GEMMs sum cin float32 terms (the direct path 9*cin). Against the reference
+ * path, about 1e-6 relative on whole models, as the direct plan (docs/metrics.md; F(4x4, 3x3) reaches
+ * 1e-5 on one conv, so it is not used; bounded at 1e-5 in test/execute/winograd.test.ts).
  * The MACs reported are those of the direct convolution (the static count), though the GEMMs do
  * 4/9 of them.
  */
