@@ -44,7 +44,11 @@ export interface PlanContext extends ExecContext {
   /** Runs a PackedGemm whole (split between threads or not); adds M*N*K to `macs`. */
   gemmPacked(job: PackedGemm): void;
   readonly allocate?: (n: number) => Float32Array;
+  /** A tensor of unspecified contents (the engine memory's; context.ts), for steps that write every element. */
+  allocUninit?(shape: readonly number[]): Tensor;
 }
+
+const uninit = (ctx: PlanContext, shape: readonly number[]): Tensor => (ctx.allocUninit ? ctx.allocUninit(shape) : ctx.alloc(shape));
 
 export function isPlanContext(ctx: ExecContext): ctx is PlanContext {
   return typeof (ctx as Partial<PlanContext>).gemmPacked === 'function' && runsPlan(ctx as { engine?: GemmEngine });
@@ -208,7 +212,7 @@ function maxPoolStep(node: LayerNode): PlanStep | undefined {
     output: node,
     run([x], ctx) {
       const n = x.shape[0];
-      const y = ctx.alloc([n, c, hout, wout]);
+      const y = uninit(ctx, [n, c, hout, wout]);
       if (rows.length < h * wout) rows = new Float32Array(h * wout);
       maxPool2d(x.data, y.data, n * c, geometry, rows);
       return y;
@@ -324,7 +328,7 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
     packedFloats: perGroup * a.groups + cout,
     run([x, res], ctx) {
       const n = x.shape[0];
-      const y = ctx.alloc([n, cout, hout, wout]);
+      const y = uninit(ctx, [n, cout, hout, wout]);
       for (let s = 0; s < n; s++) {
         for (let g = 0; g < a.groups; g++) {
           const xOff = (s * cin + g * cg) * h * wd;
