@@ -4,9 +4,11 @@
  *
  * With the wasm engine, a context's buffers live in the engine's memory (wasm/arena.ts): tensors
  * (`alloc`, zero-filled for the layer kinds; `allocUninit` for the plan's steps, which write every
- * element), the plan's packed weights (`allocate`) and the GEMM scratch, so the kernels read and
- * write them in place; `release` gives a tensor's block back for the next one. `memory` and
- * `addressOf` are for other wasm kernels on the same memory.
+ * element), the plan's packed weights (`allocatePlan`) and the GEMM scratch, so the kernels read
+ * and write them in place; `release` gives a tensor's block back for the next one (so a tensor
+ * the executor has released, onLayer's included, must not be kept). Weights and inputs
+ * (`allocate`) stay the caller's, outside it. `memory` and `addressOf` are for other wasm kernels
+ * on the same memory.
  */
 import type { ExecContext } from '../kernels/context.js';
 import { gemm, GemmScratch, MR, NR } from '../kernels/gemm.js';
@@ -62,8 +64,10 @@ export function createGemmEngine(wasm = wasmGemmEnabled(), memory?: EngineMemory
 export class LocalContext implements ExecContext {
   macs = 0;
   private scratchBuf: Float32Array;
-  /** Makes a buffer of `n` floats, zero (weights, inputs, packed weights). */
+  /** Makes a buffer of `n` floats the caller owns, zero (weights, inputs): plain or shared memory, never the arena. */
   readonly allocate: Allocator;
+  /** Makes a buffer of `n` floats in the engine memory, zero, never released: the plan's packed weights (buildPlan). */
+  readonly allocatePlan: Allocator;
   /** The engine memory (undefined with the JS engine). */
   readonly arena: EngineMemory | undefined;
   /** The buffers of the tensors alloc made and the executor has not released. */
@@ -76,8 +80,9 @@ export class LocalContext implements ExecContext {
   ) {
     this.arena = engine instanceof WasmGemm ? engine.memory : undefined;
     const arena = this.arena;
-    this.allocate = arena ? (n) => (n === 0 ? fallback(0) : arena.allocZeroed(n)) : fallback;
-    this.scratchBuf = this.allocate(scratchFloats);
+    this.allocate = fallback;
+    this.allocatePlan = arena ? (n) => (n === 0 ? fallback(0) : arena.allocZeroed(n)) : fallback;
+    this.scratchBuf = this.allocatePlan(scratchFloats);
   }
 
   /** The engine's WebAssembly memory (undefined with the JS engine). */
@@ -91,7 +96,7 @@ export class LocalContext implements ExecContext {
   }
 
   alloc(shape: readonly number[]): Tensor {
-    const data = this.allocate(numel(shape));
+    const data = this.allocatePlan(numel(shape));
     this.tensors.add(data);
     return { shape: [...shape], data };
   }
@@ -99,7 +104,7 @@ export class LocalContext implements ExecContext {
   /** A tensor whose contents are unspecified, for kernels that write every element (plan.ts's steps). */
   allocUninit(shape: readonly number[]): Tensor {
     const n = numel(shape);
-    const data = this.arena && n > 0 ? this.arena.alloc(n) : this.allocate(n);
+    const data = this.arena && n > 0 ? this.arena.alloc(n) : this.allocatePlan(n);
     this.tensors.add(data);
     return { shape: [...shape], data };
   }
@@ -107,7 +112,7 @@ export class LocalContext implements ExecContext {
   scratch(n: number): Float32Array {
     if (this.scratchBuf.length < n) {
       this.arena?.release(this.scratchBuf);
-      this.scratchBuf = this.allocate(n);
+      this.scratchBuf = this.allocatePlan(n);
     }
     return this.scratchBuf;
   }

@@ -44,6 +44,10 @@ export interface PlanContext extends ExecContext {
   /** Runs a PackedGemm whole (split between threads or not); adds M*N*K to `macs`. */
   gemmPacked(job: PackedGemm): void;
   readonly allocate?: (n: number) => Float32Array;
+  /** Buffers in the engine memory, for the plan's packed weights (context.ts). */
+  readonly allocatePlan?: (n: number) => Float32Array;
+  /** The byte address of a view in the engine memory, or -1 (context.ts). */
+  addressOf?(a: ArrayBufferView): number;
   /** A tensor of unspecified contents (the engine memory's; context.ts), for steps that write every element. */
   allocUninit?(shape: readonly number[]): Tensor;
 }
@@ -326,8 +330,13 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
     inputs: residual === undefined ? [source] : [source, residual],
     output,
     packedFloats: perGroup * a.groups + cout,
-    run([x, res], ctx) {
-      const n = x.shape[0];
+    run([input, res], ctx) {
+      const n = input.shape[0];
+      // The graph's input is the caller's, outside the engine memory: a copy in it lets the
+      // GEMM pack B in wasm (gemm-kernel.ts's in-place path).
+      const copied = ctx.addressOf && ctx.addressOf(input.data) < 0 ? uninit(ctx, input.shape) : undefined;
+      copied?.data.set(input.data);
+      const x = copied ?? input;
       const y = uninit(ctx, [n, cout, hout, wout]);
       for (let s = 0; s < n; s++) {
         for (let g = 0; g < a.groups; g++) {
@@ -350,6 +359,7 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
           });
         }
       }
+      if (copied) ctx.release?.(copied);
       return y;
     },
   };

@@ -23,18 +23,18 @@ export function warmUpEngine(): void {
   const ctx = new LocalContext();
   const c = 16;
   const s = 12;
-  const x = ctx.allocate(c * s * s);
+  const x = ctx.allocatePlan(c * s * s);
   x.forEach((_, i) => (x[i] = (i % 7) - 3));
-  const res = ctx.allocate(c * s * s);
-  const y = ctx.allocate(c * s * s);
-  const bias = ctx.allocate(c);
-  const ssFloats = ctx.allocate(4 * c);
+  const res = ctx.allocatePlan(c * s * s);
+  const y = ctx.allocatePlan(c * s * s);
+  const bias = ctx.allocatePlan(c);
+  const ssFloats = ctx.allocatePlan(4 * c);
   const ss = new Float64Array(ssFloats.buffer, ssFloats.byteOffset, 2 * c).fill(1);
   const geometry = (k: number, stride: number): ConvGeometry => {
     const out = Math.floor((s + 2 * (k >> 1) - k) / stride) + 1;
     return { h: s, w: s, kh: k, kw: k, sh: stride, sw: stride, dh: 1, dw: 1, top: k >> 1, left: k >> 1, hout: out, wout: out };
   };
-  const packed = (K: number) => packWeights(c, K, rowMajor(new Float32Array(c * K), 0, K), ctx.allocate(packedFloats(c, K)), 0);
+  const packed = (K: number) => packWeights(c, K, rowMajor(new Float32Array(c * K), 0, K), ctx.allocatePlan(packedFloats(c, K)), 0);
   const A1 = packed(c);
   const A9 = packed(9 * c);
   for (let r = 0; r < ROUNDS; r++) {
