@@ -190,6 +190,9 @@ export class Code {
   i32LtS(): this {
     return this.op(OP.i32_lt_s);
   }
+  i32GtS(): this {
+    return this.op(0x4a);
+  }
   i32GeS(): this {
     return this.op(OP.i32_ge_s);
   }

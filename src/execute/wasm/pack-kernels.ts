@@ -17,7 +17,8 @@
  *                                                rows pc.. (kc of them) and columns jc.. (nc) of
  *                                                the im2col matrix of the planes at x, padding
  *                                                zero, panels zero-padded to a multiple of NR
- *                                                columns: packBIm2col's runs, scalar
+ *                                                columns: packBIm2col's runs, scalar (stride
+ *                                                1: whole panels of a run by v128 copies)
  *   im2col_pro, im2col_pro_relu                  with the prologue f (ssp: channel 0's scale)
  *
  * Lengths are positive (the caller skips empty ones): the loops test at their end.
@@ -107,6 +108,7 @@ function im2col(pro: 'none' | 'plain' | 'relu'): FuncDef {
     { length: 22 },
     L,
   );
+  const tmp2 = n++;
   const sc = n++;
   const sf = n++;
   const vf = n++;
@@ -215,6 +217,29 @@ function im2col(pro: 'none' | 'plain' | 'relu'): FuncDef {
           .i32Add()
           .localSet(src);
         c.localGet(q).localGet(hi).i32Add().localGet(lo).i32Sub().localSet(qEnd);
+        if (pro === 'none') {
+          // Stride 1: the run is contiguous in x; whole panels of it are two v128 copies. First
+          // the scalar head up to a panel boundary, then the panels; the loop below does the tail.
+          c.localGet(sw).i32Const(1).i32Sub().i32Eqz();
+          c.if();
+          {
+            c.block().loop();
+            c.localGet(q).i32Const(7).i32And().i32Eqz().brIf(1);
+            c.localGet(q).localGet(qEnd).i32GeS().brIf(1);
+            slot().localGet(src).f32Load(0).f32Store();
+            c.localGet(src).i32Const(4).i32Add().localSet(src);
+            c.localGet(q).i32Const(1).i32Add().localSet(q);
+            c.br(0).end().end();
+            c.block().loop();
+            c.localGet(q).i32Const(NR).i32Add().localGet(qEnd).i32GtS().brIf(1);
+            slot().localTee(tmp2).localGet(src).v128Load(0).v128Store(0);
+            c.localGet(tmp2).localGet(src).v128Load(16).v128Store(16);
+            c.localGet(src).i32Const(NR * 4).i32Add().localSet(src);
+            c.localGet(q).i32Const(NR).i32Add().localSet(q);
+            c.br(0).end().end();
+          }
+          c.end();
+        }
         c.block().loop();
         c.localGet(q).localGet(qEnd).i32GeS().brIf(1);
         slot();
@@ -246,7 +271,7 @@ function im2col(pro: 'none' | 'plain' | 'relu'): FuncDef {
     name: pro === 'none' ? 'im2col' : pro === 'relu' ? 'im2col_pro_relu' : 'im2col_pro',
     params: new Array<ValType>(19).fill(I32),
     results: [],
-    locals: [...new Array<ValType>(22).fill(I32), F64, F64, F32],
+    locals: [...new Array<ValType>(23).fill(I32), F64, F64, F32],
     code: c,
   };
 }
