@@ -2,17 +2,27 @@
  * The GEMM of gemm.ts with its inner loops in WebAssembly SIMD128, generated at runtime by
  * encoder.ts: C[M,N] (+)= A[M,K] · B[K,N], float32 storage and float32 arithmetic, 4 lanes a vector.
  *
- * Memory: the module owns a fixed linear memory of WASM_PAGES pages (17 pages, 1.1 MiB: less than
- * the JS GEMM's scratch, which the memory estimate counts per thread), laid out as
+ * Memory: the module imports the run's engine memory (arena.ts: a shared WebAssembly.Memory
+ * that the plan's tensors and packed weights live in too). Each thread's instance has its own
+ * scratch in it, WASM_GEMM_BYTES (less than the JS GEMM's scratch, which the memory estimate
+ * counts per thread), laid out as
  *
  *   AP_BYTES  Ap  MC×KC    A packed in panels of MR rows:    Ap[panel][k][MR]   (k-major)
  *   BP_BYTES  Bp  KC×NC    B packed in panels of NR columns: Bp[panel][k][NR]   (k-major)
  *   CW_BYTES  Cw  MB×NC    a block of C, row-major, row stride ldc = nc rounded up to NR
+ *   BIAS, EDGE             the bias of a block (copying path); the edge tiles (in-place path)
  *
- * JavaScript packs A and B straight into that memory (through a Float32Array view; packing is
- * O(n^2) against the O(n^3) product), copies the block of C in, calls the kernel, copies it out.
- * Panels are zero-padded to MR rows and NR columns, so the kernel always computes full tiles;
- * Cw has room for the padding, which is never copied back. Blocking, after Goto and van de Geijn:
+ * Two paths. The plan's fused convolutions (gemmPacked), when A (packed once, packWeights), B's
+ * source, C, the bias and the residual are all in the engine memory, run in place: the kernel
+ * reads A's panels where they are, B is packed by wasm (pack-kernels.ts: panel copies, im2col,
+ * the DenseNet prologue), and the kernel reads the residual and writes C (row stride N) where
+ * they are, with bias and relu/relu6 on the last K slice. A tile that would pass C's last column
+ * or row goes to EDGE/Cw and is copied out. Otherwise (the plain `gemm`, and any matrix outside
+ * the memory) the copying path: JavaScript packs A and B into the scratch (through a Float32Array
+ * view; packing is O(n^2) against the O(n^3) product), copies the block of C in, calls the
+ * kernel, copies it out. Panels are zero-padded to MR rows and NR columns, so the kernel always
+ * computes full tiles; Cw has room for the padding, which is never copied back. Blocking, after
+ * Goto and van de Geijn (the copying path; the in-place one has no Cw and no copies of A or C):
  *
  *   for jc in N by NC                    columns of C held in Cw
  *     for ib in M by MB                  rows of C held in Cw (B is packed again per MB rows)
@@ -30,7 +40,7 @@
  * f32x4.mul + f32x4.add (SIMD128 has no fused multiply-add): 8 vector multiply-adds (32 MACs)
  * for 6 loads. 8 accumulators, 2 B vectors and 1 broadcast are 11 of the 16 SIMD registers of
  * x86-64; a 6×8 tile needs 15, spills on V8 and measured a third slower. After the k loop the
- * tile is added to Cw. About 20-25 GMAC/s on one core of a 2020s x86 (the JS kernel: 3).
+ * tile is added to C (or to the residual: R and C are separate pointers). About 20-25 GMAC/s on one core of a 2020s x86 (the JS kernel: 3).
  * The block sizes (KC, MC, MB, NC) are not critical: halving or doubling any of them changed
  * ResNet-50's time by less than the noise.
  *
