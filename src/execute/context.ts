@@ -15,7 +15,7 @@ import { gemm, GemmScratch, MR, NR } from '../kernels/gemm.js';
 import type { Mat } from '../kernels/mat.js';
 import { numel, type Tensor } from '../kernels/tensor.js';
 import { WasmGemm, wasmSimdSupported, type PackedGemm } from './wasm/gemm-kernel.js';
-import { EngineMemory } from './wasm/arena.js';
+import { type EngineMemory } from './wasm/arena.js';
 
 /** Makes a buffer of `n` floats: plain memory, or shared memory when worker threads must see it. */
 export type Allocator = (n: number) => Float32Array;

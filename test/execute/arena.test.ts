@@ -84,16 +84,43 @@ const cases: Case[] = [
   { name: '1x1, K > KC, prologue relu', M: 10, cin: KC + 37, P: 45, prologue: 'relu', act: 'none' },
   { name: '1x1, prologue, channel offset, relu6', M: 6, cin: 11, P: 33, prologue: 'plain', channel0: 5, act: 'relu6' },
   { name: '3x3 pad 1', M: 9, cin: 7, geometry: geo(13, 11, [3, 3], [1, 1], [1, 1], [1, 1]), act: 'relu' },
-  { name: '3x5 stride 2x1 dilation 2x1 pad 2x1, residual', M: 10, cin: 5, geometry: geo(13, 11, [3, 5], [2, 1], [2, 1], [2, 1]), residual: true, act: 'relu' },
-  { name: '3x3 stride 2, dilation 1x2, prologue relu, relu6', M: 5, cin: 6, geometry: geo(9, 14, [3, 3], [2, 2], [1, 2], [1, 1]), prologue: 'relu', act: 'relu6' },
+  {
+    name: '3x5 stride 2x1 dilation 2x1 pad 2x1, residual',
+    M: 10,
+    cin: 5,
+    geometry: geo(13, 11, [3, 5], [2, 1], [2, 1], [2, 1]),
+    residual: true,
+    act: 'relu',
+  },
+  {
+    name: '3x3 stride 2, dilation 1x2, prologue relu, relu6',
+    M: 5,
+    cin: 6,
+    geometry: geo(9, 14, [3, 3], [2, 2], [1, 2], [1, 1]),
+    prologue: 'relu',
+    act: 'relu6',
+  },
   { name: '7x7 stride 2 pad 3, K > KC', M: 8, cin: 6, geometry: geo(23, 19, [7, 7], [2, 2], [1, 1], [3, 3]), act: 'relu' },
-  { name: '3x3 no padding, prologue, channel offset, residual', M: 7, cin: 40, geometry: geo(10, 12, [3, 3], [1, 1], [1, 1], [0, 0]), prologue: 'plain', channel0: 3, residual: true, act: 'none' },
+  {
+    name: '3x3 no padding, prologue, channel offset, residual',
+    M: 7,
+    cin: 40,
+    geometry: geo(10, 12, [3, 3], [1, 1], [1, 1], [0, 0]),
+    prologue: 'plain',
+    channel0: 3,
+    residual: true,
+    act: 'none',
+  },
   { name: '1x1, M > MC and odd, residual, relu', M: 70, cin: 20, P: 50, residual: true, act: 'relu' },
   { name: '3x3, wide rows (several column blocks)', M: 9, cin: 3, geometry: geo(40, 41, [3, 3], [1, 1], [1, 1], [1, 1]), act: 'relu' },
 ];
 
 /** The job on arrays from `alloc` (the engine memory or plain ones). */
-function makeJob(c: Case, alloc: (n: number) => Float32Array, src: { x: Float32Array; w: Float32Array; bias: Float32Array; res: Float32Array; ss: Float64Array }) {
+function makeJob(
+  c: Case,
+  alloc: (n: number) => Float32Array,
+  src: { x: Float32Array; w: Float32Array; bias: Float32Array; res: Float32Array; ss: Float64Array },
+) {
   const kk = c.geometry ? c.geometry.kh * c.geometry.kw : 1;
   const K = c.cin * kk;
   const P = c.geometry ? c.geometry.hout * c.geometry.wout : c.P!;
@@ -144,7 +171,13 @@ describe('the GEMM in place against the copying path', () => {
         ss[i] = next() * 2 - 0.5;
         ss[channels + i] = next() - 0.5;
       }
-      const src = { x: randomArray(xFloats, next), w: randomArray(c.M * K, next), bias: randomArray(c.M, next), res: randomArray(c.M * P, next), ss };
+      const src = {
+        x: randomArray(xFloats, next),
+        w: randomArray(c.M * K, next),
+        bias: randomArray(c.M, next),
+        res: randomArray(c.M * P, next),
+        ss,
+      };
       const copying = makeJob(c, (n) => new Float32Array(n), src);
       wasm.gemmPacked(copying.job, 0, c.M, 0, P);
       const inPlace = makeJob(c, (n) => mem.alloc(n), src);

@@ -477,7 +477,7 @@ export class WasmGemm {
           this.packBInPlace(job, addr, pc, kc, jc, ncw, nFull, mem);
           const first = pc === 0;
           const load = !first || residual !== undefined ? 1 : 0;
-          const fn = (pc + kc >= K ? last : middle)[load]!;
+          const fn = (pc + kc >= K ? last : middle)[load];
           const slice = addr.a + (pc * A.mPad + ib * kc) * 4;
           for (let ic = 0; ic < mb; ic += MC) {
             const mc = Math.min(MC, mb - ic);
@@ -506,12 +506,21 @@ export class WasmGemm {
   }
 
   /** Bp = the K slice [pc, pc+kc) of columns [jc, jc+ncw) of B: the full panels in wasm, the last partial one (mat) in JS. */
-  private packBInPlace(job: PackedGemm, addr: Addresses, pc: number, kc: number, jc: number, ncw: number, nFull: number, mem: Float32Array): void {
+  private packBInPlace(
+    job: PackedGemm,
+    addr: Addresses,
+    pc: number,
+    kc: number,
+    jc: number,
+    ncw: number,
+    nFull: number,
+    mem: Float32Array,
+  ): void {
     const B = job.B;
     if (B.kind === 'im2col') {
       const g = B.geometry;
       const pro = B.prologue;
-      const fn = this.im2col[pro ? (pro.relu ? 2 : 1) : 0]!;
+      const fn = this.im2col[pro ? (pro.relu ? 2 : 1) : 0];
       const ssp = pro ? addr.ss + pro.channel0 * 8 : 0;
       const shift = pro ? pro.channels * 8 : 0;
       fn(addr.b, g.h, g.w, g.kw, g.kh * g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left, g.wout, pc, kc, jc, ncw, this.bp, ssp, shift);
@@ -521,7 +530,8 @@ export class WasmGemm {
     const src = addr.b + (pc * m.rs + jc) * 4;
     const pro = B.prologue;
     if (nFull > 0) {
-      if (pro) this.packBPro[pro.relu ? 1 : 0]!(src, m.rs * 4, kc, nFull / NR, this.bp, addr.ss + (pro.channel0 + pc) * 8, pro.channels * 8);
+      if (pro)
+        this.packBPro[pro.relu ? 1 : 0](src, m.rs * 4, kc, nFull / NR, this.bp, addr.ss + (pro.channel0 + pc) * 8, pro.channels * 8);
       else this.packBFn(src, m.rs * 4, kc, nFull / NR, this.bp);
     }
     if (nFull < ncw) {
@@ -562,7 +572,7 @@ export class WasmGemm {
             else packB(B.mat, pc, kc, jc, ncw, mem, bp);
           } else packBIm2col(B.x, B.xOff, B.geometry, pc, kc, jc, ncw, mem, bp, B.prologue);
           const load = pc > 0 || residual !== undefined ? 1 : 0;
-          const fn = (pc + kc >= K ? last : middle)[load]!;
+          const fn = (pc + kc >= K ? last : middle)[load];
           const slice = A.offset + pc * A.mPad;
           for (let ic = 0; ic < mb; ic += MC) {
             const mcPad = roundUp(Math.min(MC, mb - ic), MR);
@@ -646,7 +656,17 @@ function addresses(job: PackedGemm, memory: EngineMemory): Addresses | undefined
  * Between rows [i0, i0+rows) × columns [j0, j0+cols) of X and a tile of the memory at float index
  * `tile`, row stride `ld` floats: toTile copies X into the tile, else the tile into X.
  */
-function copyTile(X: Mat, i0: number, rows: number, j0: number, cols: number, mem: Float32Array, tile: number, ld: number, toTile: boolean): void {
+function copyTile(
+  X: Mat,
+  i0: number,
+  rows: number,
+  j0: number,
+  cols: number,
+  mem: Float32Array,
+  tile: number,
+  ld: number,
+  toTile: boolean,
+): void {
   const { data, rs } = X;
   for (let i = 0; i < rows; i++) {
     const x = X.offset + (i0 + i) * rs + j0;
@@ -659,7 +679,17 @@ function copyTile(X: Mat, i0: number, rows: number, j0: number, cols: number, me
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /** Cw[i][j] = C[ib+i, jc+j] (or 0), row stride ncPad floats. */
-function loadC(C: Mat, ib: number, mb: number, jc: number, nc: number, ncPad: number, accumulate: boolean, mem: Float32Array, base: number): void {
+function loadC(
+  C: Mat,
+  ib: number,
+  mb: number,
+  jc: number,
+  nc: number,
+  ncPad: number,
+  accumulate: boolean,
+  mem: Float32Array,
+  base: number,
+): void {
   if (!accumulate) {
     mem.fill(0, base, base + mb * ncPad);
     return;

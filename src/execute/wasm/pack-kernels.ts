@@ -33,21 +33,43 @@ function packB(): FuncDef {
   const [src, rs, kc, panels, dst] = [0, 1, 2, 3, 4];
   const [s, d, dEnd, srcEnd] = [5, 6, 7, 8];
   const c = new Code();
-  c.localGet(src).localGet(panels).i32Const(NR * 4).i32Mul().i32Add().localSet(srcEnd);
+  c.localGet(src)
+    .localGet(panels)
+    .i32Const(NR * 4)
+    .i32Mul()
+    .i32Add()
+    .localSet(srcEnd);
   c.localGet(dst).localSet(d);
   c.loop();
   {
     c.localGet(src).localSet(s);
-    c.localGet(d).localGet(kc).i32Const(NR * 4).i32Mul().i32Add().localSet(dEnd);
+    c.localGet(d)
+      .localGet(kc)
+      .i32Const(NR * 4)
+      .i32Mul()
+      .i32Add()
+      .localSet(dEnd);
     c.loop();
     {
       c.localGet(d).localGet(s).v128Load(0).v128Store(0);
       c.localGet(d).localGet(s).v128Load(16).v128Store(16);
       c.localGet(s).localGet(rs).i32Add().localSet(s);
-      c.localGet(d).i32Const(NR * 4).i32Add().localTee(d).localGet(dEnd).i32LtU().brIf(0);
+      c.localGet(d)
+        .i32Const(NR * 4)
+        .i32Add()
+        .localTee(d)
+        .localGet(dEnd)
+        .i32LtU()
+        .brIf(0);
     }
     c.end();
-    c.localGet(src).i32Const(NR * 4).i32Add().localTee(src).localGet(srcEnd).i32LtU().brIf(0);
+    c.localGet(src)
+      .i32Const(NR * 4)
+      .i32Add()
+      .localTee(src)
+      .localGet(srcEnd)
+      .i32LtU()
+      .brIf(0);
   }
   c.end();
   return { name: 'pack_b', params: new Array<ValType>(5).fill(I32), results: [], locals: new Array<ValType>(4).fill(I32), code: c };
@@ -58,7 +80,10 @@ function packBPrologue(relu: boolean): FuncDef {
   const [sRow, dRow, s, d, dRowEnd, sEnd, panelStride] = [7, 8, 9, 10, 11, 12, 13];
   const [sc, sf, v, t] = [14, 15, 16, 17];
   const c = new Code();
-  c.localGet(kc).i32Const(NR * 4).i32Mul().localSet(panelStride);
+  c.localGet(kc)
+    .i32Const(NR * 4)
+    .i32Mul()
+    .localSet(panelStride);
   c.localGet(dst).localGet(panelStride).i32Add().localSet(dRowEnd);
   c.localGet(src).localSet(sRow);
   c.localGet(dst).localSet(dRow);
@@ -69,7 +94,12 @@ function packBPrologue(relu: boolean): FuncDef {
     c.localGet(ssp).i32Const(8).i32Add().localSet(ssp);
     c.localGet(sRow).localSet(s);
     c.localGet(dRow).localSet(d);
-    c.localGet(sRow).localGet(panels).i32Const(NR * 4).i32Mul().i32Add().localSet(sEnd);
+    c.localGet(sRow)
+      .localGet(panels)
+      .i32Const(NR * 4)
+      .i32Mul()
+      .i32Add()
+      .localSet(sEnd);
     c.loop();
     {
       for (const half of [0, 16]) {
@@ -83,11 +113,23 @@ function packBPrologue(relu: boolean): FuncDef {
         c.v128Store(half);
       }
       c.localGet(d).localGet(panelStride).i32Add().localSet(d);
-      c.localGet(s).i32Const(NR * 4).i32Add().localTee(s).localGet(sEnd).i32LtU().brIf(0);
+      c.localGet(s)
+        .i32Const(NR * 4)
+        .i32Add()
+        .localTee(s)
+        .localGet(sEnd)
+        .i32LtU()
+        .brIf(0);
     }
     c.end();
     c.localGet(sRow).localGet(rs).i32Add().localSet(sRow);
-    c.localGet(dRow).i32Const(NR * 4).i32Add().localTee(dRow).localGet(dRowEnd).i32LtU().brIf(0);
+    c.localGet(dRow)
+      .i32Const(NR * 4)
+      .i32Add()
+      .localTee(dRow)
+      .localGet(dRowEnd)
+      .i32LtU()
+      .brIf(0);
   }
   c.end();
   return {
@@ -140,7 +182,10 @@ function im2col(pro: 'none' | 'plain' | 'relu'): FuncDef {
     c.localGet(q).i32Const(1).i32Add().localSet(q);
     c.br(0).end().end();
   };
-  c.localGet(kc).i32Const(NR * 4).i32Mul().localSet(panelB);
+  c.localGet(kc)
+    .i32Const(NR * 4)
+    .i32Mul()
+    .localSet(panelB);
   c.localGet(jc).localGet(wout).i32DivU().localSet(tmp); // the first column's output row
   c.i32Const(0).localSet(k);
   c.loop();
@@ -170,7 +215,12 @@ function im2col(pro: 'none' | 'plain' | 'relu'): FuncDef {
     c.end();
     min(owHi, wout).localSet(owHi);
     max(owLo, owHi).localSet(owHi);
-    c.localGet(dst).localGet(k).i32Const(NR * 4).i32Mul().i32Add().localSet(row);
+    c.localGet(dst)
+      .localGet(k)
+      .i32Const(NR * 4)
+      .i32Mul()
+      .i32Add()
+      .localSet(row);
     if (pro !== 'none') {
       c.localGet(ssp).localGet(ch).i32Const(8).i32Mul().i32Add().localTee(src).f64Load(0).localSet(sc);
       c.localGet(src).localGet(shift).i32Add().f64Load(0).localSet(sf);
@@ -234,7 +284,10 @@ function im2col(pro: 'none' | 'plain' | 'relu'): FuncDef {
             c.localGet(q).i32Const(NR).i32Add().localGet(qEnd).i32GtS().brIf(1);
             slot().localTee(tmp2).localGet(src).v128Load(0).v128Store(0);
             c.localGet(tmp2).localGet(src).v128Load(16).v128Store(16);
-            c.localGet(src).i32Const(NR * 4).i32Add().localSet(src);
+            c.localGet(src)
+              .i32Const(NR * 4)
+              .i32Add()
+              .localSet(src);
             c.localGet(q).i32Const(NR).i32Add().localSet(q);
             c.br(0).end().end();
           }
@@ -262,7 +315,12 @@ function im2col(pro: 'none' | 'plain' | 'relu'): FuncDef {
     }
     c.end();
     // Pad the last panel: q to nc rounded up to NR.
-    c.localGet(nc).i32Const(NR - 1).i32Add().i32Const(-NR).i32And().localSet(qEnd);
+    c.localGet(nc)
+      .i32Const(NR - 1)
+      .i32Add()
+      .i32Const(-NR)
+      .i32And()
+      .localSet(qEnd);
     zeros();
     c.localGet(k).i32Const(1).i32Add().localTee(k).localGet(kc).i32LtS().brIf(0);
   }
