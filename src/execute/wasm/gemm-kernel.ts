@@ -530,8 +530,7 @@ export class WasmGemm {
     const src = addr.b + (pc * m.rs + jc) * 4;
     const pro = B.prologue;
     if (nFull > 0) {
-      if (pro)
-        this.packBPro[pro.relu ? 1 : 0](src, m.rs * 4, kc, nFull / NR, this.bp, addr.ss + (pro.channel0 + pc) * 8, pro.channels * 8);
+      if (pro) this.packBPro[pro.relu ? 1 : 0](src, m.rs * 4, kc, nFull / NR, this.bp, addr.ss + (pro.channel0 + pc) * 8, pro.channels * 8);
       else this.packBFn(src, m.rs * 4, kc, nFull / NR, this.bp);
     }
     if (nFull < ncw) {
