@@ -72,7 +72,7 @@ async function runOurs() {
     const weights = initWeights(graph, 0, ctx.allocate);
     const input = { shape: [1, ...graph.inputShape], data: ctx.allocate(graph.inputShape.reduce((a, b) => a * b, 1)) };
     fillNormal(input.data, stream(0, 'input'));
-    const plan = engine === 'plan' ? buildPlan(graph, weights, ctx.allocate) : undefined;
+    const plan = engine === 'plan' ? buildPlan(graph, weights, ctx.allocatePlan ?? ctx.allocate) : undefined;
     const loadMs = performance.now() - t0;
     const options = { weights, input, context: ctx, ...(plan ? { plan } : { engine: 'reference' }) };
     const pass = () => {

@@ -1,12 +1,21 @@
 /**
  * The contexts kernels run in (the interface is src/kernels/context.ts): where buffers come from,
  * and which GEMM engine multiplies.
+ *
+ * With the wasm engine, a context's buffers live in the engine's memory (wasm/arena.ts): tensors
+ * (`alloc`, zero-filled for the layer kinds; `allocUninit` for the plan's steps, which write every
+ * element), the plan's packed weights (`allocatePlan`) and the GEMM scratch, so the kernels read
+ * and write them in place; `release` gives a tensor's block back for the next one (so a tensor
+ * the executor has released, onLayer's included, must not be kept). Weights and inputs
+ * (`allocate`) stay the caller's, outside it. `memory` and `addressOf` are for other wasm kernels
+ * on the same memory.
  */
 import type { ExecContext } from '../kernels/context.js';
 import { gemm, GemmScratch, MR, NR } from '../kernels/gemm.js';
 import type { Mat } from '../kernels/mat.js';
 import { numel, type Tensor } from '../kernels/tensor.js';
 import { WasmGemm, wasmSimdSupported, type PackedGemm } from './wasm/gemm-kernel.js';
+import { type EngineMemory } from './wasm/arena.js';
 
 /** Makes a buffer of `n` floats: plain memory, or shared memory when worker threads must see it. */
 export type Allocator = (n: number) => Float32Array;
@@ -43,36 +52,76 @@ export function wasmGemmEnabled(): boolean {
   return (off === undefined || off === '' || off === '0') && wasmSimdSupported();
 }
 
-export function createGemmEngine(wasm = wasmGemmEnabled()): GemmEngine {
-  return wasm ? new WasmGemm() : new JsGemm();
+/** `memory`: the engine memory the wasm engine works in (a new one when not given). */
+export function createGemmEngine(wasm = wasmGemmEnabled(), memory?: EngineMemory): GemmEngine {
+  return wasm ? new WasmGemm(memory) : new JsGemm();
 }
 
-/** The single-threaded context: fresh buffers, one growing scratch, the blocked GEMM. */
+/**
+ * The single-threaded context: buffers from the engine memory (the wasm engine) or fresh ones
+ * (`fallback`: the JS engine, and what the memory cannot hold), one growing scratch, the blocked GEMM.
+ */
 export class LocalContext implements ExecContext {
   macs = 0;
   private scratchBuf: Float32Array;
+  /** Makes a buffer of `n` floats the caller owns, zero (weights, inputs): plain or shared memory, never the arena. */
+  readonly allocate: Allocator;
+  /** Makes a buffer of `n` floats in the engine memory, zero, never released: the plan's packed weights (buildPlan). */
+  readonly allocatePlan: Allocator;
+  /** The engine memory (undefined with the JS engine). */
+  readonly arena: EngineMemory | undefined;
+  /** The buffers of the tensors alloc made and the executor has not released. */
+  private readonly tensors = new WeakSet<Float32Array>();
 
   constructor(
-    readonly allocate: Allocator = plainAllocator,
+    fallback: Allocator = plainAllocator,
     scratchFloats = 0,
     readonly engine: GemmEngine = createGemmEngine(),
   ) {
-    this.scratchBuf = allocate(scratchFloats);
+    this.arena = engine instanceof WasmGemm ? engine.memory : undefined;
+    const arena = this.arena;
+    this.allocate = fallback;
+    this.allocatePlan = arena ? (n) => (n === 0 ? fallback(0) : arena.allocZeroed(n)) : fallback;
+    this.scratchBuf = this.allocatePlan(scratchFloats);
+  }
+
+  /** The engine's WebAssembly memory (undefined with the JS engine). */
+  get memory(): WebAssembly.Memory | undefined {
+    return this.arena?.memory;
+  }
+
+  /** The byte address of a view's first element in `memory`, or -1 when it is not in it. */
+  addressOf(a: ArrayBufferView): number {
+    return this.arena ? this.arena.addressOf(a) : -1;
   }
 
   alloc(shape: readonly number[]): Tensor {
-    return { shape: [...shape], data: this.allocate(numel(shape)) };
+    const data = this.allocatePlan(numel(shape));
+    this.tensors.add(data);
+    return { shape: [...shape], data };
+  }
+
+  /** A tensor whose contents are unspecified, for kernels that write every element (plan.ts's steps). */
+  allocUninit(shape: readonly number[]): Tensor {
+    const n = numel(shape);
+    const data = this.arena && n > 0 ? this.arena.alloc(n) : this.allocatePlan(n);
+    this.tensors.add(data);
+    return { shape: [...shape], data };
   }
 
   scratch(n: number): Float32Array {
     if (this.scratchBuf.length < n) {
-      this.release({ shape: [this.scratchBuf.length], data: this.scratchBuf });
-      this.scratchBuf = this.allocate(n);
+      this.arena?.release(this.scratchBuf);
+      this.scratchBuf = this.allocatePlan(n);
     }
     return this.scratchBuf;
   }
 
-  release(_t: Tensor): void {}
+  /** Gives the block of a tensor `alloc` made back (others, such as the graph's input, stay). */
+  release(t: Tensor): void {
+    if (!this.tensors.delete(t.data)) return;
+    this.arena?.release(t.data);
+  }
 
   gemm(M: number, N: number, K: number, A: Mat, B: Mat, C: Mat, accumulate: boolean): void {
     this.macs += M * N * K;

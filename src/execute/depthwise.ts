@@ -8,7 +8,7 @@
  */
 import type { ConvGeometry } from '../kernels/im2col.js';
 import { wasmGemmEnabled } from './context.js';
-import { runCopied, scratchPlan, type ScratchPlan } from './wasm/window-kernel.js';
+import { runWindow, scratchPlan, type ScratchPlan, type WindowContext } from './wasm/window-kernel.js';
 
 export interface DepthwiseConv {
   readonly cin: number;
@@ -26,19 +26,33 @@ export interface DepthwiseConv {
  * [n, cout, hout, wout]. On wasm/window-kernel.ts's SIMD kernel when the engine runs wasm (float32
  * sums), else the float64 loops below.
  */
-export function depthwiseConv(d: DepthwiseConv, n: number, x: Float32Array, y: Float32Array, residual: Float32Array | undefined): void {
-  if (wasmGemmEnabled()) depthwiseConvWasm(d, n, x, y, residual);
+export function depthwiseConv(
+  d: DepthwiseConv,
+  n: number,
+  x: Float32Array,
+  y: Float32Array,
+  residual: Float32Array | undefined,
+  ctx: WindowContext = {},
+): void {
+  if (wasmGemmEnabled()) depthwiseConvWasm(d, n, x, y, residual, ctx);
   else depthwiseConvJs(d, n, x, y, residual);
 }
 
 const plans = new WeakMap<DepthwiseConv, ScratchPlan>();
 
-/** The wasm kernel (on its own memory: the tensors copied in and out). */
-export function depthwiseConvWasm(d: DepthwiseConv, n: number, x: Float32Array, y: Float32Array, residual: Float32Array | undefined): void {
+/** The wasm kernel: in place in the context's engine memory, else on its own (the tensors copied in and out). */
+export function depthwiseConvWasm(
+  d: DepthwiseConv,
+  n: number,
+  x: Float32Array,
+  y: Float32Array,
+  residual: Float32Array | undefined,
+  ctx: WindowContext = {},
+): void {
   let plan = plans.get(d);
   if (!plan) plans.set(d, (plan = scratchPlan(d.geometry)));
   const act = d.relu6 ? 'relu6' : d.relu ? 'relu' : 'none';
-  runCopied(d, plan, n, x, y, { weight: d.weight, bias: d.bias, act, ...(residual ? { residual } : {}) });
+  runWindow(ctx, d, plan, n, x, y, { weight: d.weight, bias: d.bias, act, ...(residual ? { residual } : {}) });
 }
 
 /** The float64 loops (the engine without wasm). */

@@ -18,7 +18,11 @@ export interface ExecuteOptions {
   readonly input: Tensor;
   /** Where kernels allocate and multiply; a single-threaded LocalContext by default. */
   readonly context?: ExecContext;
-  /** Called after each layer (the input node too) with the MACs done so far and its output, for progress display and taps. */
+  /**
+   * Called after each layer (the input node too) with the MACs done so far and its output, for
+   * progress display and taps. The output is valid during the call only (its memory is reused
+   * once the executor frees it): copy what is kept.
+   */
   readonly onLayer?: (node: LayerNode, macsDone: number, output: Tensor) => void;
   /**
    * 'plan' (the default when the context can run it: the wasm engine) runs the fused plan of
@@ -76,7 +80,7 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
   }
   if (options.plan || planEngine(ctx, options.engine)) {
     const pctx = ctx as PlanContext;
-    const plan = options.plan ?? buildPlan(graph, options.weights, pctx.allocate ?? ((n) => new Float32Array(n)));
+    const plan = options.plan ?? buildPlan(graph, options.weights, pctx.allocatePlan ?? pctx.allocate ?? ((n) => new Float32Array(n)));
     const result = runPlan(graph, plan, options, pctx);
     if (options.checkFinite !== 'layers' && result.nonFinite) {
       // Name the first layer that made a NaN: the reference path, checking every layer.

@@ -47,7 +47,15 @@ export interface PlanContext extends ExecContext {
   /** Runs a PackedGemm whole (split between threads or not); adds M*N*K to `macs`. */
   gemmPacked(job: PackedGemm): void;
   readonly allocate?: (n: number) => Float32Array;
+  /** Buffers in the engine memory, for the plan's packed weights (context.ts). */
+  readonly allocatePlan?: (n: number) => Float32Array;
+  /** The byte address of a view in the engine memory, or -1 (context.ts). */
+  addressOf?(a: ArrayBufferView): number;
+  /** A tensor of unspecified contents (the engine memory's; context.ts), for steps that write every element. */
+  allocUninit?(shape: readonly number[]): Tensor;
 }
+
+const uninit = (ctx: PlanContext, shape: readonly number[]): Tensor => (ctx.allocUninit ? ctx.allocUninit(shape) : ctx.alloc(shape));
 
 export function isPlanContext(ctx: ExecContext): ctx is PlanContext {
   return typeof (ctx as Partial<PlanContext>).gemmPacked === 'function' && runsPlan(ctx as { engine?: GemmEngine });
@@ -211,9 +219,9 @@ function maxPoolStep(node: LayerNode): PlanStep | undefined {
     output: node,
     run([x], ctx) {
       const n = x.shape[0];
-      const y = ctx.alloc([n, c, hout, wout]);
+      const y = uninit(ctx, [n, c, hout, wout]);
       if (rows.length < h * wout) rows = new Float32Array(h * wout);
-      maxPool2d(x.data, y.data, n * c, geometry, rows);
+      maxPool2d(x.data, y.data, n * c, geometry, rows, ctx);
       return y;
     },
   };
@@ -288,8 +296,8 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
       output,
       packedFloats: folded.length + cout,
       run([x, res], ctx) {
-        const y = ctx.alloc([x.shape[0], cout, hout, wout]);
-        depthwiseConv(d, x.shape[0], x.data, y.data, res?.data);
+        const y = uninit(ctx, [x.shape[0], cout, hout, wout]);
+        depthwiseConv(d, x.shape[0], x.data, y.data, res?.data, ctx);
         // The MACs of the reference (depthwise.ts does the same multiplies).
         ctx.macs += x.shape[0] * cout * hout * wout * K;
         return y;
@@ -344,9 +352,14 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
     inputs: residual === undefined ? [source] : [source, residual],
     output,
     packedFloats: perGroup * a.groups + cout,
-    run([x, res], ctx) {
-      const n = x.shape[0];
-      const y = ctx.alloc([n, cout, hout, wout]);
+    run([input, res], ctx) {
+      const n = input.shape[0];
+      // The graph's input is the caller's, outside the engine memory: a copy in it lets the
+      // GEMM pack B in wasm (gemm-kernel.ts's in-place path).
+      const copied = ctx.addressOf && ctx.addressOf(input.data) < 0 ? uninit(ctx, input.shape) : undefined;
+      copied?.data.set(input.data);
+      const x = copied ?? input;
+      const y = uninit(ctx, [n, cout, hout, wout]);
       for (let s = 0; s < n; s++) {
         for (let g = 0; g < a.groups; g++) {
           const xOff = (s * cin + g * cg) * h * wd;
@@ -368,6 +381,7 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
           });
         }
       }
+      if (copied) ctx.release?.(copied);
       return y;
     },
   };

@@ -12,7 +12,7 @@
  */
 import type { ConvGeometry } from '../kernels/im2col.js';
 import { wasmGemmEnabled } from './context.js';
-import { runCopied, scratchPlan, type ScratchPlan } from './wasm/window-kernel.js';
+import { runWindow, scratchPlan, type ScratchPlan, type WindowContext } from './wasm/window-kernel.js';
 
 export interface PoolGeometry {
   readonly h: number;
@@ -30,7 +30,14 @@ export interface PoolGeometry {
 const plans = new WeakMap<PoolGeometry, { readonly geometry: ConvGeometry; readonly plan: ScratchPlan }>();
 
 /** y[plane] = maxpool(x[plane]) for `planes` planes of h×w, on the wasm kernel when the engine runs wasm. rows: scratch of h*wout floats (the JS kernel's). */
-export function maxPool2d(x: Float32Array, y: Float32Array, planes: number, g: PoolGeometry, rows: Float32Array): void {
+export function maxPool2d(
+  x: Float32Array,
+  y: Float32Array,
+  planes: number,
+  g: PoolGeometry,
+  rows: Float32Array,
+  ctx: WindowContext = {},
+): void {
   if (!wasmGemmEnabled()) {
     maxPool2dJs(x, y, planes, g, rows);
     return;
@@ -54,7 +61,7 @@ export function maxPool2d(x: Float32Array, y: Float32Array, planes: number, g: P
     plans.set(g, (p = { geometry, plan: scratchPlan(geometry) }));
   }
   // The planes of every sample are consecutive: one "sample" of `planes` channels.
-  runCopied({ cin: planes, cout: planes, geometry: p.geometry }, p.plan, 1, x, y);
+  runWindow(ctx, { cin: planes, cout: planes, geometry: p.geometry }, p.plan, 1, x, y);
 }
 
 /** The separable JavaScript kernel. */

@@ -1,17 +1,22 @@
 /**
  * Contexts for a run: single-threaded, or with worker threads that share every large GEMM.
  *
- * With `threads` T > 1 every buffer of the run (weights, activations, scratch) is a
- * SharedArrayBuffer, and T - 1 workers (worker.ts) wait on a shared Int32Array. For a GEMM the
- * main thread writes the job (sizes, and each matrix as buffer id, offset and strides) into a
- * shared Int32Array (integers, so the workers' index arithmetic stays in small integers), bumps the sequence number and wakes the workers; each computes its slice
- * of C (rows when M is large enough, else columns), the main thread its own, then waits for the
- * done counter. New buffers reach the workers through a MessagePort they drain synchronously
+ * With `threads` T > 1 every buffer of the run (weights, activations, scratch) is shared, and
+ * T - 1 workers (worker.ts) wait on a shared Int32Array. With the wasm engine the buffers live in
+ * the engine memory (wasm/arena.ts), a shared WebAssembly.Memory every worker imports, each thread
+ * with its own scratch in it (allocated here, its address sent once); with the JS engine (or what
+ * the memory cannot hold) they are SharedArrayBuffers. For a GEMM the main thread writes the job
+ * (sizes, and each matrix as buffer id, float offset and strides; buffer id 0 is the engine
+ * memory, so a tensor in it travels as its address alone) into a shared Int32Array (integers, so
+ * the workers' index arithmetic stays in small integers), bumps the sequence number and wakes the
+ * workers; each computes its slice of C (rows when M is large enough, else columns: each thread
+ * then packs only its own columns of B), the main thread its own, then waits for the done
+ * counter. Other buffers reach the workers through a MessagePort they drain synchronously
  * (receiveMessageOnPort) before each job, and are forgotten when the executor frees them.
  * Small products (under SPLIT_MACS) and non-shared buffers run on the main thread alone.
  * Every thread has its own GEMM engine of the main thread's kind (context.ts: wasm SIMD, with its
- * own instance and memory, or JS); neither's per-element sums depend on the split, so results are
- * identical to one thread.
+ * own instance on the shared memory, or JS); neither's per-element sums depend on the split, so
+ * results are identical to one thread.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +27,8 @@ import type { Tensor } from '../kernels/tensor.js';
 import type { ConvGeometry } from '../kernels/im2col.js';
 import type { PackedGemm } from './wasm/gemm-kernel.js';
 import { createGemmEngine, LocalContext, type Allocator, type GemmEngine } from './context.js';
-import type { WasmGemm } from './wasm/gemm-kernel.js';
+import { WASM_GEMM_BYTES, type WasmGemm } from './wasm/gemm-kernel.js';
+import { EngineMemory } from './wasm/arena.js';
 
 export const MAX_THREADS = 64;
 
@@ -203,7 +209,8 @@ class PoolContext extends LocalContext implements RunContext {
   static async start(threads: number): Promise<PoolContext> {
     const url = workerUrl();
     // Every thread runs the same GEMM (each its own instance), so the split cannot change a sum.
-    const engine = createGemmEngine();
+    const memory = new EngineMemory(undefined, undefined, sharedAllocator);
+    const engine = createGemmEngine(undefined, memory);
     const wasm = engine.name === 'wasm-simd';
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];
@@ -212,7 +219,10 @@ class PoolContext extends LocalContext implements RunContext {
     const online: Promise<void>[] = [];
     for (let i = 0; i < threads - 1; i++) {
       const { port1, port2 } = new MessageChannel();
-      const w = new Worker(url, { workerData: { job, sync, index: i, port: port2, wasm }, transferList: [port2] });
+      // Each worker's GEMM scratch, in the shared engine memory.
+      const scratch = wasm ? memory.addressOf(memory.alloc(WASM_GEMM_BYTES / 4)) : -1;
+      const workerData = { job, sync, index: i, port: port2, wasm, ...(wasm ? { memory: memory.memory, scratch } : {}) };
+      const w = new Worker(url, { workerData, transferList: [port2] });
       online.push(
         new Promise((resolveOnline, reject) => {
           w.once('online', () => resolveOnline());
@@ -342,6 +352,7 @@ class PoolContext extends LocalContext implements RunContext {
   }
 
   private register(buffer: ArrayBufferLike): number {
+    if (this.arena?.owns(buffer)) return 0;
     let id = this.ids.get(buffer);
     if (id === undefined) {
       id = this.nextId++;
@@ -352,6 +363,7 @@ class PoolContext extends LocalContext implements RunContext {
   }
 
   override release(t: Tensor): void {
+    super.release(t);
     const id = this.ids.get(t.data.buffer);
     if (id === undefined) return;
     this.ids.delete(t.data.buffer);

@@ -15,21 +15,26 @@ import { rowMajor } from '../kernels/mat.js';
 
 const ROUNDS = 40;
 
-/** Runs the engine's loops on small data (a wasm context of its own: the run's is untouched). */
+/**
+ * Runs the engine's loops on small data (a wasm context of its own: the run's is untouched), its
+ * buffers in that context's engine memory, as the plan's are (the in-place path of gemm-kernel.ts).
+ */
 export function warmUpEngine(): void {
   const ctx = new LocalContext();
   const c = 16;
   const s = 12;
-  const x = new Float32Array(c * s * s).map((_, i) => (i % 7) - 3);
-  const res = new Float32Array(c * s * s);
-  const y = new Float32Array(c * s * s);
-  const bias = new Float32Array(c);
-  const ss = new Float64Array(2 * c).fill(1);
+  const x = ctx.allocatePlan(c * s * s);
+  x.forEach((_, i) => (x[i] = (i % 7) - 3));
+  const res = ctx.allocatePlan(c * s * s);
+  const y = ctx.allocatePlan(c * s * s);
+  const bias = ctx.allocatePlan(c);
+  const ssFloats = ctx.allocatePlan(4 * c);
+  const ss = new Float64Array(ssFloats.buffer, ssFloats.byteOffset, 2 * c).fill(1);
   const geometry = (k: number, stride: number): ConvGeometry => {
     const out = Math.floor((s + 2 * (k >> 1) - k) / stride) + 1;
     return { h: s, w: s, kh: k, kw: k, sh: stride, sw: stride, dh: 1, dw: 1, top: k >> 1, left: k >> 1, hout: out, wout: out };
   };
-  const packed = (K: number) => packWeights(c, K, rowMajor(new Float32Array(c * K), 0, K), new Float32Array(packedFloats(c, K)), 0);
+  const packed = (K: number) => packWeights(c, K, rowMajor(new Float32Array(c * K), 0, K), ctx.allocatePlan(packedFloats(c, K)), 0);
   const A1 = packed(c);
   const A9 = packed(9 * c);
   for (let r = 0; r < ROUNDS; r++) {

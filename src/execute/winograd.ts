@@ -82,6 +82,8 @@ export interface WinogradContext {
   macs: number;
   gemmPacked(job: PackedGemm): void;
   readonly allocate?: (n: number) => Float32Array;
+  /** The engine memory's buffers (context.ts), where the GEMM reads B and writes C in place. */
+  readonly allocatePlan?: (n: number) => Float32Array;
 }
 
 /** A conv prepared for Winograd: the transformed, packed weights and the epilogue. */
@@ -179,7 +181,8 @@ interface Scratch {
 const scratches = new WeakMap<object, Scratch>();
 
 function scratchOf(ctx: WinogradContext, vFloats: number, mFloats: number, stripFloats: number): Scratch {
-  const make = ctx.allocate ?? ((n: number) => new Float32Array(n));
+  // V and M in the engine memory when there is one (the GEMMs then read and write them in place).
+  const make = ctx.allocatePlan ?? ctx.allocate ?? ((n: number) => new Float32Array(n));
   let s = scratches.get(ctx);
   if (!s) scratches.set(ctx, (s = { v: make(0), m: make(0), strip: new Float32Array(0) }));
   if (s.v.length < vFloats) s.v = make(vFloats);

@@ -1,25 +1,32 @@
 /**
  * A GEMM worker thread (see threads.ts): waits for the sequence number to change, takes new and
- * released buffers from its port, computes its part of the job, counts itself done.
+ * released buffers from its port, computes its part of the job, counts itself done. With the wasm
+ * engine it imports the run's engine memory (buffer id 0: views of it by address) and keeps its
+ * GEMM scratch at the address the main thread gave it.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createGemmEngine } from './context.js';
 import type { Mat } from '../kernels/mat.js';
 import { CMD, gemmPart, JOB, packedPart, packedSplitOf, readPacked, SYNC } from './threads.js';
-import type { WasmGemm } from './wasm/gemm-kernel.js';
+import { WasmGemm } from './wasm/gemm-kernel.js';
+import { EngineMemory } from './wasm/arena.js';
 
-const { job, sync, index, port, wasm } = workerData as {
+const { job, sync, index, port, wasm, memory, scratch } = workerData as {
   job: Int32Array;
   sync: Int32Array;
   index: number;
   port: MessagePort;
   wasm: boolean;
+  memory?: WebAssembly.Memory;
+  scratch?: number;
 };
 const buffers = new Map<number, Float32Array>();
-/** The main thread's choice of GEMM, with this thread's own instance (and wasm memory). */
-const engine = createGemmEngine(wasm);
+const shared = memory ? new EngineMemory(undefined, memory) : undefined;
+/** The main thread's choice of GEMM, with this thread's own instance (on the shared memory). */
+const engine = shared ? new WasmGemm(shared, scratch) : createGemmEngine(wasm);
 
 function buffer(id: number): Float32Array {
+  if (id === 0 && shared) return shared.floats();
   const data = buffers.get(id);
   if (!data) throw new Error(`worker ${index}: unknown buffer ${id}`);
   return data;

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { depthwiseConvJs, depthwiseConvWasm, type DepthwiseConv } from '../../src/execute/depthwise.js';
 import { scratchPlan } from '../../src/execute/wasm/window-kernel.js';
+import { LocalContext } from '../../src/execute/context.js';
 import type { ConvGeometry } from '../../src/kernels/im2col.js';
 
 /** A small deterministic generator (mulberry32). */
@@ -118,6 +119,29 @@ describe('depthwise kernels against the definition', () => {
       expect(maxError(wasm, expected)).toBeLessThan(1e-5);
     });
   }
+
+  it('runs in place in the engine memory with the same bits as on its own memory', () => {
+    const ctx = new LocalContext();
+    for (let seed = 200; seed < 230; seed++) {
+      const c = makeCase(seed);
+      const g = c.d.geometry;
+      const inMemory = (a: Float32Array) => {
+        const t = ctx.allocatePlan(a.length);
+        t.set(a);
+        return t;
+      };
+      const d = { ...c.d, weight: inMemory(c.d.weight), bias: inMemory(c.d.bias) };
+      const size = c.n * d.cout * g.hout * g.wout;
+      const copied = new Float32Array(size);
+      depthwiseConvWasm(c.d, c.n, c.x, copied, c.residual);
+      const x = inMemory(c.x);
+      const y = ctx.allocUninit([size]).data;
+      const residual = c.residual ? inMemory(c.residual) : undefined;
+      expect(ctx.addressOf(x)).toBeGreaterThan(0);
+      depthwiseConvWasm(d, c.n, x, y, residual, ctx);
+      expect([...y]).toEqual([...copied]);
+    }
+  });
 
   it('keeps NaN through relu and relu6, as torch does', () => {
     const c = makeCase(7);

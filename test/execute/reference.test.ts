@@ -114,7 +114,7 @@ describe('full torchvision networks at a small input with synthetic weights', ()
         weights: syntheticWeights(graph, net.seed),
         input,
         onLayer: (node, _macs, out) => {
-          for (const [tap, id] of lastOf) if (id === node.id) taps.set(tap, out);
+          for (const [tap, id] of lastOf) if (id === node.id) taps.set(tap, { shape: out.shape, data: out.data.slice() });
         },
       });
       const out = r.outputs[0].tensor;

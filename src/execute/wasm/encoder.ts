@@ -4,7 +4,7 @@
  *
  * A module is bytes:  "\0asm" 01 00 00 00  then sections, each  id  size(LEB128)  contents:
  *   1 type      the function signatures           (0x60 params results)
- *   2 import    an imported memory (env.memory), when the module does not define its own
+ *   2 import    env.memory, when the module does not define its own (0x02 limits; shared: 0x03 min max)
  *   3 function  each function's signature index
  *   5 memory    limits in 64 KiB pages            (0x01 min max)
  *   7 export    name, kind (0 function, 2 memory), index
@@ -17,22 +17,47 @@
 
 /** Value types. */
 export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /** One-byte opcodes (the names of the WebAssembly text format), the ones the kernel uses. */
 export const OP = {
+  block: 0x02,
   loop: 0x03,
+  if: 0x04,
+  else: 0x05,
   end: 0x0b,
+  br: 0x0c,
   br_if: 0x0d,
   local_get: 0x20,
   local_set: 0x21,
   local_tee: 0x22,
+  f32_load: 0x2a,
+  f64_load: 0x2b,
+  f32_store: 0x38,
   i32_const: 0x41,
+  i32_eqz: 0x45,
+  i32_lt_s: 0x48,
   i32_lt_u: 0x49,
+  i32_ge_s: 0x4e,
+  i32_ge_u: 0x4f,
   i32_add: 0x6a,
   i32_sub: 0x6b,
   i32_mul: 0x6c,
+  i32_div_u: 0x6e,
+  i32_and: 0x71,
+  i32_or: 0x72,
+  i32_shl: 0x74,
+  i32_shr_u: 0x76,
+  f32_demote_f64: 0xb6,
+  f64_promote_f32: 0xbb,
+  f64_mul: 0xa2,
+  f32_const: 0x43,
+  f64_add: 0xa0,
+  f32_lt: 0x5d,
+  select: 0x1b,
 } as const;
 
 /** SIMD128 opcodes, each written after the prefix 0xfd. */
@@ -40,8 +65,15 @@ export const SIMD_PREFIX = 0xfd;
 export const SIMD = {
   v128_load: 0x00,
   v128_load32_splat: 0x09,
+  v128_load64_splat: 0x0a,
   v128_store: 0x0b,
   v128_const: 0x0c,
+  i8x16_shuffle: 0x0d,
+  f32x4_demote_f64x2_zero: 0x5e,
+  f64x2_promote_low_f32x4: 0x5f,
+  f32x4_pmax: 0xeb,
+  f64x2_add: 0xf0,
+  f64x2_mul: 0xf2,
   f32x4_add: 0xe4,
   f32x4_mul: 0xe6,
   f32x4_min: 0xe8,
@@ -110,6 +142,20 @@ export class Code {
   end(): this {
     return this.op(OP.end);
   }
+  /** A block: `br` to it jumps past its end. */
+  block(): this {
+    return this.op(OP.block, EMPTY_BLOCK);
+  }
+  /** Pops a condition: runs what follows when nonzero (up to else or end). */
+  if(): this {
+    return this.op(OP.if, EMPTY_BLOCK);
+  }
+  else(): this {
+    return this.op(OP.else);
+  }
+  br(depth: number): this {
+    return this.op(OP.br, ...uleb(depth));
+  }
   brIf(depth: number): this {
     return this.op(OP.br_if, ...uleb(depth));
   }
@@ -141,6 +187,69 @@ export class Code {
   i32LtU(): this {
     return this.op(OP.i32_lt_u);
   }
+  i32LtS(): this {
+    return this.op(OP.i32_lt_s);
+  }
+  i32GtS(): this {
+    return this.op(0x4a);
+  }
+  i32GeS(): this {
+    return this.op(OP.i32_ge_s);
+  }
+  i32GeU(): this {
+    return this.op(OP.i32_ge_u);
+  }
+  i32Eqz(): this {
+    return this.op(OP.i32_eqz);
+  }
+  i32DivU(): this {
+    return this.op(OP.i32_div_u);
+  }
+  i32And(): this {
+    return this.op(OP.i32_and);
+  }
+  i32Or(): this {
+    return this.op(OP.i32_or);
+  }
+  i32Shl(): this {
+    return this.op(OP.i32_shl);
+  }
+  i32ShrU(): this {
+    return this.op(OP.i32_shr_u);
+  }
+  /** Pops c, b, a: a when c is nonzero, else b. */
+  select(): this {
+    return this.op(OP.select);
+  }
+
+  // Scalar floats.
+  f32Load(offset = 0): this {
+    return this.op(OP.f32_load, ...Code.memarg(2, offset));
+  }
+  f32Store(offset = 0): this {
+    return this.op(OP.f32_store, ...Code.memarg(2, offset));
+  }
+  f64Load(offset = 0): this {
+    return this.op(OP.f64_load, ...Code.memarg(3, offset));
+  }
+  f64PromoteF32(): this {
+    return this.op(OP.f64_promote_f32);
+  }
+  f32DemoteF64(): this {
+    return this.op(OP.f32_demote_f64);
+  }
+  f64Mul(): this {
+    return this.op(OP.f64_mul);
+  }
+  f64Add(): this {
+    return this.op(OP.f64_add);
+  }
+  f32Const(x: number): this {
+    return this.op(OP.f32_const, ...new Uint8Array(new Float32Array([x]).buffer));
+  }
+  f32Lt(): this {
+    return this.op(OP.f32_lt);
+  }
 
   // SIMD128: a v128 holds four f32 lanes.
   v128Load(offset = 0): this {
@@ -152,6 +261,36 @@ export class Code {
   }
   v128Store(offset = 0): this {
     return this.simd(SIMD.v128_store, ...Code.memarg(4, offset));
+  }
+  /** Pops n, value, address: n bytes from address set to value (bulk memory's memory.fill). */
+  memoryFill(): this {
+    return this.op(0xfc, ...uleb(11), 0x00);
+  }
+  /** One f64 at address+offset, in both lanes. */
+  v128Load64Splat(offset = 0): this {
+    return this.simd(SIMD.v128_load64_splat, ...Code.memarg(3, offset));
+  }
+  /** Pops b, a: the 16 bytes lanes[i] of a (0-15) or b (16-31). */
+  i8x16Shuffle(lanes: readonly number[]): this {
+    return this.simd(SIMD.i8x16_shuffle, ...lanes);
+  }
+  /** Lanes 0 and 1 of four f32 lanes, as two f64. */
+  f64x2PromoteLowF32x4(): this {
+    return this.simd(SIMD.f64x2_promote_low_f32x4);
+  }
+  /** Two f64 rounded to f32 in lanes 0 and 1, lanes 2 and 3 zero. */
+  f32x4DemoteF64x2Zero(): this {
+    return this.simd(SIMD.f32x4_demote_f64x2_zero);
+  }
+  f64x2Add(): this {
+    return this.simd(SIMD.f64x2_add);
+  }
+  f64x2Mul(): this {
+    return this.simd(SIMD.f64x2_mul);
+  }
+  /** Pops b, a: lane-wise a < b ? b : a (JavaScript's \`a < 0 ? 0 : a\` with b = 0: NaN and -0 kept). */
+  f32x4Pmax(): this {
+    return this.simd(SIMD.f32x4_pmax);
   }
   /** The all-zero vector. */
   v128Zero(): this {
@@ -177,35 +316,14 @@ export class Code {
     return this.simd(SIMD.f32x4_max);
   }
 
-  // Used by the depthwise kernel (depthwise-kernel.ts): blocks, scalar memory, bulk memory.
-  /** `block ... br_if 0 ... end` jumps forward to the block's end: a guard or a `continue`. */
-  block(): this {
-    return this.op(0x02, EMPTY_BLOCK);
-  }
-  i32Eqz(): this {
-    return this.op(0x45);
-  }
-  i32DivU(): this {
-    return this.op(0x6e);
-  }
+  // Used by the window kernels (window-kernel.ts).
   /** The i32 at address+offset. */
   i32Load(offset = 0): this {
     return this.op(0x28, ...Code.memarg(2, offset));
   }
-  /** The f32 at address+offset (as four bytes: copied, never converted). */
-  f32Load(offset = 0): this {
-    return this.op(0x2a, ...Code.memarg(2, offset));
-  }
-  f32Store(offset = 0): this {
-    return this.op(0x38, ...Code.memarg(2, offset));
-  }
   /** memory.copy(dst, src, bytes) (bulk memory, Node 16+): the operands pushed in that order. */
   memoryCopy(): this {
     return this.op(0xfc, ...uleb(10), 0x00, 0x00);
-  }
-  /** memory.fill(dst, byte, bytes). */
-  memoryFill(): this {
-    return this.op(0xfc, ...uleb(11), 0x00);
   }
 }
 

@@ -2,17 +2,27 @@
  * The GEMM of gemm.ts with its inner loops in WebAssembly SIMD128, generated at runtime by
  * encoder.ts: C[M,N] (+)= A[M,K] · B[K,N], float32 storage and float32 arithmetic, 4 lanes a vector.
  *
- * Memory: the module owns a fixed linear memory of WASM_PAGES pages (17 pages, 1.1 MiB: less than
- * the JS GEMM's scratch, which the memory estimate counts per thread), laid out as
+ * Memory: the module imports the run's engine memory (arena.ts: a shared WebAssembly.Memory
+ * that the plan's tensors and packed weights live in too). Each thread's instance has its own
+ * scratch in it, WASM_GEMM_BYTES (less than the JS GEMM's scratch, which the memory estimate
+ * counts per thread), laid out as
  *
  *   AP_BYTES  Ap  MC×KC    A packed in panels of MR rows:    Ap[panel][k][MR]   (k-major)
  *   BP_BYTES  Bp  KC×NC    B packed in panels of NR columns: Bp[panel][k][NR]   (k-major)
  *   CW_BYTES  Cw  MB×NC    a block of C, row-major, row stride ldc = nc rounded up to NR
+ *   BIAS, EDGE             the bias of a block (copying path); the edge tiles (in-place path)
  *
- * JavaScript packs A and B straight into that memory (through a Float32Array view; packing is
- * O(n^2) against the O(n^3) product), copies the block of C in, calls the kernel, copies it out.
- * Panels are zero-padded to MR rows and NR columns, so the kernel always computes full tiles;
- * Cw has room for the padding, which is never copied back. Blocking, after Goto and van de Geijn:
+ * Two paths. The plan's fused convolutions (gemmPacked), when A (packed once, packWeights), B's
+ * source, C, the bias and the residual are all in the engine memory, run in place: the kernel
+ * reads A's panels where they are, B is packed by wasm (pack-kernels.ts: panel copies, im2col,
+ * the DenseNet prologue), and the kernel reads the residual and writes C (row stride N) where
+ * they are, with bias and relu/relu6 on the last K slice. A tile that would pass C's last column
+ * or row goes to EDGE/Cw and is copied out. Otherwise (the plain `gemm`, and any matrix outside
+ * the memory) the copying path: JavaScript packs A and B into the scratch (through a Float32Array
+ * view; packing is O(n^2) against the O(n^3) product), copies the block of C in, calls the
+ * kernel, copies it out. Panels are zero-padded to MR rows and NR columns, so the kernel always
+ * computes full tiles; Cw has room for the padding, which is never copied back. Blocking, after
+ * Goto and van de Geijn (the copying path; the in-place one has no Cw and no copies of A or C):
  *
  *   for jc in N by NC                    columns of C held in Cw
  *     for ib in M by MB                  rows of C held in Cw (B is packed again per MB rows)
@@ -30,7 +40,7 @@
  * f32x4.mul + f32x4.add (SIMD128 has no fused multiply-add): 8 vector multiply-adds (32 MACs)
  * for 6 loads. 8 accumulators, 2 B vectors and 1 broadcast are 11 of the 16 SIMD registers of
  * x86-64; a 6×8 tile needs 15, spills on V8 and measured a third slower. After the k loop the
- * tile is added to Cw. About 20-25 GMAC/s on one core of a 2020s x86 (the JS kernel: 3).
+ * tile is added to C (or to the residual: R and C are separate pointers). About 20-25 GMAC/s on one core of a 2020s x86 (the JS kernel: 3).
  * The block sizes (KC, MC, MB, NC) are not critical: halving or doubling any of them changed
  * ResNet-50's time by less than the noise.
  *
@@ -40,6 +50,8 @@
  * where the tile sits, so splitting C between threads by rows or columns gives identical bits.
  */
 import { Code, encodeModule, I32, V128, type ValType } from './encoder.js';
+import { EngineMemory, MAX_PAGES } from './arena.js';
+import { packFunctions, type Im2colFn, type PackBFn, type PackBProFn } from './pack-kernels.js';
 import { gemv, zeroMat } from '../../kernels/gemm.js';
 import type { ConvGeometry } from '../../kernels/im2col.js';
 import type { Mat } from '../../kernels/mat.js';
@@ -62,18 +74,22 @@ export const NC = 512;
 export const MB_PACKED = 4096;
 const CW_FLOATS = 1 << 18;
 
-const PAGE = 65536;
 const AP_BYTES = MC * KC * 4;
 const BP_BYTES = KC * NC * 4;
 const CW_BYTES = CW_FLOATS * 4;
+/**
+ * One thread's scratch in the engine memory, byte offsets from its start: Ap, Bp and Cw as in the
+ * header; BIAS the bias of a block of Cw (the copying path), zero-padded to MR; EDGE the tiles of
+ * the in-place path that would reach past C (the last rows, fewer than MR: MR × NC floats; the
+ * last columns, fewer than NR, use Cw: MB_PACKED × NR floats).
+ */
 const AP = 0;
 const BP = AP + AP_BYTES;
 const CW = BP + BP_BYTES;
-/** The bias of the rows of a block of Cw (gemmPacked), zero-padded to MR. */
 const BIAS = CW + CW_BYTES;
-const WASM_PAGES = Math.ceil((BIAS + MB_PACKED * 4) / PAGE);
-/** Bytes of one instance's memory, for the memory estimate. */
-export const WASM_GEMM_BYTES = WASM_PAGES * PAGE;
+const EDGE = BIAS + MB_PACKED * 4;
+/** Bytes of one thread's scratch, for the memory estimate. */
+export const WASM_GEMM_BYTES = EDGE + MR * NC * 4;
 
 /**
  * What a kernel variant does with its tile after the k loop (each variant is its own function,
@@ -93,15 +109,20 @@ export interface KernelVariant {
 }
 
 /**
- * kernel(mc, nc, kc, ap, bp, cp, ldc, biasp): Cw[0:mc, 0:nc] (+)= Ap · Bp over kc, where mc and
- * nc are multiples of MR and NR, ap, bp, cp and biasp byte addresses and ldc the row stride of Cw
- * in bytes. Loop order: for each B panel (jr), for each A panel (ir), the micro-kernel over k.
+ * kernel(mc, nc, kc, ap, bp, cp, ldc, rp, ldr, biasp): Cw[0:mc, 0:nc] = R[0:mc, 0:nc] (when
+ * `load`) + Ap · Bp over kc, where mc and nc are multiples of MR and NR, ap, bp, cp, rp and biasp
+ * byte addresses, ldc the row stride of C and ldr that of R in bytes. R is C itself (rp = cp,
+ * ldr = ldc) to accumulate, or the residual on the first K slice of a fused conv: the residual
+ * is read in place and C written in place. Loop order: for each B panel (jr), for each A panel
+ * (ir), the micro-kernel over k.
  */
 function kernel(variant: KernelVariant): Code {
-  // Locals: the eight i32 parameters, then i32 pointers, then the v128 registers.
-  const [mc, nc, kc, ap, bp, cp, ldc, biasp] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [aEnd, bAllEnd, bPanel, bEnd, cCol, aPanel, cTile, a, b, cRow, biasRow] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
-  const V0 = 19;
+  // Locals: the ten i32 parameters, then i32 pointers, then the v128 registers.
+  const [mc, nc, kc, ap, bp, cp, ldc, rp, ldr, biasp] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [aEnd, bAllEnd, bPanel, bEnd, cCol, aPanel, cTile, a, b, cRow, biasRow, rCol, rTile, rRow] = [
+    10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+  ];
+  const V0 = KERNEL_I32_LOCALS + 10;
   const acc = (r: number, v: number) => V0 + r * NV + v;
   const bv = (v: number) => V0 + MR * NV + v;
   const splat = V0 + MR * NV + NV;
@@ -115,10 +136,12 @@ function kernel(variant: KernelVariant): Code {
   c.localGet(bp).localGet(nc).localGet(kc).i32Mul().i32Const(4).i32Mul().i32Add().localSet(bAllEnd);
   c.localGet(bp).localSet(bPanel);
   c.localGet(cp).localSet(cCol);
-  c.loop(); // jr: one B panel (kc × NR), columns cCol.. of Cw
+  c.localGet(rp).localSet(rCol);
+  c.loop(); // jr: one B panel (kc × NR), columns cCol.. of C
   {
     c.localGet(ap).localSet(aPanel);
     c.localGet(cCol).localSet(cTile);
+    c.localGet(rCol).localSet(rTile);
     c.localGet(biasp).localSet(biasRow);
     // bEnd = bPanel + kc*NR*4
     c.localGet(bPanel)
@@ -157,8 +180,9 @@ function kernel(variant: KernelVariant): Code {
         c.localGet(bEnd).i32LtU().brIf(0);
       }
       c.end();
-      // Cw[row r of the tile] (+)= acc[r] (+ bias[r]) (then max 0)
+      // C[row r of the tile] = (R[row r] +) acc[r] (+ bias[r]) (then max 0)
       c.localGet(cTile).localSet(cRow);
+      c.localGet(rTile).localSet(rRow);
       for (let r = 0; r < MR; r++) {
         if (variant.bias)
           c.localGet(biasRow)
@@ -166,7 +190,7 @@ function kernel(variant: KernelVariant): Code {
             .localSet(splat);
         for (let v = 0; v < NV; v++) {
           c.localGet(cRow);
-          if (variant.load) c.localGet(cRow).v128Load(16 * v);
+          if (variant.load) c.localGet(rRow).v128Load(16 * v);
           c.localGet(acc(r, v));
           if (variant.load) c.f32x4Add();
           if (variant.bias) c.localGet(splat).f32x4Add();
@@ -174,7 +198,10 @@ function kernel(variant: KernelVariant): Code {
           if (variant.relu6) c.localGet(six).f32x4Min();
           c.v128Store(16 * v);
         }
-        if (r < MR - 1) c.localGet(cRow).localGet(ldc).i32Add().localSet(cRow);
+        if (r < MR - 1) {
+          c.localGet(cRow).localGet(ldc).i32Add().localSet(cRow);
+          c.localGet(rRow).localGet(ldr).i32Add().localSet(rRow);
+        }
       }
       if (variant.bias)
         c.localGet(biasRow)
@@ -184,6 +211,7 @@ function kernel(variant: KernelVariant): Code {
       // The k loop left `a` at the next A panel.
       c.localGet(a).localSet(aPanel);
       c.localGet(cTile).localGet(ldc).i32Const(MR).i32Mul().i32Add().localSet(cTile);
+      c.localGet(rTile).localGet(ldr).i32Const(MR).i32Mul().i32Add().localSet(rTile);
       c.localGet(aPanel).localGet(aEnd).i32LtU().brIf(0);
     }
     c.end();
@@ -193,11 +221,16 @@ function kernel(variant: KernelVariant): Code {
       .i32Const(NR * 4)
       .i32Add()
       .localSet(cCol);
+    c.localGet(rCol)
+      .i32Const(NR * 4)
+      .i32Add()
+      .localSet(rCol);
     c.localGet(bPanel).localGet(bAllEnd).i32LtU().brIf(0);
   }
   c.end();
   return c;
 }
+const KERNEL_I32_LOCALS = 14;
 
 /** Every variant the module exports, by export name. */
 export const KERNEL_VARIANTS: Readonly<Record<string, KernelVariant>> = {
@@ -211,18 +244,21 @@ export const KERNEL_VARIANTS: Readonly<Record<string, KernelVariant>> = {
   kernel_store_bias_relu6: { load: false, bias: true, relu: true, relu6: true },
 };
 
-/** The module: the kernel variants and their memory. */
+/** The module: the kernel variants and the packers (pack-kernels.ts), on the imported engine memory. */
 export function gemmModuleBytes(): Uint8Array<ArrayBuffer> {
-  const locals: ValType[] = [...new Array<ValType>(11).fill(I32), ...new Array<ValType>(MR * NV + NV + 3).fill(V128)];
+  const locals: ValType[] = [...new Array<ValType>(KERNEL_I32_LOCALS).fill(I32), ...new Array<ValType>(MR * NV + NV + 3).fill(V128)];
   return encodeModule({
-    functions: Object.entries(KERNEL_VARIANTS).map(([name, variant]) => ({
-      name,
-      params: new Array<ValType>(8).fill(I32),
-      results: [],
-      locals,
-      code: kernel(variant),
-    })),
-    memoryPages: WASM_PAGES,
+    functions: [
+      ...Object.entries(KERNEL_VARIANTS).map(([name, variant]) => ({
+        name,
+        params: new Array<ValType>(10).fill(I32),
+        results: [],
+        locals,
+        code: kernel(variant),
+      })),
+      ...packFunctions(),
+    ],
+    importMemory: { min: 1, max: MAX_PAGES, shared: true },
   });
 }
 
@@ -241,7 +277,18 @@ export function wasmSimdSupported(): boolean {
 
 let compiled: WebAssembly.Module | undefined;
 
-type KernelFn = (mc: number, nc: number, kc: number, ap: number, bp: number, cp: number, ldc: number, biasp: number) => void;
+type KernelFn = (
+  mc: number,
+  nc: number,
+  kc: number,
+  ap: number,
+  bp: number,
+  cp: number,
+  ldc: number,
+  rp: number,
+  ldr: number,
+  biasp: number,
+) => void;
 
 /**
  * A weight matrix A [M, K] packed once (packWeights) for gemmPacked, in the order the kernel
@@ -338,36 +385,166 @@ export interface PackedGemm {
 }
 
 /**
- * One instance of the kernel with its own memory: one per thread, reused by every call.
- * `gemm` has the contract of gemm.ts's gemm (strided views, accumulate, C not overlapping A or B).
+ * One instance of the kernels on an engine memory (arena.ts), with this thread's scratch in it:
+ * one per thread, reused by every call. `gemm` has the contract of gemm.ts's gemm (strided views,
+ * accumulate, C not overlapping A or B). Without a memory it makes a private one.
  */
 export class WasmGemm {
   readonly name = 'wasm-simd';
   readonly mr = MR;
   readonly nr = NR;
+  readonly memory: EngineMemory;
   private readonly kernel: KernelFn;
   private readonly kernels: Readonly<Record<string, KernelFn>>;
-  /** The whole wasm memory as floats (the memory has a fixed size, so the view stays valid). */
-  private readonly f32: Float32Array;
+  private readonly packBFn: PackBFn;
+  private readonly packBPro: readonly PackBProFn[];
+  private readonly im2col: readonly Im2colFn[];
+  /** Byte addresses of this thread's scratch regions. */
+  private readonly ap: number;
+  private readonly bp: number;
+  private readonly cw: number;
+  private readonly biasAt: number;
+  private readonly edge: number;
 
-  constructor() {
+  /** `scratch`: the byte address of this thread's WASM_GEMM_BYTES in `memory` (allocated here when not given). */
+  constructor(memory?: EngineMemory, scratch?: number) {
+    this.memory = memory ?? new EngineMemory(WASM_GEMM_BYTES + 4096);
     compiled ??= new WebAssembly.Module(gemmModuleBytes());
-    const instance = new WebAssembly.Instance(compiled);
-    this.kernels = Object.fromEntries(Object.keys(KERNEL_VARIANTS).map((name) => [name, instance.exports[name] as KernelFn]));
+    const instance = new WebAssembly.Instance(compiled, { env: { memory: this.memory.memory } });
+    const fn = (name: string) => instance.exports[name] as KernelFn;
+    this.kernels = Object.fromEntries(Object.keys(KERNEL_VARIANTS).map((name) => [name, fn(name)]));
     this.kernel = this.kernels['kernel']!;
-    this.f32 = new Float32Array((instance.exports['memory'] as WebAssembly.Memory).buffer);
+    this.packBFn = instance.exports['pack_b'] as PackBFn;
+    this.packBPro = [instance.exports['pack_b_pro'] as PackBProFn, instance.exports['pack_b_pro_relu'] as PackBProFn];
+    this.im2col = ['im2col', 'im2col_pro', 'im2col_pro_relu'].map((name) => instance.exports[name] as Im2colFn);
+    const base = scratch ?? this.memory.addressOf(this.memory.alloc(WASM_GEMM_BYTES / 4));
+    if (base < 0) throw new Error('the engine memory has no room for the GEMM scratch');
+    this.ap = base + AP;
+    this.bp = base + BP;
+    this.cw = base + CW;
+    this.biasAt = base + BIAS;
+    this.edge = base + EDGE;
   }
 
   /**
    * Rows [r0, r1) and columns [c0, c1) of a PackedGemm (r0 a multiple of MR): the part one
-   * thread computes. B is packed once per block of columns, the residual copied into Cw, the
-   * epilogue done by the kernel on the last K slice, and the block copied out. The sums are those
-   * of gemm() (per KC slice, k increasing), so any split gives the same bits.
+   * thread computes. When every matrix is in the engine memory (and C's rows are contiguous), the
+   * kernel reads A and the residual and writes C in place (gemmInPlace); else the copying path.
+   * The sums are those of gemm() (per KC slice, k increasing), so any split gives the same bits.
    */
   gemmPacked(job: PackedGemm, r0: number, r1: number, c0: number, c1: number): void {
-    const { K, A, B, C, residual } = job;
     if (r1 <= r0 || c1 <= c0) return;
-    const mem = this.f32;
+    const addr = addresses(job, this.memory);
+    if (addr) this.gemmInPlace(job, addr, r0, r1, c0, c1);
+    else this.gemmCopying(job, r0, r1, c0, c1);
+  }
+
+  /**
+   * The in-place path. Per block of columns (NC) and rows (as many as keep the block of C within
+   * CW_FLOATS), per K slice: B packed in wasm into Bp, then per MC rows the kernel on the tiles
+   * that lie inside C (ldc = C's row stride). A tile that would reach past C's last column (N not
+   * a multiple of NR) or last row (M not a multiple of MR) goes to a scratch tile (Cw, EDGE)
+   * instead, copied out after the last slice, so nothing outside C is written.
+   */
+  private gemmInPlace(job: PackedGemm, addr: Addresses, r0: number, r1: number, c0: number, c1: number): void {
+    const { K, A, C, residual } = job;
+    const mem = this.memory.floats();
+    const rows = roundUp(r1 - r0, MR);
+    const nc = Math.min(NC, roundUp(c1 - c0, NR), Math.max(NR, Math.floor(CW_FLOATS / Math.min(rows, MB_PACKED) / NR) * NR));
+    const mbMax = Math.max(MC, Math.min(MB_PACKED, Math.floor(CW_FLOATS / NR / MC) * MC, Math.floor(CW_FLOATS / nc / MC) * MC));
+    const k = this.kernels;
+    const epilogue = job.relu6 ? 'bias_relu6' : job.relu ? 'bias_relu' : 'bias';
+    const last = [k[`kernel_store_${epilogue}`], k[`kernel_${epilogue}`]];
+    const middle = [k['kernel_store'], k['kernel']];
+    const ldc = C.rs * 4;
+    const ldr = residual ? residual.rs * 4 : 0;
+    const right = this.cw;
+    const bottom = this.edge;
+    for (let jc = c0; jc < c1; jc += nc) {
+      const ncw = Math.min(nc, c1 - jc);
+      const ncPad = roundUp(ncw, NR);
+      const nFull = ncw - (ncw % NR);
+      for (let ib = r0; ib < r1; ib += mbMax) {
+        const mb = Math.min(mbMax, r1 - ib);
+        const mFull = mb - (mb % MR);
+        // The edge tiles start from the residual (copied: it may not reach their padding).
+        if (residual) {
+          if (nFull < ncw) copyTile(residual, ib, mFull, jc + nFull, ncw - nFull, mem, right / 4, NR, true);
+          if (mFull < mb) copyTile(residual, ib + mFull, mb - mFull, jc, ncw, mem, bottom / 4, ncPad, true);
+        }
+        for (let pc = 0; pc < K; pc += KC) {
+          const kc = Math.min(KC, K - pc);
+          this.packBInPlace(job, addr, pc, kc, jc, ncw, nFull, mem);
+          const first = pc === 0;
+          const load = !first || residual !== undefined ? 1 : 0;
+          const fn = (pc + kc >= K ? last : middle)[load];
+          const slice = addr.a + (pc * A.mPad + ib * kc) * 4;
+          for (let ic = 0; ic < mb; ic += MC) {
+            const mc = Math.min(MC, mb - ic);
+            const mcFull = mc - (mc % MR);
+            const aAt = slice + ic * kc * 4;
+            const row = ib + ic;
+            const bias = addr.bias + row * 4;
+            if (mcFull > 0) {
+              if (nFull > 0) {
+                const cAt = addr.c + (row * C.rs + jc) * 4;
+                const [rAt, rs] = first && residual ? [addr.residual + (row * residual.rs + jc) * 4, ldr] : [cAt, ldc];
+                fn(mcFull, nFull, kc, aAt, this.bp, cAt, ldc, rAt, rs, bias);
+              }
+              if (nFull < ncw) {
+                const tAt = right + ic * NR * 4;
+                fn(mcFull, NR, kc, aAt, this.bp + nFull * kc * 4, tAt, NR * 4, tAt, NR * 4, bias);
+              }
+            }
+            if (mcFull < mc) fn(MR, ncPad, kc, aAt + mcFull * kc * 4, this.bp, bottom, ncPad * 4, bottom, ncPad * 4, bias + mcFull * 4);
+          }
+        }
+        if (nFull < ncw) copyTile(C, ib, mFull, jc + nFull, ncw - nFull, mem, right / 4, NR, false);
+        if (mFull < mb) copyTile(C, ib + mFull, mb - mFull, jc, ncw, mem, bottom / 4, ncPad, false);
+      }
+    }
+  }
+
+  /** Bp = the K slice [pc, pc+kc) of columns [jc, jc+ncw) of B: the full panels in wasm, the last partial one (mat) in JS. */
+  private packBInPlace(
+    job: PackedGemm,
+    addr: Addresses,
+    pc: number,
+    kc: number,
+    jc: number,
+    ncw: number,
+    nFull: number,
+    mem: Float32Array,
+  ): void {
+    const B = job.B;
+    if (B.kind === 'im2col') {
+      const g = B.geometry;
+      const pro = B.prologue;
+      const fn = this.im2col[pro ? (pro.relu ? 2 : 1) : 0];
+      const ssp = pro ? addr.ss + pro.channel0 * 8 : 0;
+      const shift = pro ? pro.channels * 8 : 0;
+      fn(addr.b, g.h, g.w, g.kw, g.kh * g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left, g.wout, pc, kc, jc, ncw, this.bp, ssp, shift);
+      return;
+    }
+    const m = B.mat;
+    const src = addr.b + (pc * m.rs + jc) * 4;
+    const pro = B.prologue;
+    if (nFull > 0) {
+      if (pro) this.packBPro[pro.relu ? 1 : 0](src, m.rs * 4, kc, nFull / NR, this.bp, addr.ss + (pro.channel0 + pc) * 8, pro.channels * 8);
+      else this.packBFn(src, m.rs * 4, kc, nFull / NR, this.bp);
+    }
+    if (nFull < ncw) {
+      const tail = { ...m, offset: m.offset + nFull };
+      const dst = this.bp / 4 + nFull * kc;
+      if (pro) packBPrologue(tail, pc, kc, jc, ncw - nFull, mem, dst, pro);
+      else packB(tail, pc, kc, jc, ncw - nFull, mem, dst);
+    }
+  }
+
+  /** The copying path (a matrix outside the engine memory): Cw holds a block of C, A copied to Ap per MC rows, B packed in JS. */
+  private gemmCopying(job: PackedGemm, r0: number, r1: number, c0: number, c1: number): void {
+    const { K, A, B, C, residual } = job;
+    const mem = this.memory.floats();
     const rows = roundUp(r1 - r0, MR);
     const nc = Math.min(NC, roundUp(c1 - c0, NR), Math.max(NR, Math.floor(CW_FLOATS / Math.min(rows, MB_PACKED) / NR) * NR));
     // Rows per block: all when they fit, else as many blocks of MC as do.
@@ -376,32 +553,35 @@ export class WasmGemm {
     const epilogue = job.relu6 ? 'bias_relu6' : job.relu ? 'bias_relu' : 'bias';
     const last = [k[`kernel_store_${epilogue}`], k[`kernel_${epilogue}`]];
     const middle = [k['kernel_store'], k['kernel']];
+    const cw = this.cw / 4;
+    const bp = this.bp / 4;
     for (let jc = c0; jc < c1; jc += nc) {
       const ncw = Math.min(nc, c1 - jc);
       const ncPad = roundUp(ncw, NR);
       for (let ib = r0; ib < r1; ib += mbMax) {
         const mb = Math.min(mbMax, r1 - ib);
-        if (residual) loadC(residual, ib, mb, jc, ncw, ncPad, true, mem);
-        const biasBase = BIAS / 4;
+        if (residual) loadC(residual, ib, mb, jc, ncw, ncPad, true, mem, cw);
+        const biasBase = this.biasAt / 4;
         mem.set(job.bias.subarray(job.biasOffset + ib, job.biasOffset + ib + mb), biasBase);
         mem.fill(0, biasBase + mb, biasBase + roundUp(mb, MR));
         for (let pc = 0; pc < K; pc += KC) {
           const kc = Math.min(KC, K - pc);
           if (B.kind === 'mat') {
-            if (B.prologue) packBPrologue(B.mat, pc, kc, jc, ncw, mem, B.prologue);
-            else packB(B.mat, pc, kc, jc, ncw, mem);
-          } else packBIm2col(B.x, B.xOff, B.geometry, pc, kc, jc, ncw, mem, B.prologue);
+            if (B.prologue) packBPrologue(B.mat, pc, kc, jc, ncw, mem, bp, B.prologue);
+            else packB(B.mat, pc, kc, jc, ncw, mem, bp);
+          } else packBIm2col(B.x, B.xOff, B.geometry, pc, kc, jc, ncw, mem, bp, B.prologue);
           const load = pc > 0 || residual !== undefined ? 1 : 0;
           const fn = (pc + kc >= K ? last : middle)[load];
           const slice = A.offset + pc * A.mPad;
           for (let ic = 0; ic < mb; ic += MC) {
             const mcPad = roundUp(Math.min(MC, mb - ic), MR);
             const src = slice + (ib + ic) * kc;
-            mem.set(A.data.subarray(src, src + mcPad * kc), AP / 4);
-            fn(mcPad, ncPad, kc, AP, BP, CW + ic * ncPad * 4, ncPad * 4, BIAS + ic * 4);
+            mem.set(A.data.subarray(src, src + mcPad * kc), this.ap / 4);
+            const cAt = this.cw + ic * ncPad * 4;
+            fn(mcPad, ncPad, kc, this.ap, this.bp, cAt, ncPad * 4, cAt, ncPad * 4, this.biasAt + ic * 4);
           }
         }
-        storeC(C, ib, mb, jc, ncw, ncPad, mem);
+        storeC(C, ib, mb, jc, ncw, ncPad, mem, cw);
       }
     }
   }
@@ -418,33 +598,97 @@ export class WasmGemm {
       gemv(M, K, A, B, C, accumulate);
       return;
     }
-    const mem = this.f32;
+    const mem = this.memory.floats();
+    const cw = this.cw / 4;
     for (let jc = 0; jc < N; jc += NC) {
       const nc = Math.min(NC, N - jc);
       const ncPad = roundUp(nc, NR);
       for (let ib = 0; ib < M; ib += MB) {
         const mb = Math.min(MB, M - ib);
-        loadC(C, ib, mb, jc, nc, ncPad, accumulate, mem);
+        loadC(C, ib, mb, jc, nc, ncPad, accumulate, mem, cw);
         for (let pc = 0; pc < K; pc += KC) {
           const kc = Math.min(KC, K - pc);
-          packB(B, pc, kc, jc, nc, mem);
+          packB(B, pc, kc, jc, nc, mem, this.bp / 4);
           for (let ic = 0; ic < mb; ic += MC) {
             const mc = Math.min(MC, mb - ic);
-            packA(A, ib + ic, mc, pc, kc, mem);
-            this.kernel(roundUp(mc, MR), ncPad, kc, AP, BP, CW + ic * ncPad * 4, ncPad * 4, BIAS);
+            packA(A, ib + ic, mc, pc, kc, mem, this.ap / 4);
+            const cAt = this.cw + ic * ncPad * 4;
+            this.kernel(roundUp(mc, MR), ncPad, kc, this.ap, this.bp, cAt, ncPad * 4, cAt, ncPad * 4, this.biasAt);
           }
         }
-        storeC(C, ib, mb, jc, nc, ncPad, mem);
+        storeC(C, ib, mb, jc, nc, ncPad, mem, cw);
       }
     }
+  }
+}
+
+/** Byte addresses of a PackedGemm's matrices (their element 0) in the engine memory. */
+interface Addresses {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly bias: number;
+  readonly residual: number;
+  /** The prologue's ss (0 without). */
+  readonly ss: number;
+}
+
+/** The addresses when every matrix of the job is in `memory` with unit column stride, else undefined. */
+function addresses(job: PackedGemm, memory: EngineMemory): Addresses | undefined {
+  const at = (d: ArrayBufferView, offset: number) => {
+    const base = memory.addressOf(d);
+    return base < 0 ? -1 : base + offset * 4;
+  };
+  const { A, B, C, residual } = job;
+  if (C.cs !== 1 || (residual && residual.cs !== 1) || (B.kind === 'mat' && B.mat.cs !== 1)) return undefined;
+  const a = at(A.data, A.offset);
+  const b = B.kind === 'mat' ? at(B.mat.data, B.mat.offset) : at(B.x, B.xOff);
+  const c = at(C.data, C.offset);
+  const bias = at(job.bias, job.biasOffset);
+  const res = residual ? at(residual.data, residual.offset) : 0;
+  const ss = B.prologue ? memory.addressOf(B.prologue.ss) : 0;
+  if (a < 0 || b < 0 || c < 0 || bias < 0 || res < 0 || ss < 0) return undefined;
+  return { a, b, c, bias, residual: res, ss };
+}
+
+/**
+ * Between rows [i0, i0+rows) × columns [j0, j0+cols) of X and a tile of the memory at float index
+ * `tile`, row stride `ld` floats: toTile copies X into the tile, else the tile into X.
+ */
+function copyTile(
+  X: Mat,
+  i0: number,
+  rows: number,
+  j0: number,
+  cols: number,
+  mem: Float32Array,
+  tile: number,
+  ld: number,
+  toTile: boolean,
+): void {
+  const { data, rs } = X;
+  for (let i = 0; i < rows; i++) {
+    const x = X.offset + (i0 + i) * rs + j0;
+    const t = tile + i * ld;
+    if (toTile) for (let j = 0; j < cols; j++) mem[t + j] = data[x + j]!;
+    else for (let j = 0; j < cols; j++) data[x + j] = mem[t + j]!;
   }
 }
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /** Cw[i][j] = C[ib+i, jc+j] (or 0), row stride ncPad floats. */
-function loadC(C: Mat, ib: number, mb: number, jc: number, nc: number, ncPad: number, accumulate: boolean, mem: Float32Array): void {
-  const base = CW / 4;
+function loadC(
+  C: Mat,
+  ib: number,
+  mb: number,
+  jc: number,
+  nc: number,
+  ncPad: number,
+  accumulate: boolean,
+  mem: Float32Array,
+  base: number,
+): void {
   if (!accumulate) {
     mem.fill(0, base, base + mb * ncPad);
     return;
@@ -459,8 +703,7 @@ function loadC(C: Mat, ib: number, mb: number, jc: number, nc: number, ncPad: nu
 }
 
 /** C[ib+i, jc+j] = Cw[i][j] for the real (unpadded) rows and columns. */
-function storeC(C: Mat, ib: number, mb: number, jc: number, nc: number, ncPad: number, mem: Float32Array): void {
-  const base = CW / 4;
+function storeC(C: Mat, ib: number, mb: number, jc: number, nc: number, ncPad: number, mem: Float32Array, base: number): void {
   const { data, rs, cs } = C;
   for (let i = 0; i < mb; i++) {
     const dst = C.offset + (ib + i) * rs + jc * cs;
@@ -470,13 +713,13 @@ function storeC(C: Mat, ib: number, mb: number, jc: number, nc: number, ncPad: n
   }
 }
 
-/** Bp[panel][k][NR] = B[pc+k, jc + panel*NR + jj], zero beyond the last column. */
-function packB(B: Mat, pc: number, kc: number, jc: number, nc: number, mem: Float32Array): void {
+/** Bp[panel][k][NR] = B[pc+k, jc + panel*NR + jj] (Bp at float index `bp`), zero beyond the last column. */
+export function packB(B: Mat, pc: number, kc: number, jc: number, nc: number, mem: Float32Array, bp: number): void {
   const data = B.data;
   const offset = B.offset | 0,
     rs = B.rs | 0,
     cs = B.cs | 0;
-  let dst = BP / 4;
+  let dst = bp;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = Math.min(NR, nc - jr);
     let src = offset + pc * rs + (jc + jr) * cs;
@@ -500,12 +743,12 @@ function packB(B: Mat, pc: number, kc: number, jc: number, nc: number, mem: Floa
 }
 
 /** Ap[panel][k][MR] = A[ic + panel*MR + ii, pc+k], zero beyond the last row. */
-function packA(A: Mat, ic: number, mc: number, pc: number, kc: number, mem: Float32Array): void {
+function packA(A: Mat, ic: number, mc: number, pc: number, kc: number, mem: Float32Array, ap: number): void {
   const data = A.data;
   const offset = A.offset | 0,
     rs = A.rs | 0,
     cs = A.cs | 0;
-  let dst = AP / 4;
+  let dst = ap;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = Math.min(MR, mc - ir);
     for (let ii = 0; ii < MR; ii++) {
@@ -522,11 +765,11 @@ function packA(A: Mat, ic: number, mc: number, pc: number, kc: number, mem: Floa
 }
 
 /** packB of f(B) (a Prologue: B's row k is channel channel0 + pc + k). */
-function packBPrologue(B: Mat, pc: number, kc: number, jc: number, nc: number, mem: Float32Array, pro: Prologue): void {
+export function packBPrologue(B: Mat, pc: number, kc: number, jc: number, nc: number, mem: Float32Array, bp: number, pro: Prologue): void {
   const { data, offset, rs, cs } = B;
   const panel = kc * NR;
   const ncPad = roundUp(nc, NR);
-  const base = BP / 4;
+  const base = bp;
   for (let k = 0; k < kc; k++) {
     const ch = pro.channel0 + pc + k;
     const sc = pro.ss[ch];
@@ -552,7 +795,7 @@ function packBPrologue(B: Mat, pc: number, kc: number, jc: number, nc: number, m
  * column jc+q is Bp[q / NR][k][q % NR]. Per row, the output pixels come in runs along an output
  * row, each a run of zeros (padding), a strided copy, zeros.
  */
-function packBIm2col(
+export function packBIm2col(
   x: Float32Array,
   xOff: number,
   g: ConvGeometry,
@@ -561,13 +804,14 @@ function packBIm2col(
   jc: number,
   nc: number,
   mem: Float32Array,
+  bp: number,
   pro: Prologue | undefined,
 ): void {
   const { h, w, kh, kw, sh, sw, dh, dw, top, left, wout } = g;
   const khw = kh * kw;
   const panel = kc * NR;
   const ncPad = roundUp(nc, NR);
-  const base = BP / 4;
+  const base = bp;
   for (let k = 0; k < kc; k++) {
     const r = pc + k;
     const c = Math.floor(r / khw);

@@ -23,6 +23,7 @@
  */
 import { Code, encodeModule, I32, V128, type ValType } from './encoder.js';
 import type { ConvGeometry } from '../../kernels/im2col.js';
+import { MAX_PAGES } from './arena.js';
 
 /** Bytes a residual may be read past its end (see the header). */
 export const RESIDUAL_SLACK = 32;
@@ -328,9 +329,6 @@ export function windowModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   });
 }
 
-/** The largest memory a shared one may grow to (4 GiB of 64 KiB pages). */
-export const MAX_PAGES = 65536;
-
 type VariantFn = (...args: number[]) => void;
 
 /** Byte addresses of a call's tensors in the memory (res 0 when there is none; weights and bias unused by max pooling). */
@@ -531,5 +529,64 @@ export function runCopied(
     if (conv) kernels.depthwise(layout, plan, conv.act, a, 0, layout.cout);
     else kernels.maxPool(layout, plan, a, 0, layout.cout);
     y.set(f32.subarray(yAt / 4, yAt / 4 + yFloats), s * yFloats);
+  }
+}
+
+/** What runWindow needs of a context (execute/context.ts's, with the wasm engine). */
+export interface WindowContext {
+  readonly memory?: WebAssembly.Memory;
+  addressOf?(a: ArrayBufferView): number;
+  readonly allocatePlan?: (n: number) => Float32Array;
+}
+
+/** Per engine memory (one per thread): the kernels' instance on it and their scratch in it. */
+const onMemory = new WeakMap<WebAssembly.Memory, { kernels: WasmWindowKernels; scratch: Float32Array }>();
+
+/**
+ * A window kernel in place when every tensor (and the weights and bias) is in the context's
+ * engine memory, else runCopied. The depthwise conv with `conv`, else max pooling.
+ */
+export function runWindow(
+  ctx: WindowContext,
+  layout: WindowLayout,
+  plan: ScratchPlan,
+  n: number,
+  x: Float32Array,
+  y: Float32Array,
+  conv?: Parameters<typeof runCopied>[5],
+): void {
+  const { memory, allocatePlan } = ctx;
+  const at = (a: Float32Array | undefined) => (a === undefined ? 0 : ctx.addressOf ? ctx.addressOf(a) : -1);
+  const addresses = [x, y, conv?.residual, conv?.weight, conv?.bias].map(at);
+  if (!memory || !allocatePlan || addresses.some((a) => a < 0)) {
+    runCopied(layout, plan, n, x, y, conv);
+    return;
+  }
+  const [xAt, yAt, rAt, wAt, bAt] = addresses as [number, number, number, number, number];
+  let mine = onMemory.get(memory);
+  const floats = scratchBytes(plan) / 4 + 4;
+  if (!mine || mine.scratch.length < floats) {
+    // The scratch grows to the largest a plan asks for (the old block stays with the plan's weights: a few MB at most).
+    mine = {
+      kernels: mine?.kernels ?? new WasmWindowKernels(memory, true),
+      scratch: allocatePlan(Math.max(floats, 2 * (mine?.scratch.length ?? 0))),
+    };
+    onMemory.set(memory, mine);
+  }
+  const scratch = roundUp(ctx.addressOf!(mine.scratch), 16);
+  const g = layout.geometry;
+  const xBytes = layout.cin * g.h * g.w * 4;
+  const yBytes = layout.cout * g.hout * g.wout * 4;
+  for (let s = 0; s < n; s++) {
+    const a: WindowAddresses = {
+      x: xAt + s * xBytes,
+      y: yAt + s * yBytes,
+      res: rAt === 0 ? 0 : rAt + s * yBytes,
+      weights: wAt,
+      bias: bAt,
+      scratch,
+    };
+    if (conv) mine.kernels.depthwise(layout, plan, conv.act, a, 0, layout.cout);
+    else mine.kernels.maxPool(layout, plan, a, 0, layout.cout);
   }
 }
