@@ -2,6 +2,7 @@
  * The report: everything cnnscope says about a model, computed from the graph once, in the
  * shape the JSON output documents (docs/report.md). Renderers format it and compute nothing.
  */
+import { grouped } from '../graph/diagnostics.js';
 import type { Graph } from '../graph/graph.js';
 import { numel } from '../layers/kind.js';
 import { layerOps } from './compute.js';
@@ -288,14 +289,12 @@ function assertExact(graph: Graph, report: Report, batch: number, dtype: Dtype, 
     ...figures.filter((k) => PER_SAMPLE.has(k)).map((k) => largestBatch(sum(k), MAX_EXACT)),
     largestBatch(sum('activation_bytes'), MAX_EXACT - fixed),
   );
-  const advice =
-    largest >= 1 && batch > 1 ? `use a batch of ${largest.toLocaleString('en-US')} or less` : 'use a smaller input shape or smaller layers';
+  const advice = largest >= 1 && batch > 1 ? `use a batch of ${grouped(largest)} or less` : 'use a smaller input shape or smaller layers';
   const totals = Object.fromEntries(figures.map((k) => [k, 0])) as Record<Figure, number>;
   for (const node of graph.nodes) {
     for (const key of figures) {
       const times = PER_SAMPLE.has(key) ? batch : 1;
-      const when = (perSample: number) =>
-        times === 1 ? '' : perSample <= MAX_EXACT ? ` at batch ${batch.toLocaleString('en-US')}` : ' even at batch 1';
+      const when = (perSample: number) => (times === 1 ? '' : perSample <= MAX_EXACT ? ` at batch ${grouped(batch)}` : ' even at batch 1');
       const value = own[node.id][key];
       if (!(value * times <= MAX_EXACT))
         throw layerError(graph, node, `its ${FIGURE[key]} reach 2^53${when(value)} and cannot be counted exactly; ${advice}`);
