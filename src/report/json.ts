@@ -69,15 +69,48 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
   yield `\n${indent}}`;
 }
 
+/**
+ * One container and everything in it, as a string: the bulk of a large report's text, so it is
+ * built by appending, with no array of entries or of item texts per container.
+ */
 function stringify(value: unknown, indent: string): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    if (value.every((v) => v === null || typeof v !== 'object')) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
-    return `[\n${value.map((v) => inner + stringify(v, inner)).join(',\n')}\n${indent}]`;
+    const items: unknown[] = value;
+    const n = items.length;
+    if (n === 0) return '[]';
+    // Holes and what JSON writes nothing for (undefined, a function) are empty items, as Array.prototype.join writes them.
+    if (allPrimitive(items)) {
+      let out = '[';
+      for (let i = 0; i < n; i++) {
+        if (i > 0) out += ', ';
+        if (i in items) out += JSON.stringify(items[i]) ?? '';
+      }
+      return `${out}]`;
+    }
+    let out = '[\n';
+    for (let i = 0; i < n; i++) {
+      if (i > 0) out += ',\n';
+      if (i in items) out += inner + stringify(items[i], inner);
+    }
+    return `${out}\n${indent}]`;
   }
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  if (entries.length === 0) return '{}';
-  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${stringify(v, inner)}`).join(',\n')}\n${indent}}`;
+  const record = value as Record<string, unknown>;
+  let out = '';
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    if (v === undefined) continue;
+    out += `${out === '' ? '{\n' : ',\n'}${inner}${JSON.stringify(k)}: ${stringify(v, inner)}`;
+  }
+  return out === '' ? '{}' : `${out}\n${indent}}`;
+}
+
+/** Whether no item is a container (holes skipped, as Array.prototype.every skips them). */
+function allPrimitive(items: readonly unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    if (v !== null && typeof v === 'object' && i in items) return false;
+  }
+  return true;
 }
