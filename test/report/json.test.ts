@@ -1,7 +1,7 @@
 /** renderJson writes the text it wrote before it was made to append (the reference below is that version). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderJson } from '../../src/report/json.js';
+import { builtText, isPlainData, nativeText, renderJson } from '../../src/report/json.js';
 
 const PIECE_DEPTH = 2;
 
@@ -51,6 +51,26 @@ describe('renderJson', () => {
     }));
     fc.assert(
       fc.property(tree, (v) => renderJson(v) === reference(v)),
+      { numRuns: 3000 },
+    );
+    // Plain data only: what the engine's own writer writes (with each list of scalars put on one line).
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('[\n', '"]', '\\', ' [1,\n2] ', '\u2028'));
+    const scalar = fc.oneof(fc.double(), fc.integer(), text, fc.boolean(), fc.constant(null));
+    const { plain } = fc.letrec((tie) => ({
+      plain: fc.oneof({ depthSize: 'small' }, scalar, tie('list'), tie('record')),
+      list: fc.array(tie('plain'), { maxLength: 5 }),
+      record: fc.dictionary(text, tie('plain'), { maxKeys: 5 }),
+    }));
+    fc.assert(
+      fc.property(plain, (v) => renderJson(v) === reference(v)),
+      { numRuns: 3000 },
+    );
+    // Both writers of a container, whichever renderJson used.
+    fc.assert(
+      fc.property(plain, fc.nat({ max: 6 }), (v, n) => {
+        const indent = ' '.repeat(n);
+        return isPlainData(v) && nativeText(v, indent) === builtText(v, indent);
+      }),
       { numRuns: 3000 },
     );
     expect(renderJson({ a: [1, -0, NaN, Infinity, 'x'], b: [[1, 2], { c: [] }], d: {} })).toBe(
