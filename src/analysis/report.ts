@@ -2,7 +2,8 @@
  * The report: everything cnnscope says about a model, computed from the graph once, in the
  * shape the JSON output documents (docs/report.md). Renderers format it and compute nothing.
  */
-import type { Graph } from '../graph/graph.js';
+import { grouped } from '../graph/diagnostics.js';
+import type { Graph, LayerNode } from '../graph/graph.js';
 import { numel } from '../layers/kind.js';
 import { layerOps } from './compute.js';
 import { AnalysisError, layerError, MAX_EXACT } from './exact.js';
@@ -124,7 +125,7 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   const batch = options.batch ?? 1;
   const dtype = options.dtype ?? 'fp32';
   const optimizer = options.optimizer ?? 'sgd';
-  const withBatch = (shape: readonly number[]) => [batch, ...shape];
+  const withBatch = (shape: readonly number[]) => [batch].concat(shape);
   const { fields, windowed, warnings } = receptiveFields(graph);
   const bytes = outputBytes(graph, batch, dtype);
   const field = (id: number): ReceptiveField => copyField(fields[id]);
@@ -137,7 +138,7 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
     if (node.id === 0) continue;
     const p = layerParams(node);
     const ops = layerOps(node, batch);
-    layers.push({
+    const layer: Writable<LayerReport> = {
       name: node.name,
       kind: node.kind,
       inputs: node.inputs.map((i) => graph.nodes[i].name),
@@ -149,8 +150,10 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
       flops: ops.flops,
       activation_bytes: bytes[node.id],
       receptive_field: field(node.id),
-      ...windowedField(node.id),
-    });
+    };
+    // Set, not spread in: a literal with a spread is built property by property, a hundred thousand times for a large model.
+    if (!sameField(windowed[node.id], fields[node.id])) layer.windowed_receptive_field = copyField(windowed[node.id]);
+    layers.push(layer);
   }
 
   const sum = (key: 'params' | 'trainable_params' | 'buffers' | 'macs' | 'flops') => layers.reduce((a, l) => a + l[key], 0);
@@ -208,15 +211,25 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   return report;
 }
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 function copyField(f: FieldOrGlobal): ReceptiveField {
   return f === 'global'
     ? 'global'
-    : { size: [...f.size] as [number, number], stride: [...f.stride] as [number, number], padding: [...f.padding] as [number, number] };
+    : { size: [f.size[0], f.size[1]], stride: [f.stride[0], f.stride[1]], padding: [f.padding[0], f.padding[1]] };
 }
 
 function sameField(a: FieldOrGlobal, b: FieldOrGlobal): boolean {
-  if (a === 'global' || b === 'global') return a === b;
-  return (['size', 'stride', 'padding'] as const).every((k) => a[k][0] === b[k][0] && a[k][1] === b[k][1]);
+  if (a === b) return true;
+  if (a === 'global' || b === 'global') return false;
+  return (
+    a.size[0] === b.size[0] &&
+    a.size[1] === b.size[1] &&
+    a.stride[0] === b.stride[0] &&
+    a.stride[1] === b.stride[1] &&
+    a.padding[0] === b.padding[0] &&
+    a.padding[1] === b.padding[1]
+  );
 }
 
 /** Kinds in order of their MACs, then FLOPs, then name: where the compute goes. */
@@ -268,43 +281,52 @@ function folded(
  */
 function assertExact(graph: Graph, report: Report, batch: number, dtype: Dtype, optimizer: Optimizer): void {
   const input = graph.nodes[0];
-  const own = graph.nodes.map((node): Record<Figure, number> => {
+  const own = (node: LayerNode): Record<Figure, number> => {
     const p = node.id === 0 ? { params: 0, buffers: 0 } : layerParams(node);
     const ops = node.id === 0 ? { macs: 0, flops: 0 } : layerOps(node, 1);
+    let weightBytes = 0;
+    for (const t of node.tensors) weightBytes += numel(t.shape) * (t.dtype === 'int64' ? 8 : DTYPES[dtype]);
     return {
       params: p.params,
       buffers: p.buffers,
-      weight_bytes: node.tensors.reduce((a, t) => a + numel(t.shape) * (t.dtype === 'int64' ? 8 : DTYPES[dtype]), 0),
+      weight_bytes: weightBytes,
       macs: ops.macs,
       flops: ops.flops,
       activation_bytes: numel(node.outputShape) * DTYPES[dtype],
     };
-  });
+  };
   const figures = Object.keys(FIGURE) as Figure[];
-  const sum = (key: Figure) => own.reduce((a, o) => a + o[key], 0);
   // Training keeps weights, gradients and optimizer state once and the activations per sample.
   const fixed = report.memory.training.weights + report.memory.training.gradients * (1 + OPTIMIZER_STATES[optimizer]);
-  const largest = Math.min(
-    ...figures.filter((k) => PER_SAMPLE.has(k)).map((k) => largestBatch(sum(k), MAX_EXACT)),
-    largestBatch(sum('activation_bytes'), MAX_EXACT - fixed),
-  );
-  const advice =
-    largest >= 1 && batch > 1 ? `use a batch of ${largest.toLocaleString('en-US')} or less` : 'use a smaller input shape or smaller layers';
+  // What to do about a figure past 2^53; worked out only then, from the whole model's figures.
+  const advice = (): string => {
+    const sums = Object.fromEntries(figures.map((k) => [k, 0])) as Record<Figure, number>;
+    for (const node of graph.nodes) {
+      const o = own(node);
+      for (const k of figures) sums[k] += o[k];
+    }
+    const largest = Math.min(
+      ...figures.filter((k) => PER_SAMPLE.has(k)).map((k) => largestBatch(sums[k], MAX_EXACT)),
+      largestBatch(sums.activation_bytes, MAX_EXACT - fixed),
+    );
+    return largest >= 1 && batch > 1 ? `use a batch of ${grouped(largest)} or less` : 'use a smaller input shape or smaller layers';
+  };
+  const when = (times: number, perSample: number) =>
+    times === 1 ? '' : perSample <= MAX_EXACT ? ` at batch ${grouped(batch)}` : ' even at batch 1';
   const totals = Object.fromEntries(figures.map((k) => [k, 0])) as Record<Figure, number>;
   for (const node of graph.nodes) {
+    const figuresOfNode = own(node);
     for (const key of figures) {
       const times = PER_SAMPLE.has(key) ? batch : 1;
-      const when = (perSample: number) =>
-        times === 1 ? '' : perSample <= MAX_EXACT ? ` at batch ${batch.toLocaleString('en-US')}` : ' even at batch 1';
-      const value = own[node.id][key];
+      const value = figuresOfNode[key];
       if (!(value * times <= MAX_EXACT))
-        throw layerError(graph, node, `its ${FIGURE[key]} reach 2^53${when(value)} and cannot be counted exactly; ${advice}`);
+        throw layerError(graph, node, `its ${FIGURE[key]} reach 2^53${when(times, value)} and cannot be counted exactly; ${advice()}`);
       totals[key] += value;
       if (!(totals[key] * times <= MAX_EXACT)) {
         throw layerError(
           graph,
           node,
-          `the model's total ${FIGURE[key]} reach 2^53 at this layer${when(totals[key])} and cannot be counted exactly; ${advice}`,
+          `the model's total ${FIGURE[key]} reach 2^53 at this layer${when(times, totals[key])} and cannot be counted exactly; ${advice()}`,
         );
       }
     }
@@ -313,7 +335,7 @@ function assertExact(graph: Graph, report: Report, batch: number, dtype: Dtype, 
     throw layerError(
       graph,
       input,
-      `the training memory estimate reaches 2^53 bytes and cannot be counted exactly; ${fixed <= MAX_EXACT ? advice : 'use smaller layers'}`,
+      `the training memory estimate reaches 2^53 bytes and cannot be counted exactly; ${fixed <= MAX_EXACT ? advice() : 'use smaller layers'}`,
     );
   }
   // A backstop for any figure the walk above does not cover.

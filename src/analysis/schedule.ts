@@ -12,16 +12,23 @@ export interface Schedule {
   readonly freeAfter: readonly (readonly number[])[];
 }
 
+/** What a step that frees nothing frees: one frozen list for all of them. */
+const NOTHING: readonly number[] = Object.freeze([]);
+
 export function schedule(graph: Graph): Schedule {
   const n = graph.nodes.length;
   const lastReader = new Array<number>(n).fill(-1);
   for (const node of graph.nodes) for (const i of node.inputs) lastReader[i] = Math.max(lastReader[i], node.id);
   const outputs = new Set(graph.outputs);
-  const freeAfter: number[][] = graph.nodes.map(() => []);
+  // Most steps free one tensor or none: a list made for the first one, not an empty one per step
+  // grown to V8's 17 slots (a hundred thousand of them for a long model).
+  const freeAfter: (readonly number[])[] = new Array<readonly number[]>(n).fill(NOTHING);
   for (let id = 0; id < n; id++) {
     if (outputs.has(id)) continue;
     // A tensor nobody reads (a dead end) is freed as soon as it is made.
-    freeAfter[lastReader[id] >= 0 ? lastReader[id] : id].push(id);
+    const step = lastReader[id] >= 0 ? lastReader[id] : id;
+    if (freeAfter[step] === NOTHING) freeAfter[step] = [id];
+    else (freeAfter[step] as number[]).push(id);
   }
   return { order: graph.nodes.map((node) => node.id), freeAfter };
 }

@@ -1,29 +1,14 @@
 /**
- * `cnnscope export`: a model written as an ONNX file with its weights, seeded or from a
- * .safetensors file (src/onnx/export.ts, docs/onnx.md). The ONNX writer and protobufjs load only here.
+ * `cnnscope export`: its options and help. The command (export-command.ts) and the ONNX writer
+ * with protobufjs load only when it runs.
  */
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { escapeUnprintable } from '../graph/diagnostics.js';
-import { bytesText, grouped } from '../report/units.js';
-import { type CliIo, UsageError } from './io.js';
-import { isOnnxModel, loadModel, loadOnnx } from './load.js';
-import { collect } from './options.js';
-import { parseInteger, readWeights } from './run.js';
+import type { ExportFlags } from './export-command.js';
+import type { CliIo } from './io.js';
+import { collect, parseInteger } from './options.js';
 
 /** The opsets written (src/onnx/export.ts's EXPORT_OPSETS, which loads with the writer). */
 const OPSETS = { min: 13, max: 18, default: 17 } as const;
-
-interface ExportFlags {
-  onnx: string;
-  opset: string;
-  weights?: string;
-  seed: string;
-  inputShape?: string;
-  set: string[];
-  preset?: string;
-}
 
 export function registerExport(program: Command, io: CliIo): void {
   program
@@ -57,44 +42,8 @@ Examples:
   $ cnnscope export convnext_tiny --onnx convnext.onnx && cnnscope analyze convnext.onnx`,
     )
     .action(async (model: string, flags: ExportFlags) => {
-      await exportCommand(model, flags, io);
+      const opset = parseInteger('--opset', flags.opset, OPSETS.min, OPSETS.max);
+      const { exportCommand } = await import('./export-command.js');
+      await exportCommand(model, flags, opset, io);
     });
-}
-
-async function exportCommand(spec: string, flags: ExportFlags, io: CliIo): Promise<void> {
-  const opset = parseInteger('--opset', flags.opset, OPSETS.min, OPSETS.max);
-  const seed = parseInteger('--seed', flags.seed, 0, 0xffffffff);
-  const options = {
-    ...(flags.inputShape !== undefined ? { input: flags.inputShape } : {}),
-    set: flags.set,
-    ...(flags.preset ? { preset: flags.preset } : {}),
-  };
-  // An ONNX file is exported again with its own weights (unless --weights), as `run` reads them.
-  const onnx = isOnnxModel(spec, io) ? await loadOnnx(spec, options, io) : undefined;
-  const graph = onnx ? onnx.converted.graph : await loadModel(spec, options, io);
-  const weights = await readWeights(
-    graph,
-    flags.weights,
-    seed,
-    io,
-    (n) => new Float32Array(n),
-    onnx ? { spec, converted: onnx.converted } : undefined,
-  );
-  const { exportOnnxModel, OnnxExportError } = await import('../onnx/export.js');
-  let written;
-  try {
-    written = exportOnnxModel(graph, weights, { opset, source: spec });
-  } catch (e) {
-    if (e instanceof OnnxExportError) throw new UsageError(e.message);
-    throw e;
-  }
-  try {
-    writeFileSync(resolve(io.cwd, flags.onnx), written.bytes);
-  } catch (e) {
-    throw new UsageError(`--onnx ${flags.onnx}: cannot write the file: ${(e as Error).message}`);
-  }
-  io.stdout.write(
-    `${escapeUnprintable(flags.onnx)}: ${bytesText(written.bytes.length)}, ONNX opset ${opset}, ${grouped(written.nodes)} nodes, ` +
-      `${grouped(written.initializers)} initializers (${flags.weights !== undefined ? `weights from ${escapeUnprintable(flags.weights)}` : `PyTorch default init, seed ${seed}`})\n`,
-  );
 }

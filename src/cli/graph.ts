@@ -1,24 +1,11 @@
-/** `cnnscope graph`: the layer graph as Graphviz DOT or Mermaid, optionally folded into blocks. */
+/**
+ * `cnnscope graph`: its options and help. The command (graph-command.ts) and the DOT and
+ * Mermaid writers load only when it runs.
+ */
 import type { Command } from 'commander';
-import { analyze } from '../analysis/report.js';
-import { dotLines } from '../report/dot.js';
-import { graphView } from '../report/graph-view.js';
-import { mermaidLines } from '../report/mermaid.js';
+import type { GraphFlags } from './graph-command.js';
+import type { CliIo } from './io.js';
 import { collect } from './options.js';
-import { resolveFormat } from './format.js';
-import { lineChunks, writeChunks, type CliIo } from './io.js';
-import { loadModel } from './load.js';
-import { parseDepth } from './options.js';
-
-export const GRAPH_FORMATS = ['dot', 'mermaid'] as const;
-
-interface GraphFlags {
-  format?: string;
-  depth?: string;
-  input?: string;
-  set: string[];
-  preset?: string;
-}
 
 export function registerGraph(program: Command, io: CliIo): void {
   program
@@ -43,11 +30,7 @@ Examples:
   $ cnnscope graph architectures/lecture/bottleneck.yaml --format mermaid`,
     )
     .action(async (model: string, flags: GraphFlags) => {
-      const format = resolveFormat(flags, GRAPH_FORMATS, 'dot');
-      const depth = flags.depth !== undefined ? parseDepth(flags.depth) : undefined;
-      const graph = await loadModel(model, flags, io);
-      const report = analyze(graph, depth !== undefined ? { depth } : {});
-      const view = graphView(graph, report, depth);
-      await writeChunks(io.stdout, lineChunks(format === 'dot' ? dotLines(view) : mermaidLines(view)));
+      const { graphCommand } = await import('./graph-command.js');
+      await graphCommand(model, flags, io);
     });
 }

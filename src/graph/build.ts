@@ -14,7 +14,7 @@ import { DiagnosticBag, ModelError, type Diagnostic } from './diagnostics.js';
 import { Expander, STRUCTURAL, type BlockDef } from './expand.js';
 import { parseModelExpectations, type ExpectGroup } from './expect.js';
 import type { Value } from './expr.js';
-import { consumers, type Graph, type LayerNode } from './graph.js';
+import type { Graph, LayerNode } from './graph.js';
 import { Abort, checkTensorSize, Layers, type Context } from './layer.js';
 import { Names } from './names.js';
 import { entry, type Located, type LocatedMap } from './source.js';
@@ -66,12 +66,14 @@ export function buildModel(
  * a block's layer are counted on it), in file order.
  */
 export function unreadOutputs(graph: Graph): Diagnostic[] {
-  const readers = consumers(graph);
+  // Whether each node is read: a mark per node, not a list of its readers (a hundred thousand lists for a long model).
+  const read = new Uint8Array(graph.nodes.length);
+  for (const node of graph.nodes) for (const i of node.inputs) read[i] = 1;
   const outputs = new Set(graph.outputs);
   // A bag collects them as it does errors: the same place and message once, with its copies.
   const bag = new DiagnosticBag(graph.file);
   for (const node of graph.nodes) {
-    if (node.id === 0 || readers[node.id].length > 0 || outputs.has(node.id)) continue;
+    if (node.id === 0 || read[node.id] === 1 || outputs.has(node.id)) continue;
     bag.error(
       node.pos,
       "its output is never read: no layer reads it and it is not the model's output (mark it 'output: true' if it is an auxiliary head)",

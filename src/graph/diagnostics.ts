@@ -22,6 +22,19 @@ export interface Diagnostic {
 }
 
 /**
+ * 25557032 -> "25,557,032": what `n.toLocaleString('en-US')` writes. Whole numbers are grouped
+ * here: the first toLocaleString of a process loads ICU's number formatting, about 7 MB of a
+ * short command's memory. Others (fractions, -0, past 2^53) are left to it.
+ */
+export function grouped(n: number): string {
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n));
+  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return n < 0 ? `-${out}` : out;
+}
+
+/**
  * Characters that would break a one-line message or make it read other than it is: control
  * characters (C0, DEL, C1), the line and paragraph separators, and the bidirectional controls.
  */
@@ -37,7 +50,7 @@ export function escapeUnprintable(text: string): string {
 /** The diagnostic after its position: `layer 'name' (kind): message (and N more times)`, escaped. */
 export function describeDiagnostic(d: Diagnostic): string {
   const layer = d.layer ? `layer '${d.layer.name}' (${d.layer.kind}): ` : '';
-  const copies = d.copies ? ` (and ${d.copies.toLocaleString('en-US')} more ${d.copies === 1 ? 'time' : 'times'})` : '';
+  const copies = d.copies ? ` (and ${grouped(d.copies)} more ${d.copies === 1 ? 'time' : 'times'})` : '';
   return escapeUnprintable(`${layer}${d.message}${copies}`);
 }
 
@@ -61,7 +74,7 @@ export class ModelError extends Error {
     readonly diagnostics: readonly Diagnostic[],
     readonly omitted = 0,
   ) {
-    const more = omitted > 0 ? [`... and ${omitted.toLocaleString('en-US')} more problems`] : [];
+    const more = omitted > 0 ? [`... and ${grouped(omitted)} more problems`] : [];
     super([...diagnostics.map(formatDiagnostic), ...more].join('\n'));
     this.name = 'ModelError';
   }

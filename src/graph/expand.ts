@@ -6,7 +6,7 @@
 import { show } from '../layers/args.js';
 import { findKind, layerKinds } from '../layers/index.js';
 import type { LayerKind } from '../layers/kind.js';
-import type { DiagnosticBag, SourcePos } from './diagnostics.js';
+import { grouped, type DiagnosticBag, type SourcePos } from './diagnostics.js';
 import { templateMentions, type Value } from './expr.js';
 import type { LayerNode } from './graph.js';
 import { Abort, COMMON_ARGS, MAX_LAYERS, type Context, type Layers, type Site } from './layer.js';
@@ -81,7 +81,7 @@ export class Expander {
     if (repeat > MAX_LAYERS) {
       this.bag.error(
         common.repeat!.value.pos,
-        `repeat ${repeat.toLocaleString('en-US')} is more than the ${MAX_LAYERS.toLocaleString('en-US')} layers a model may have; refusing it`,
+        `repeat ${grouped(repeat)} is more than the ${grouped(MAX_LAYERS)} layers a model may have; refusing it`,
       );
       throw new Abort();
     }
@@ -90,18 +90,18 @@ export class Expander {
     if (multiplicity > MAX_LAYERS) {
       this.bag.error(
         common.repeat!.value.pos,
-        `nested repeats expand this entry ${multiplicity.toLocaleString('en-US')} times, more than the ${MAX_LAYERS.toLocaleString('en-US')} layers a model may have; refusing it`,
+        `nested repeats expand this entry ${grouped(multiplicity)} times, more than the ${grouped(MAX_LAYERS)} layers a model may have; refusing it`,
       );
       throw new Abort();
     }
     // A repeated entry whose name does not change with `i` becomes a group `name.0`, `name.1`, ... (ResNet's layer1.0).
     const nameTemplate = common.name ? this.values.template(common.name.value) : undefined;
-    const grouped = common.repeat && common.name && !(nameTemplate && templateMentions(nameTemplate, 'i'));
-    const groupName = grouped
+    const isGroup = common.repeat && common.name && !(nameTemplate && templateMentions(nameTemplate, 'i'));
+    const groupName = isGroup
       ? this.bag.quietlyIf(poisoned, () => this.values.name(common.name!.value, this.withIn(ctx.env, current), who))
       : undefined;
     // Every copy would fail on the same name (reported, or unknowable behind a failed input).
-    if (grouped && groupName === undefined) return POISONED;
+    if (isGroup && groupName === undefined) return POISONED;
     // A group whose name is taken is reported once, by its name, not once per layer under it.
     if (groupName !== undefined && this.names.isTaken(joinName(ctx.scope.prefix, groupName)))
       return this.names.register(joinName(ctx.scope.prefix, groupName), POISONED, pos, 'written', 'repeat');
@@ -110,7 +110,7 @@ export class Expander {
     let sideOutput = current;
     for (let i = 0; i < repeat; i++) {
       if (++this.visits > MAX_VISITS) {
-        this.bag.error(pos, `the model expands to more than ${MAX_VISITS.toLocaleString('en-US')} entries; refusing it`);
+        this.bag.error(pos, `the model expands to more than ${grouped(MAX_VISITS)} entries; refusing it`);
         throw new Abort();
       }
       const env = common.repeat ? ctx.env.with('i', i) : ctx.env;

@@ -9,7 +9,7 @@
  * Invalid expectations (an unknown total, a bad unit, min above max) are model errors: one line
  * with file:line:col, exit 2.
  */
-import { type DiagnosticBag, type SourcePos } from './diagnostics.js';
+import { grouped, type DiagnosticBag, type SourcePos } from './diagnostics.js';
 import type { Value } from './expr.js';
 import { entry, plain, type Located, type MapEntry } from './source.js';
 import { readLocated } from './source-fast.js';
@@ -315,7 +315,7 @@ class ExpectParser {
         case 'batch':
           if (v.type === 'scalar' && typeof v.value === 'number' && Number.isSafeInteger(v.value) && v.value >= 1 && v.value <= MAX_BATCH)
             out.at.batch = v.value;
-          else ok = this.fail(v.pos, `'batch' must be an integer from 1 to ${MAX_BATCH.toLocaleString('en-US')}`);
+          else ok = this.fail(v.pos, `'batch' must be an integer from 1 to ${grouped(MAX_BATCH)}`);
           break;
         case 'dtype':
         case 'optimizer': {
@@ -379,7 +379,7 @@ class ExpectParser {
         this.bag.error(node.pos, `'${metric}' bound must be a whole number >= 0, got ${node.value}`);
         return undefined;
       }
-      return { value: node.value, text: node.value.toLocaleString('en-US') };
+      return { value: node.value, text: grouped(node.value) };
     }
     const parsed = parseQuantity(node.value, unit);
     if (typeof parsed === 'string') {

@@ -11,6 +11,7 @@
  * `/` is true division; `//` floors, as in Python. `+` also joins strings.
  */
 
+import { grouped } from './diagnostics.js';
 import { ExprError, MAX_EXPR_DEPTH, type Expression, type FunctionName, type Node, type Template, type Value } from './expr-syntax.js';
 
 export {
@@ -46,7 +47,7 @@ export class WorkMeter {
     this.used += items;
     if (this.used > MAX_EVALUATION_WORK)
       throw new ExprError(
-        `the model's expressions go through more than ${MAX_EVALUATION_WORK.toLocaleString('en-US')} list items in all; refusing it`,
+        `the model's expressions go through more than ${grouped(MAX_EVALUATION_WORK)} list items in all; refusing it`,
         at,
       );
   }
@@ -111,7 +112,7 @@ export function measure(v: Value): { readonly items: number; readonly depth: num
 export function valueTooLarge(v: Value): string | undefined {
   const { items, depth } = measure(v);
   if (items > MAX_VALUE_ITEMS)
-    return `the value holds more than ${MAX_VALUE_ITEMS.toLocaleString('en-US')} items (a list used twice counts twice); refusing it`;
+    return `the value holds more than ${grouped(MAX_VALUE_ITEMS)} items (a list used twice counts twice); refusing it`;
   if (depth > MAX_EXPR_DEPTH) return `the value nests more than ${MAX_EXPR_DEPTH} levels deep; refusing it`;
   return undefined;
 }
@@ -119,8 +120,7 @@ export function valueTooLarge(v: Value): string | undefined {
 /** A list or text an expression built, refused when too large. */
 function built<T extends Value>(v: T, at: number): T {
   if (typeof v === 'string') {
-    if (v.length > MAX_TEXT_LENGTH)
-      throw new ExprError(`the text is longer than ${MAX_TEXT_LENGTH.toLocaleString('en-US')} characters; refusing it`, at);
+    if (v.length > MAX_TEXT_LENGTH) throw new ExprError(`the text is longer than ${grouped(MAX_TEXT_LENGTH)} characters; refusing it`, at);
     return v;
   }
   const problem = valueTooLarge(v);

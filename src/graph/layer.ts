@@ -5,7 +5,7 @@
  */
 import { ArgParser, ArgTypeError } from '../layers/args.js';
 import { formatShape, LayerError, numel, type LayerKind, type Shape } from '../layers/kind.js';
-import type { DiagnosticBag, SourcePos } from './diagnostics.js';
+import { grouped, type DiagnosticBag, type SourcePos } from './diagnostics.js';
 import type { LayerNode } from './graph.js';
 import { didYouMean } from './suggest.js';
 import { joinName, POISONED, type NameOrigin, type NameScope, type Names } from './names.js';
@@ -168,7 +168,7 @@ export class Layers {
       const tensors = kind.tensors(inputShapes, resolved);
       for (const t of tensors) if (!checkTensorSize(this.bag, t.shape, pos, who)) return register(POISONED);
       if (this.nodes.length >= MAX_LAYERS) {
-        this.bag.error(pos, `the model expands to more than ${MAX_LAYERS.toLocaleString('en-US')} layers; refusing it`);
+        this.bag.error(pos, `the model expands to more than ${grouped(MAX_LAYERS)} layers; refusing it`);
         throw new Abort();
       }
       const id = this.nodes.length;

@@ -114,7 +114,8 @@ export class Names {
       }
       ids.push(found.id);
     }
-    return ids;
+    // A node keeps this list: at its length, not the 17 slots V8 gives a list pushed to from empty.
+    return ids.slice();
   }
 
   /**

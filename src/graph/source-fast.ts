@@ -106,6 +106,14 @@ function withKey(entries: readonly MapEntry[], keys: Set<string> | undefined, ke
   return entries.length >= SCANNED_KEYS ? new Set([...entries.map((e) => e.key), key]) : undefined;
 }
 
+/**
+ * A collection's list at its length. V8 grows a list pushed to from empty to 17 slots at once, and
+ * the tree is kept for the whole build: most of its lists hold one to five items.
+ */
+function fitted<T>(list: T[]): T[] {
+  return list.length < 17 ? list.slice() : list;
+}
+
 function isFlowIndicator(c: number): boolean {
   return c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE;
 }
@@ -187,6 +195,8 @@ class FastReader {
   private readonly end: number;
   /** Whether the last blockPlain ended at `: `, a key's colon. */
   private plainIsKey = false;
+  /** Each key's text once: a model file repeats a few keys (`name`, `out`, `kernel`) on every layer. */
+  private readonly keyTexts = new Map<string, string>();
 
   constructor(private readonly text: string) {
     this.end = text.length;
@@ -199,6 +209,13 @@ class FastReader {
     this.skipBlank();
     if (this.i < this.end) leave();
     return root;
+  }
+
+  private interned(key: string): string {
+    const known = this.keyTexts.get(key);
+    if (known !== undefined) return known;
+    this.keyTexts.set(key, key);
+    return key;
   }
 
   private pos(): SourcePos {
@@ -387,7 +404,7 @@ class FastReader {
     let keys: Set<string> | undefined;
     for (;;) {
       const keyPos = this.pos();
-      const key = this.blockKey();
+      const key = this.interned(this.blockKey());
       if (hasKey(entries, keys, key)) leave();
       keys = withKey(entries, keys, key);
       this.skipSpaces();
@@ -417,7 +434,7 @@ class FastReader {
       if (column < indent) break;
       if (column > indent) leave();
     }
-    return { type: 'map', entries, pos };
+    return { type: 'map', entries: fitted(entries), pos };
   }
 
   /** A map's value on its key's line: a flow collection or a scalar, ending the line. */
@@ -472,7 +489,7 @@ class FastReader {
         leave();
       }
     }
-    return { type: 'seq', items, pos };
+    return { type: 'seq', items: fitted(items), pos };
   }
 
   /** Spaces, line breaks and comments inside a flow collection; its lines must be indented past `parent`. */
@@ -500,7 +517,7 @@ class FastReader {
         else leave();
       }
       this.i++;
-      return { type: 'seq', items, pos };
+      return { type: 'seq', items: fitted(items), pos };
     }
     this.i++;
     const entries: MapEntry[] = [];
@@ -513,6 +530,7 @@ class FastReader {
       let key: string;
       if (k === DQUOTE || k === SQUOTE) key = this.quoted();
       else key = String(plainScalarValue(this.flowPlain()));
+      key = this.interned(key);
       if (key === '<<' || hasKey(entries, keys, key)) leave();
       keys = withKey(entries, keys, key);
       this.skipSpaces();
@@ -543,7 +561,7 @@ class FastReader {
       else leave();
     }
     this.i++;
-    return { type: 'map', entries, pos };
+    return { type: 'map', entries: fitted(entries), pos };
   }
 
   /** A node inside a flow collection: a nested one or a scalar. */

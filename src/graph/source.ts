@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import type * as YamlModule from 'yaml';
 import type { Node as YamlNode } from 'yaml';
-import { type DiagnosticBag, type SourcePos } from './diagnostics.js';
+import { grouped, type DiagnosticBag, type SourcePos } from './diagnostics.js';
 
 type YamlPackage = typeof YamlModule;
 let yamlPackage: YamlPackage | undefined;
@@ -42,7 +42,7 @@ export class YamlBombError extends Error {}
 
 const TOO_DEEP = 'the YAML is nested more than 200 levels deep; refusing it';
 
-const TOO_MANY_NODES = `the file expands to more than ${MAX_YAML_NODES.toLocaleString('en-US')} YAML nodes (aliases included); refusing it`;
+const TOO_MANY_NODES = `the file expands to more than ${grouped(MAX_YAML_NODES)} YAML nodes (aliases included); refusing it`;
 
 /**
  * At least how many nodes the text holds, counted on the lexer's tokens, stopping once past

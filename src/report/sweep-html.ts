@@ -7,6 +7,7 @@ import type { SweepReport } from '../analysis/sweep.js';
 import { TOTALS, type TotalName } from '../vocabulary.js';
 import { escapeXml } from './html/markup.js';
 import { totalText } from './sweep.js';
+import { grouped } from './units.js';
 
 const CHARTS: readonly { readonly metric: TotalName; readonly title: string }[] = [
   { metric: 'params', title: 'Parameters' },
@@ -139,7 +140,7 @@ function chart(title: string, metric: TotalName, xName: string, lines: readonly 
       const dots = l.points
         .map(
           (p) =>
-            `<circle cx="${f(sx(p.x))}" cy="${f(sy(p.y))}" r="3" fill="${l.colour}"><title>${escapeXml(`${p.label}: ${totalText(metric, p.y)} (${p.y.toLocaleString('en-US')})`)}</title></circle>`,
+            `<circle cx="${f(sx(p.x))}" cy="${f(sy(p.y))}" r="3" fill="${l.colour}"><title>${escapeXml(`${p.label}: ${totalText(metric, p.y)} (${grouped(p.y)})`)}</title></circle>`,
         )
         .join('');
       return `<polyline fill="none" stroke="${l.colour}" stroke-width="2" points="${path}"/>${dots}`;

@@ -4,10 +4,8 @@
  */
 import type { ReceptiveField, Totals } from '../analysis/report.js';
 
-/** 25557032 -> "25,557,032". */
-export function grouped(n: number): string {
-  return n.toLocaleString('en-US');
-}
+/** 25557032 -> "25,557,032" (without ICU for whole numbers: see there). */
+export { grouped } from '../graph/diagnostics.js';
 
 /** A shape as the table shows it: [1, 64, 112, 112]. */
 export function shapeText(shape: readonly number[]): string {
