@@ -90,6 +90,11 @@ export class LocalContext implements ExecContext {
     return this.arena?.memory;
   }
 
+  /** Readies the engine memory for `bytes` more (arena.ts reserve); nothing without one. */
+  reserve(bytes: number): void {
+    this.arena?.reserve(bytes);
+  }
+
   /** The byte address of a view's first element in `memory`, or -1 when it is not in it. */
   addressOf(a: ArrayBufferView): number {
     return this.arena ? this.arena.addressOf(a) : -1;

@@ -10,7 +10,7 @@ import { firstNonFinite, sameShape, type Tensor } from '../kernels/tensor.js';
 import { LocalContext } from './context.js';
 import type { GraphWeights } from './weights.js';
 import { layerOps } from '../analysis/compute.js';
-import { buildPlan, isPlanContext, type ExecPlan, type PlanContext } from './plan.js';
+import { buildPlan, isPlanContext, reservePlanMemory, type ExecPlan, type PlanContext } from './plan.js';
 
 export interface ExecuteOptions {
   readonly weights: GraphWeights;
@@ -81,6 +81,7 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
   if (options.plan || planEngine(ctx, options.engine)) {
     const pctx = ctx as PlanContext;
     const plan = options.plan ?? buildPlan(graph, options.weights, pctx.allocatePlan ?? pctx.allocate ?? ((n) => new Float32Array(n)));
+    reservePlanMemory(pctx, graph, batch);
     const result = runPlan(graph, plan, options, pctx);
     if (options.checkFinite !== 'layers' && result.nonFinite) {
       // Name the first layer that made a NaN: the reference path, checking every layer.

@@ -25,6 +25,7 @@
  * conv's sum and then the normalized value: the outputs differ in the last bits (measured in
  * docs/metrics.md "Execute mode", tested in test/execute/plan.test.ts).
  */
+import { outputBytes, peakActivationBytes } from '../analysis/memory.js';
 import type { Graph, LayerNode } from '../graph/graph.js';
 import { convGeometry, isDirectConv, type ConvGeometry } from '../kernels/im2col.js';
 import { rowMajor } from '../kernels/mat.js';
@@ -51,6 +52,8 @@ export interface PlanContext extends ExecContext {
   readonly allocatePlan?: (n: number) => Float32Array;
   /** The byte address of a view in the engine memory, or -1 (context.ts). */
   addressOf?(a: ArrayBufferView): number;
+  /** Readies the engine memory for this many more bytes (context.ts, arena.ts reserve). */
+  reserve?(bytes: number): void;
   /** A tensor of unspecified contents (the engine memory's; context.ts), for steps that write every element. */
   allocUninit?(shape: readonly number[]): Tensor;
 }
@@ -79,6 +82,15 @@ export interface ExecPlan {
   readonly freeAfter: readonly (readonly number[])[];
   /** Floats of the packed weights the plan holds (beside the graph's weights). */
   readonly packedFloats: number;
+}
+
+/**
+ * Before the first pass at batch `batch`: the engine memory made ready for the schedule's peak of
+ * live activations (arena.ts reserve), so that the pass does not pay the page faults of memory it
+ * touches for the first time. Cheap once done.
+ */
+export function reservePlanMemory(ctx: PlanContext, graph: Graph, batch: number): void {
+  ctx.reserve?.(peakActivationBytes(graph, outputBytes(graph, batch, 'fp32')).peak);
 }
 
 /** The readers of each node, and the graph outputs. */

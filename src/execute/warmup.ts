@@ -61,6 +61,7 @@ export function warmUpEngine(): void {
         x,
         y,
         r % 2 ? res : undefined,
+        ctx,
       );
       maxPool2d(
         x,
@@ -68,8 +69,11 @@ export function warmUpEngine(): void {
         c,
         { h: s, w: s, kh: 3, kw: 3, sh: stride, sw: stride, ph: 1, pw: 1, hout: g.hout, wout: g.wout },
         new Float32Array(s * s),
+        ctx,
       );
     }
+    // A matrix-vector product (linear at batch 1: gemm-kernel.ts's gemv).
+    ctx.gemm(c, 1, 9 * c, rowMajor(x, 0, 9 * c), rowMajor(res, 0, 1), rowMajor(bias, 0, 1), false);
     const N = s * s;
     ctx.gemmPacked({
       M: c,
@@ -95,8 +99,10 @@ export function warmUpLayer(node: LayerNode, w: LayerWeights): void {
   for (const t of Object.values(w)) floats += t.length;
   if (floats > 1 << 16) return;
   const ctx = new LocalContext();
+  // Without weights, the channels can shrink too (a global pool over 2048 channels warms up on 64).
+  const channels = (c: number) => (floats === 0 ? Math.min(c, 64) : c);
   const shapes = node.inputShapes.map((shape) =>
-    shape.length === 3 ? [shape[0], Math.min(shape[1], 12), Math.min(shape[2], 12)] : [...shape],
+    shape.length === 3 ? [channels(shape[0]), Math.min(shape[1], 12), Math.min(shape[2], 12)] : [...shape],
   );
   if (shapes.some((shape) => shape.reduce((p, d) => p * d, 1) > 1 << 16)) return;
   const inputs = shapes.map((shape) => ({ shape: [1, ...shape], data: new Float32Array(shape.reduce((p, d) => p * d, 1)).fill(0.5) }));

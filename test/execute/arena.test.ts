@@ -41,6 +41,23 @@ describe('the engine memory', () => {
     expect(z.every((v) => v === 0)).toBe(true);
   });
 
+  it('reserve grows the memory for the bytes asked beyond what is handed out, once, and leaves allocation as it was', () => {
+    const mem = new EngineMemory();
+    const a = mem.alloc(1000);
+    a.fill(7);
+    const before = mem.memory.buffer.byteLength;
+    mem.reserve(3 << 20);
+    const grown = mem.memory.buffer.byteLength;
+    expect(grown).toBeGreaterThanOrEqual(mem.addressOf(a) + 4000 + (3 << 20));
+    expect(grown).toBeGreaterThan(before);
+    mem.reserve(3 << 20);
+    expect(mem.memory.buffer.byteLength).toBe(grown);
+    expect(a.every((v) => v === 7)).toBe(true);
+    const b = mem.allocZeroed(1 << 18);
+    expect(mem.addressOf(b)).toBe(mem.addressOf(a) + 4032);
+    expect(b.every((v) => v === 0)).toBe(true);
+  });
+
   it('gives a context its tensors in the memory, and frees only what alloc made', () => {
     const ctx = new LocalContext();
     const t = ctx.alloc([2, 3]);

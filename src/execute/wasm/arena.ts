@@ -38,6 +38,8 @@ export class EngineMemory {
   private top: number;
   /** Bytes from here on have never been handed out: still zero, as grown memory is. */
   private clean: number;
+  /** The end of what reserve() has made ready. */
+  private reserved = 0;
   private zeroFn: ((at: number, bytes: number) => void) | undefined;
 
   /**
@@ -126,6 +128,28 @@ export class EngineMemory {
     if (at < 0) return this.fallback(n);
     this.used.set(at, bytes);
     return new Float32Array(this.floats().buffer, at, n);
+  }
+
+  /**
+   * Makes the next `bytes` beyond what is handed out ready: the memory grown to hold them and
+   * their pages written once (zeros, as they are), so that the first pass does not pay the page
+   * faults of fresh memory in its kernels. Does nothing once done for that much.
+   */
+  reserve(bytes: number): void {
+    const end = this.top + Math.ceil(bytes / ALIGN) * ALIGN;
+    if (end <= this.reserved) return;
+    const need = end + SLACK;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) {
+      const pages = Math.min(Math.ceil((need - have) / PAGE), MAX_PAGES - have / PAGE);
+      if (pages <= 0) return;
+      this.memory.grow(pages);
+      this.refresh();
+    }
+    const from = Math.max(this.top, this.clean, this.reserved);
+    const to = Math.min(end, this.memory.buffer.byteLength - SLACK);
+    if (to > from) this.zero(from, to - from);
+    this.reserved = end;
   }
 
   /** Gives a block back (a view alloc returned; anything else is ignored). */
