@@ -26,6 +26,7 @@ import type { Mat } from '../kernels/mat.js';
 import type { Tensor } from '../kernels/tensor.js';
 import type { ConvGeometry } from '../kernels/im2col.js';
 import type { PackedGemm } from './wasm/gemm-kernel.js';
+import { runWindowJob, scratchBytes, scratchPlan, type WindowJob } from './wasm/window-kernel.js';
 import { createGemmEngine, LocalContext, type Allocator, type GemmEngine } from './context.js';
 import { WASM_GEMM_BYTES, type WasmGemm } from './wasm/gemm-kernel.js';
 import { EngineMemory } from './wasm/arena.js';
@@ -34,6 +35,8 @@ export const MAX_THREADS = 64;
 
 /** Below this many MACs a GEMM is not worth waking the workers for (about 0.3 ms of work). */
 const SPLIT_MACS = 1 << 20;
+/** The same for a window job (depthwise, max pooling), in output elements times taps: 2^18 of them take about 0.1 ms. */
+const SPLIT_WINDOW = 1 << 18;
 
 /** Layout of the shared job block (Int32Array). */
 export const JOB = {
@@ -53,7 +56,7 @@ export const JOB = {
   size: 19 + 48,
 } as const;
 /** Commands. */
-export const CMD = { gemm: 1, exit: 2, packed: 3 } as const;
+export const CMD = { gemm: 1, exit: 2, packed: 3, window: 4 } as const;
 
 /** Fields of a PackedGemm in the job block, from JOB.packed. */
 const PK = {
@@ -141,6 +144,63 @@ export function readPacked(job: Int32Array, buffer: (id: number) => Float32Array
     relu: f(PK.relu) >= 1,
     relu6: f(PK.relu) === 2,
     ...(f(PK.hasResidual) === 1 ? { residual: mat(PK.residual) } : {}),
+  };
+}
+
+/**
+ * Fields of a window job (window-kernel.ts: a depthwise conv or max pooling of one sample, split
+ * by channels) in the job block, from JOB.packed: every tensor in the engine memory, by address.
+ */
+export const WJ = {
+  op: 0,
+  act: 1,
+  cin: 2,
+  cout: 3,
+  x: 4,
+  y: 5,
+  res: 6,
+  weights: 7,
+  bias: 8,
+  scratch: 9,
+  scratchStride: 10,
+  geometry: 11,
+} as const;
+const ACTS = ['none', 'relu', 'relu6'] as const;
+
+/** Writes a window job (the main thread). */
+export function writeWindow(j: Int32Array, w: WindowJob, scratch: number, scratchStride: number): void {
+  const at = JOB.packed;
+  j[at + WJ.op] = w.op === 'max' ? 1 : 0;
+  j[at + WJ.act] = ACTS.indexOf(w.act);
+  j[at + WJ.cin] = w.layout.cin;
+  j[at + WJ.cout] = w.layout.cout;
+  j[at + WJ.x] = w.a.x;
+  j[at + WJ.y] = w.a.y;
+  j[at + WJ.res] = w.a.res;
+  j[at + WJ.weights] = w.a.weights;
+  j[at + WJ.bias] = w.a.bias;
+  j[at + WJ.scratch] = scratch;
+  j[at + WJ.scratchStride] = scratchStride;
+  GEOMETRY.forEach((k, i) => (j[at + WJ.geometry + i] = w.layout.geometry[k]));
+}
+
+/** Reads back a window job and this part's scratch address (a worker). */
+export function readWindow(j: Int32Array, part: number): WindowJob {
+  const at = JOB.packed;
+  const f = (i: number) => j[at + i];
+  const geometry = Object.fromEntries(GEOMETRY.map((k, i) => [k, f(WJ.geometry + i)])) as unknown as ConvGeometry;
+  return {
+    op: f(WJ.op) === 1 ? 'max' : 'mac',
+    act: ACTS[f(WJ.act)],
+    layout: { cin: f(WJ.cin), cout: f(WJ.cout), geometry },
+    a: {
+      x: f(WJ.x),
+      y: f(WJ.y),
+      res: f(WJ.res),
+      weights: f(WJ.weights),
+      bias: f(WJ.bias),
+      scratch: f(WJ.scratch) + part * f(WJ.scratchStride),
+    },
   };
 }
 
@@ -343,6 +403,38 @@ class PoolContext extends LocalContext implements RunContext {
     }
     if (Atomics.load(this.sync, SYNC.failed) !== 0) throw new Error('a worker thread failed during a matrix multiply');
   }
+
+  /**
+   * A window job (window-kernel.ts) split by channels between the threads, each with its own
+   * scratch (in the engine memory, grown to the largest a job needs); small ones run here alone.
+   */
+  shareWindow(w: WindowJob): boolean {
+    const g = w.layout.geometry;
+    const work = w.layout.cout * g.hout * g.wout * g.kh * g.kw;
+    if (!this.arena || work < SPLIT_WINDOW || w.layout.cout < this.threads) return false;
+    const stride = Math.ceil(scratchBytes(scratchPlan(g)) / 64) * 64 + 64;
+    if (this.windowScratch.length * 4 < stride * this.threads) {
+      this.windowScratch = this.allocatePlan((stride * this.threads) / 4);
+    }
+    const base = Math.ceil(this.addressOf(this.windowScratch) / 16) * 16;
+    writeWindow(this.job, w, base, stride);
+    const parts = this.threads;
+    this.job[JOB.cmd] = CMD.window;
+    this.job[JOB.parts] = parts;
+    Atomics.store(this.sync, SYNC.done, 0);
+    Atomics.add(this.sync, SYNC.seq, 1);
+    Atomics.notify(this.sync, SYNC.seq);
+    const [c0, c1] = partRange(w.layout.cout, parts, parts - 1, 1);
+    runWindowJob(this.memory!, readWindow(this.job, parts - 1), c0, c1);
+    const workers = this.workers.length;
+    for (let done = Atomics.load(this.sync, SYNC.done); done < workers; done = Atomics.load(this.sync, SYNC.done)) {
+      Atomics.wait(this.sync, SYNC.done, done);
+    }
+    if (Atomics.load(this.sync, SYNC.failed) !== 0) throw new Error('a worker thread failed during a depthwise conv or pooling');
+    return true;
+  }
+
+  private windowScratch: Float32Array = new Float32Array(0);
 
   private writeMat(at: number, m: Mat): void {
     this.job[at] = this.register(m.data.buffer);

@@ -7,7 +7,8 @@
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createGemmEngine } from './context.js';
 import type { Mat } from '../kernels/mat.js';
-import { CMD, gemmPart, JOB, packedPart, packedSplitOf, readPacked, SYNC } from './threads.js';
+import { CMD, gemmPart, JOB, packedPart, packedSplitOf, partRange, readPacked, readWindow, SYNC } from './threads.js';
+import { runWindowJob } from './wasm/window-kernel.js';
 import { WasmGemm } from './wasm/gemm-kernel.js';
 import { EngineMemory } from './wasm/arena.js';
 
@@ -47,7 +48,11 @@ for (;;) {
   }
   if (job[JOB.cmd] === CMD.exit) break;
   try {
-    if (job[JOB.cmd] === CMD.packed) {
+    if (job[JOB.cmd] === CMD.window && memory) {
+      const w = readWindow(job, index);
+      const [c0, c1] = partRange(w.layout.cout, job[JOB.parts], index, 1);
+      runWindowJob(memory, w, c0, c1);
+    } else if (job[JOB.cmd] === CMD.packed) {
       const packed = readPacked(job, buffer);
       const [r0, r1, c0, c1] = packedPart(packed, packedSplitOf(job), job[JOB.parts], index, engine.mr, engine.nr);
       (engine as WasmGemm).gemmPacked(packed, r0, r1, c0, c1);

@@ -213,4 +213,25 @@ describe('CNNSCOPE_NO_WASM', () => {
     }
     expect(relativeError(outputs[0], outputs[1])).toBeLessThan(1e-5);
   });
+
+  // Depthwise convs and max pooling split by channels between the threads (threads.ts shareWindow):
+  // mobilenet_v2's first depthwise convs at 64x64 and googlenet's pools are above SPLIT_WINDOW.
+  it('splits depthwise convs and max pooling between threads with identical results', async () => {
+    for (const name of ['mobilenet_v2', 'googlenet']) {
+      const graph = loadBundled(name, { input: [3, 64, 64] });
+      const perThreads: Float32Array[] = [];
+      for (const threads of [1, 3]) {
+        const ctx = await createContext(threads);
+        try {
+          const input = tensor([1, 3, 64, 64], ctx.allocate(3 * 64 * 64));
+          input.data.set(randomArray(input.data.length, rng(5)));
+          const r = execute(graph, { weights: syntheticWeights(graph, 2, ctx.allocate), input, context: ctx });
+          perThreads.push(r.outputs[0].tensor.data.slice());
+        } finally {
+          await ctx.close();
+        }
+      }
+      expect(perThreads[1]).toEqual(perThreads[0]);
+    }
+  });
 });

@@ -537,7 +537,33 @@ export interface WindowContext {
   readonly memory?: WebAssembly.Memory;
   addressOf?(a: ArrayBufferView): number;
   readonly allocatePlan?: (n: number) => Float32Array;
+  /** Runs a job split between threads (threads.ts), or says no (false: too small, or one thread). */
+  shareWindow?(job: WindowJob): boolean;
 }
+
+/** One sample of a window kernel, every tensor in an engine memory (threads.ts sends it to workers). */
+export interface WindowJob {
+  readonly op: 'mac' | 'max';
+  readonly act: 'none' | 'relu' | 'relu6';
+  readonly layout: WindowLayout;
+  readonly a: WindowAddresses;
+}
+
+/** Per memory, the plans of the geometries jobs have used (a worker's cache: a job carries only the geometry). */
+const jobPlans = new Map<string, ScratchPlan>();
+
+/** Channels [c0, c1) of a job on this thread's instance of the kernels on `memory`. */
+export function runWindowJob(memory: WebAssembly.Memory, job: WindowJob, c0: number, c1: number): void {
+  const g = job.layout.geometry;
+  const key = [g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.top, g.left, g.hout, g.wout].join(',');
+  let plan = jobPlans.get(key);
+  if (!plan) jobPlans.set(key, (plan = scratchPlan(g)));
+  let kernels = jobKernels.get(memory);
+  if (!kernels) jobKernels.set(memory, (kernels = new WasmWindowKernels(memory, true)));
+  if (job.op === 'mac') kernels.depthwise(job.layout, plan, job.act, job.a, c0, c1);
+  else kernels.maxPool(job.layout, plan, job.a, c0, c1);
+}
+const jobKernels = new WeakMap<WebAssembly.Memory, WasmWindowKernels>();
 
 /** Per engine memory (one per thread): the kernels' instance on it and their scratch in it. */
 const onMemory = new WeakMap<WebAssembly.Memory, { kernels: WasmWindowKernels; scratch: Float32Array }>();
@@ -586,6 +612,8 @@ export function runWindow(
       bias: bAt,
       scratch,
     };
+    const job: WindowJob = { op: conv ? 'mac' : 'max', act: conv?.act ?? 'none', layout, a };
+    if (ctx.shareWindow?.(job)) continue;
     if (conv) mine.kernels.depthwise(layout, plan, conv.act, a, 0, layout.cout);
     else mine.kernels.maxPool(layout, plan, a, 0, layout.cout);
   }
