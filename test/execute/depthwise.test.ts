@@ -5,22 +5,11 @@
  * the 8-output vector pair), with and without a residual, for each epilogue.
  */
 import { describe, expect, it } from 'vitest';
+import { rng } from './helpers.js';
 import { depthwiseConvJs, depthwiseConvWasm, type DepthwiseConv } from '../../src/execute/depthwise.js';
 import { scratchPlan } from '../../src/execute/wasm/window-kernel.js';
 import { LocalContext } from '../../src/execute/context.js';
 import type { ConvGeometry } from '../../src/kernels/im2col.js';
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   readonly d: DepthwiseConv;

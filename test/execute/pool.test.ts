@@ -5,18 +5,8 @@
  * that are not multiples of the 8-output vector pair, and NaN inputs.
  */
 import { describe, expect, it } from 'vitest';
+import { rng } from './helpers.js';
 import { maxPool2d, maxPool2dJs, type PoolGeometry } from '../../src/execute/pool.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeCase(seed: number): { g: PoolGeometry; planes: number; x: Float32Array } {
   const r = rng(seed);
