@@ -183,7 +183,17 @@ describe('Winograd F(2x2, 3x3)', () => {
 
   // The wasm transforms (winograd-kernel.ts) against the JavaScript ones (CNNSCOPE_WINOGRAD_WASM=0),
   // on tensors in the engine memory: float32 sums against float64 ones, so a bound, not equality.
-  const direct: { name: string; cin: number; cout: number; h: number; w: number; top: number; left: number; bottom: number; right: number }[] = [
+  const direct: {
+    name: string;
+    cin: number;
+    cout: number;
+    h: number;
+    w: number;
+    top: number;
+    left: number;
+    bottom: number;
+    right: number;
+  }[] = [
     { name: 'odd sizes, padding 1', cin: 5, cout: 7, h: 13, w: 11, top: 1, left: 1, bottom: 1, right: 1 },
     { name: 'even sizes, padding 0', cin: 3, cout: 9, h: 16, w: 12, top: 0, left: 0, bottom: 0, right: 0 },
     { name: 'padding 2, wide', cin: 6, cout: 5, h: 9, w: 37, top: 2, left: 2, bottom: 2, right: 2 },

@@ -58,7 +58,10 @@ const INPUT_F64 = ['scale', 'shift'] as const;
 const INPUT_F32 = ['f'] as const;
 // Patch (column letter, row) and B^T d rows.
 const COLS = ['a', 'b', 'c', 'd'] as const;
-const INPUT_V128 = [...COLS.flatMap((k) => [0, 1, 2, 3].map((i) => `${k}${i}`)), ...COLS.flatMap((k) => [0, 1, 2, 3].map((i) => `${k}r${i}`))];
+const INPUT_V128 = [
+  ...COLS.flatMap((k) => [0, 1, 2, 3].map((i) => `${k}${i}`)),
+  ...COLS.flatMap((k) => [0, 1, 2, 3].map((i) => `${k}r${i}`)),
+];
 
 const OUTPUT_PARAMS = [
   'cout',
@@ -244,13 +247,21 @@ function inputCode(pro: Pro, f: Frame): Code {
         }
         // B^T d per column: r0 = d0 - d2, r1 = d1 + d2, r2 = d2 - d1, r3 = d1 - d3.
         for (const k of COLS) {
-          get(`${k}0`).localGet(f.slot(`${k}2`)).f32x4Sub();
+          get(`${k}0`)
+            .localGet(f.slot(`${k}2`))
+            .f32x4Sub();
           set(`${k}r0`);
-          get(`${k}1`).localGet(f.slot(`${k}2`)).f32x4Add();
+          get(`${k}1`)
+            .localGet(f.slot(`${k}2`))
+            .f32x4Add();
           set(`${k}r1`);
-          get(`${k}2`).localGet(f.slot(`${k}1`)).f32x4Sub();
+          get(`${k}2`)
+            .localGet(f.slot(`${k}1`))
+            .f32x4Sub();
           set(`${k}r2`);
-          get(`${k}1`).localGet(f.slot(`${k}3`)).f32x4Sub();
+          get(`${k}1`)
+            .localGet(f.slot(`${k}3`))
+            .f32x4Sub();
           set(`${k}r3`);
         }
         // Then per row i: a - c, b + c, c - b, b - d, stored at xi = 4i + j.
@@ -316,15 +327,35 @@ function outputCode(residual: boolean, act: Act, f: Frame): Code {
     }
     // A^T M: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (per column), then the same on columns.
     for (let j = 0; j < 4; j++) {
-      get(`m0${j}`).localGet(f.slot(`m1${j}`)).f32x4Add().localGet(f.slot(`m2${j}`)).f32x4Add();
+      get(`m0${j}`)
+        .localGet(f.slot(`m1${j}`))
+        .f32x4Add()
+        .localGet(f.slot(`m2${j}`))
+        .f32x4Add();
       set(`s0${j}`);
-      get(`m1${j}`).localGet(f.slot(`m2${j}`)).f32x4Sub().localGet(f.slot(`m3${j}`)).f32x4Sub();
+      get(`m1${j}`)
+        .localGet(f.slot(`m2${j}`))
+        .f32x4Sub()
+        .localGet(f.slot(`m3${j}`))
+        .f32x4Sub();
       set(`s1${j}`);
     }
     for (const i of [0, 1]) {
-      get(`s${i}0`).localGet(f.slot(`s${i}1`)).f32x4Add().localGet(f.slot(`s${i}2`)).f32x4Add().localGet(f.slot('bv')).f32x4Add();
+      get(`s${i}0`)
+        .localGet(f.slot(`s${i}1`))
+        .f32x4Add()
+        .localGet(f.slot(`s${i}2`))
+        .f32x4Add()
+        .localGet(f.slot('bv'))
+        .f32x4Add();
       set(`y${i}0`);
-      get(`s${i}1`).localGet(f.slot(`s${i}2`)).f32x4Sub().localGet(f.slot(`s${i}3`)).f32x4Sub().localGet(f.slot('bv')).f32x4Add();
+      get(`s${i}1`)
+        .localGet(f.slot(`s${i}2`))
+        .f32x4Sub()
+        .localGet(f.slot(`s${i}3`))
+        .f32x4Sub()
+        .localGet(f.slot('bv'))
+        .f32x4Add();
       set(`y${i}1`);
     }
   };
@@ -335,7 +366,9 @@ function outputCode(residual: boolean, act: Act, f: Frame): Code {
       [HI, 16],
     ] as const) {
       to();
-      get(`y${i}0`).localGet(f.slot(`y${i}1`)).i8x16Shuffle(half);
+      get(`y${i}0`)
+        .localGet(f.slot(`y${i}1`))
+        .i8x16Shuffle(half);
       if (residual) {
         get('rp');
         if (i === 1) get('yRow').i32Add();
