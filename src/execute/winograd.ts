@@ -26,11 +26,14 @@
  *     output transform: Y = A^T M A + bias (+ residual) (relu or relu6), written to the output.
  *
  * Batchnorm is folded into U (the filter times its scale, in float64, before the transform, one
- * rounding to float32). The transforms are plain JavaScript: they are additions on O(cin*P) and
- * O(cout*P) values against the GEMMs' O(cin*cout*P) (measured in docs/metrics.md "Execute mode").
+ * rounding to float32). The transforms are additions on O(cin*P) and O(cout*P) values against the
+ * GEMMs' O(cin*cout*P); they run in wasm SIMD (wasm/winograd-kernel.ts, 4 tiles a vector) when the
+ * tensors are in the engine memory, else (and with CNNSCOPE_WINOGRAD_WASM=0) in JavaScript below
+ * (measured in docs/metrics.md "Execute mode").
  *
- * Numerics: the transforms of F(2x2, 3x3) have entries 0, ±1 and ±1/2, so they are exact or add
- * one rounding; the GEMMs sum cin float32 terms (the direct path 9*cin). Against the reference
+ * Numerics: the transforms of F(2x2, 3x3) have entries 0, ±1 and ±1/2; the JavaScript ones add in
+ * float64 and round once, the wasm ones add in float32 (a few 1e-7 apart); the GEMMs sum cin
+ * float32 terms (the direct path 9*cin). Against the reference
  * path, about 1e-6 relative on whole models, as the direct plan (docs/metrics.md; F(4x4, 3x3) reaches
  * 1e-5 on one conv, so it is not used; bounded at 1e-5 in test/execute/winograd.test.ts).
  * The MACs reported are those of the direct convolution (the static count), though the GEMMs do
