@@ -297,7 +297,9 @@ function wasmPath(
   const [xAt, yAt, vAt, mAt] = [at(x), at(y), at(s.v), at(s.m)];
   const resAt = residual ? at(residual) : 0;
   if (xAt < 0 || yAt < 0 || vAt < 0 || mAt < 0 || resAt < 0) return undefined;
-  const wp = Math.ceil(tw / 4) * 4 + 4;
+  // Room for the vectors the transform reads (tw + 1 columns rounded up to 4, then 4) and for what
+  // the row copy writes past a row's columns (up to column tw + 4).
+  const wp = Math.ceil((tw + 1) / 4) * 4 + 4;
   const rowB = 2 * wp * 4;
   // The strip's rows, then 64 bytes of output scratch, 16-byte aligned.
   const floats = (2 * rowsPerBlock + 2) * 2 * wp + 16 + 4;
@@ -370,6 +372,11 @@ function wasmInput(r: WasmRun, wc: WinogradConv, smp: number, tw: number, ty0: n
     oSrc: (jo - c0) * 4,
     oDst: r.oOff + (jo >> 1) * 4,
     oN: count(jo),
+    vA: (c0 & 1 ? r.oOff : 0) + (c0 >> 1) * 4,
+    vB: (c0 & 1 ? 0 : r.oOff) + ((c0 + 1) >> 1) * 4,
+    chunks: Math.ceil((c1 - c0) / 8),
+    zA: (c1 & 1 ? r.oOff : 0) + (c1 >> 1) * 4,
+    zB: (c1 & 1 ? 0 : r.oOff) + ((c1 + 1) >> 1) * 4,
     ss: r.ss,
     ch0: pro ? pro.channel0 * 8 : 0,
     shiftOff: pro ? pro.channels * 8 : 0,

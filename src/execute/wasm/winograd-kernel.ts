@@ -52,8 +52,35 @@ const INPUT_PARAMS = [
   'v', // V of the block, xi 0, channel 0 (byte address)
   'vS', // bytes between the xi matrices of V
   'tilesB', // bytes of a channel of V (tiles * 4)
+  // Without a prologue, a row is copied 8 input columns at a time, de-interleaved by shuffles:
+  'vA', // byte offset in the strip row of the copied columns 0, 2, 4, ... (those of the first's parity)
+  'vB', // of columns 1, 3, 5, ...
+  'chunks', // vectors of 8 columns a row (ceil(columns / 8))
+  'zA', // then 4 floats zeroed at these two byte offsets (what the last chunk wrote past the columns)
+  'zB',
 ] as const;
-const INPUT_I32 = ['c', 'r', 'src', 'dst', 'end', 'xp', 'sp', 'ty', 'g', 'pe', 'vp', 'vr', 'q', 'p1', 'p2', 'p3', 'sc'] as const;
+const INPUT_I32 = [
+  'c',
+  'r',
+  'src',
+  'dst',
+  'end',
+  'xp',
+  'sp',
+  'ty',
+  'g',
+  'pe',
+  'vp',
+  'vr',
+  'q',
+  'p1',
+  'p2',
+  'p3',
+  'sc',
+  'dA',
+  'dB',
+  'k',
+] as const;
 const INPUT_F64 = ['scale', 'shift'] as const;
 const INPUT_F32 = ['f'] as const;
 // Patch (column letter, row) and B^T d rows.
@@ -61,6 +88,9 @@ const COLS = ['a', 'b', 'c', 'd'] as const;
 const INPUT_V128 = [
   ...COLS.flatMap((k) => [0, 1, 2, 3].map((i) => `${k}${i}`)),
   ...COLS.flatMap((k) => [0, 1, 2, 3].map((i) => `${k}r${i}`)),
+  'lo',
+  'hi',
+  'zv',
 ];
 
 const OUTPUT_PARAMS = [
@@ -176,6 +206,44 @@ function copyParity(c: Code, f: Frame, pro: Pro, srcOff: string, dstOff: string,
   c.end();
 }
 
+/**
+ * One strip row without a prologue: 8 input columns a vector pair, their even and odd ones to
+ * the two planes; the last pair may read up to 7 floats past the row (the next row, or the slack
+ * after a tensor) and write up to 4 floats a plane past its columns: zeroed again after.
+ */
+function copyRow(c: Code, f: Frame): void {
+  const { get, set, bump } = emitter(c, f);
+  get('xp');
+  set('src');
+  add3(c, f, 'dA', 'sp', 'vA');
+  add3(c, f, 'dB', 'sp', 'vB');
+  get('chunks');
+  set('k');
+  c.loop();
+  get('src').v128Load(0);
+  set('lo');
+  get('src').v128Load(16);
+  set('hi');
+  get('dA')
+    .localGet(f.slot('lo'))
+    .localGet(f.slot('hi'))
+    .i8x16Shuffle(lanes([0, 2, 4, 6]))
+    .v128Store(0);
+  get('dB')
+    .localGet(f.slot('lo'))
+    .localGet(f.slot('hi'))
+    .i8x16Shuffle(lanes([1, 3, 5, 7]))
+    .v128Store(0);
+  bump('src', 32);
+  bump('dA', 16);
+  bump('dB', 16);
+  get('k').i32Const(1).i32Sub().localTee(f.slot('k'));
+  c.brIf(0);
+  c.end();
+  get('sp').localGet(f.slot('zA')).i32Add().localGet(f.slot('zv')).v128Store(0);
+  get('sp').localGet(f.slot('zB')).i32Add().localGet(f.slot('zv')).v128Store(0);
+}
+
 function add3(c: Code, f: Frame, dst: string, a: string, b: string): void {
   c.localGet(f.slot(a)).localGet(f.slot(b)).i32Add().localSet(f.slot(dst));
 }
@@ -183,6 +251,7 @@ function add3(c: Code, f: Frame, dst: string, a: string, b: string): void {
 function inputCode(pro: Pro, f: Frame): Code {
   const c = new Code();
   const { get, set, bump, add } = emitter(c, f);
+  if (pro === 'none') c.v128Zero().localSet(f.slot('zv'));
   c.i32Const(0);
   set('c');
   c.loop(); // c: one input channel
@@ -205,8 +274,12 @@ function inputCode(pro: Pro, f: Frame): Code {
     c.block();
     get('r').i32Eqz().brIf(0);
     c.loop(); // r: one strip row with input
-    copyParity(c, f, pro, 'eSrc', 'eDst', 'eN');
-    copyParity(c, f, pro, 'oSrc', 'oDst', 'oN');
+    if (pro === 'none') {
+      copyRow(c, f);
+    } else {
+      copyParity(c, f, pro, 'eSrc', 'eDst', 'eN');
+      copyParity(c, f, pro, 'oSrc', 'oDst', 'oN');
+    }
     bump('xp', 'xRow');
     bump('sp', 'rowB');
     get('r').i32Const(1).i32Sub().localTee(f.slot('r'));
