@@ -12,6 +12,7 @@ import { maxPool2d } from './pool.js';
 import { packedFloats, packWeights, type PackedGemm } from './wasm/gemm-kernel.js';
 import type { ConvGeometry } from '../kernels/im2col.js';
 import { rowMajor } from '../kernels/mat.js';
+import { prepareWinograd, runWinograd } from './winograd.js';
 
 const ROUNDS = 40;
 
@@ -37,7 +38,31 @@ export function warmUpEngine(): void {
   const packed = (K: number) => packWeights(c, K, rowMajor(new Float32Array(c * K), 0, K), ctx.allocatePlan(packedFloats(c, K)), 0);
   const A1 = packed(c);
   const A9 = packed(9 * c);
+  // Winograd's transforms (wasm, winograd-kernel.ts): each prologue and epilogue variant.
+  const w3 = new Float32Array(9 * c * c).fill(0.1);
+  const winograd = [false, true]
+    .flatMap((relu) =>
+      [false, true].map((relu6) =>
+        [undefined, false, true].map((proRelu) =>
+          prepareWinograd(
+            w3,
+            c,
+            c,
+            geometry(3, 1),
+            undefined,
+            bias,
+            relu || relu6,
+            relu6,
+            ctx.allocatePlan,
+            proRelu === undefined ? undefined : { ss, channels: c, channel0: 0, relu: proRelu },
+          ),
+        ),
+      ),
+    )
+    .flat();
   for (let r = 0; r < ROUNDS; r++) {
+    // Twice each (with and without a residual): compiles them; their loops are wasm, no JIT to warm.
+    if (r < 2 * winograd.length) runWinograd(winograd[r % winograd.length], ctx, 1, x, y, r < winograd.length ? res : undefined);
     for (const stride of [1, 2]) {
       const g = geometry(3, stride);
       const N = g.hout * g.wout;

@@ -26,11 +26,14 @@
  *     output transform: Y = A^T M A + bias (+ residual) (relu or relu6), written to the output.
  *
  * Batchnorm is folded into U (the filter times its scale, in float64, before the transform, one
- * rounding to float32). The transforms are plain JavaScript: they are additions on O(cin*P) and
- * O(cout*P) values against the GEMMs' O(cin*cout*P) (measured in docs/metrics.md "Execute mode").
+ * rounding to float32). The transforms are additions on O(cin*P) and O(cout*P) values against the
+ * GEMMs' O(cin*cout*P); they run in wasm SIMD (wasm/winograd-kernel.ts, 4 tiles a vector) when the
+ * tensors are in the engine memory, else (and with CNNSCOPE_WINOGRAD_WASM=0) in JavaScript below
+ * (measured in docs/metrics.md "Execute mode").
  *
- * Numerics: the transforms of F(2x2, 3x3) have entries 0, ±1 and ±1/2, so they are exact or add
- * one rounding; the GEMMs sum cin float32 terms (the direct path 9*cin). Against the reference
+ * Numerics: the transforms of F(2x2, 3x3) have entries 0, ±1 and ±1/2; the JavaScript ones add in
+ * float64 and round once, the wasm ones add in float32 (a few 1e-7 apart); the GEMMs sum cin
+ * float32 terms (the direct path 9*cin). Against the reference
  * path, about 1e-6 relative on whole models, as the direct plan (docs/metrics.md; F(4x4, 3x3) reaches
  * 1e-5 on one conv, so it is not used; bounded at 1e-5 in test/execute/winograd.test.ts).
  * The MACs reported are those of the direct convolution (the static count), though the GEMMs do
@@ -39,6 +42,7 @@
 import type { ConvGeometry } from '../kernels/im2col.js';
 import { rowMajor } from '../kernels/mat.js';
 import { packedFloats, packWeights, type PackedA, type PackedGemm, type Prologue } from './wasm/gemm-kernel.js';
+import { winogradKernelsOn, type WasmWinogradKernels } from './wasm/winograd-kernel.js';
 
 /**
  * The tiles of one block, about (whole tile rows): 256 when cin + cout <= 128, else 512. Smaller
@@ -84,6 +88,9 @@ export interface WinogradContext {
   readonly allocate?: (n: number) => Float32Array;
   /** The engine memory's buffers (context.ts), where the GEMM reads B and writes C in place. */
   readonly allocatePlan?: (n: number) => Float32Array;
+  /** The engine memory and a view's byte address in it (-1 outside): the wasm transforms run there. */
+  readonly memory?: WebAssembly.Memory;
+  addressOf?(a: ArrayBufferView): number;
 }
 
 /** A conv prepared for Winograd: the transformed, packed weights and the epilogue. */
@@ -177,6 +184,8 @@ interface Scratch {
   v: Float32Array;
   m: Float32Array;
   strip: Float32Array;
+  /** The wasm transforms' strip (phase planes) and output scratch, in the engine memory. */
+  wasmStrip?: Float32Array;
 }
 const scratches = new WeakMap<object, Scratch>();
 
@@ -212,6 +221,7 @@ export function runWinograd(
   const stripW = 2 * tw + 2;
   const s = scratchOf(ctx, 16 * xiStride(cin * tb), 16 * xiStride(cout * tb), (2 * rowsPerBlock + 2) * stripW);
   const macs0 = ctx.macs;
+  const wasm = wasmPath(wc, ctx, x, y, residual, s, rowsPerBlock, tw);
   for (let smp = 0; smp < n; smp++) {
     const xOff = smp * cin * h * w;
     const yOff = smp * cout * hout * wout;
@@ -220,7 +230,8 @@ export function runWinograd(
       const tiles = rows * tw;
       const vs = xiStride(cin * tiles);
       const ms = xiStride(cout * tiles);
-      inputTransform(x, xOff, cin, g, wc.prologue, tw, ty0, rows, s.strip, s.v, tiles, vs);
+      if (wasm) wasmInput(wasm, wc, smp, tw, ty0, rows, tiles, vs);
+      else inputTransform(x, xOff, cin, g, wc.prologue, tw, ty0, rows, s.strip, s.v, tiles, vs);
       for (let xi = 0; xi < 16; xi++) {
         ctx.gemmPacked({
           M: cout,
@@ -234,11 +245,172 @@ export function runWinograd(
           relu: false,
         });
       }
-      outputTransform(wc, s.m, tiles, ms, tw, ty0, rows, y, yOff, residual);
+      if (wasm) wasmOutput(wasm, wc, smp, tw, ty0, rows, tiles, ms);
+      else outputTransform(wc, s.m, tiles, ms, tw, ty0, rows, y, yOff, residual);
     }
   }
   // The MACs of the direct convolution (the static count), as the reference reports them.
   ctx.macs = macs0 + n * cout * hout * wout * cin * 9;
+}
+
+/** What the wasm transforms of one runWinograd call need: the kernels and byte addresses. */
+interface WasmRun {
+  readonly k: WasmWinogradKernels;
+  readonly x: number;
+  readonly y: number;
+  readonly res: number;
+  readonly hasRes: boolean;
+  readonly v: number;
+  readonly m: number;
+  readonly strip: number;
+  /** Bytes of a strip row (its E then O plane, wp floats each). */
+  readonly rowB: number;
+  readonly oOff: number;
+  readonly scratch: number;
+  readonly bias: number;
+  readonly ss: number;
+}
+
+/** Per conv and engine memory: its bias and prologue's scale and shift copied into the memory. */
+const constantsOf = new WeakMap<WinogradConv, { memory: WebAssembly.Memory; bias: number; ss: number }>();
+
+/** Off with CNNSCOPE_WINOGRAD_WASM=0 (the JavaScript transforms, the tests' reference). */
+const wasmTransformsEnabled = () => process.env['CNNSCOPE_WINOGRAD_WASM'] !== '0';
+
+/**
+ * The wasm transforms' addresses when x, y, the residual, V and M are all in the context's engine
+ * memory, else undefined (the JavaScript transforms).
+ */
+function wasmPath(
+  wc: WinogradConv,
+  ctx: WinogradContext,
+  x: Float32Array,
+  y: Float32Array,
+  residual: Float32Array | undefined,
+  s: Scratch,
+  rowsPerBlock: number,
+  tw: number,
+): WasmRun | undefined {
+  const { memory, allocatePlan } = ctx;
+  if (!memory || !allocatePlan || !ctx.addressOf || !wasmTransformsEnabled()) return undefined;
+  const at = (a: Float32Array) => ctx.addressOf!(a);
+  const [xAt, yAt, vAt, mAt] = [at(x), at(y), at(s.v), at(s.m)];
+  const resAt = residual ? at(residual) : 0;
+  if (xAt < 0 || yAt < 0 || vAt < 0 || mAt < 0 || resAt < 0) return undefined;
+  // Room for the vectors the transform reads (tw + 1 columns rounded up to 4, then 4) and for what
+  // the row copy writes past a row's columns (up to column tw + 4).
+  const wp = Math.ceil((tw + 1) / 4) * 4 + 4;
+  const rowB = 2 * wp * 4;
+  // The strip's rows, then 64 bytes of output scratch, 16-byte aligned.
+  const floats = (2 * rowsPerBlock + 2) * 2 * wp + 16 + 4;
+  if (!s.wasmStrip || s.wasmStrip.length < floats) s.wasmStrip = allocatePlan(floats);
+  const stripAt = at(s.wasmStrip);
+  if (stripAt < 0) return undefined;
+  const strip = Math.ceil(stripAt / 16) * 16;
+  let consts = constantsOf.get(wc);
+  if (!consts || consts.memory !== memory) {
+    const bias = allocatePlan(wc.cout);
+    bias.set(wc.bias);
+    const pro = wc.prologue;
+    let ss = 0;
+    if (pro) {
+      const buf = allocatePlan(2 * pro.ss.length + 2);
+      const at8 = Math.ceil(at(buf) / 8) * 8;
+      new Float64Array(memory.buffer, at8, pro.ss.length).set(pro.ss);
+      ss = at8;
+    }
+    consts = { memory, bias: at(bias), ss };
+    if (consts.bias < 0 || (pro && ss < 0)) return undefined;
+    constantsOf.set(wc, consts);
+  }
+  return {
+    k: winogradKernelsOn(memory),
+    x: xAt,
+    y: yAt,
+    res: resAt,
+    hasRes: residual !== undefined,
+    v: vAt,
+    m: mAt,
+    strip,
+    rowB,
+    oOff: wp * 4,
+    scratch: strip + (2 * rowsPerBlock + 2) * rowB,
+    bias: consts.bias,
+    ss: consts.ss,
+  };
+}
+
+/** inputTransform in wasm (winograd-kernel.ts): the strip as even and odd column planes. */
+function wasmInput(r: WasmRun, wc: WinogradConv, smp: number, tw: number, ty0: number, rows: number, tiles: number, vs: number): void {
+  const { cin, geometry: g, prologue: pro } = wc;
+  const { h, w, top, left } = g;
+  const W = 2 * tw + 2;
+  const R = 2 * rows + 2;
+  const c0 = Math.max(0, left);
+  const c1 = Math.min(W, w + left);
+  const rLo = Math.max(0, top - 2 * ty0);
+  const rHi = Math.min(R, h + top - 2 * ty0);
+  const rN = c1 > c0 ? Math.max(0, rHi - rLo) : 0;
+  const ih = 2 * ty0 - top + rLo;
+  const je = c0 + (c0 & 1);
+  const jo = c0 + 1 - (c0 & 1);
+  const count = (j: number) => (j < c1 ? Math.floor((c1 - 1 - j) / 2) + 1 : 0);
+  r.k.input(pro ? (pro.relu ? 'bn_relu' : 'bn') : 'none', {
+    cin,
+    x: rN > 0 ? r.x + (smp * cin * h * w + ih * w + c0 - left) * 4 : 0,
+    xPlane: h * w * 4,
+    xRow: w * 4,
+    strip: r.strip,
+    stripBytes: R * r.rowB,
+    rowB: r.rowB,
+    oOff: r.oOff,
+    rA: rLo * r.rowB,
+    rN,
+    eSrc: (je - c0) * 4,
+    eDst: (je >> 1) * 4,
+    eN: count(je),
+    oSrc: (jo - c0) * 4,
+    oDst: r.oOff + (jo >> 1) * 4,
+    oN: count(jo),
+    vA: (c0 & 1 ? r.oOff : 0) + (c0 >> 1) * 4,
+    vB: (c0 & 1 ? 0 : r.oOff) + ((c0 + 1) >> 1) * 4,
+    chunks: Math.ceil((c1 - c0) / 8),
+    zA: (c1 & 1 ? r.oOff : 0) + (c1 >> 1) * 4,
+    zB: (c1 & 1 ? 0 : r.oOff) + ((c1 + 1) >> 1) * 4,
+    ss: r.ss,
+    ch0: pro ? pro.channel0 * 8 : 0,
+    shiftOff: pro ? pro.channels * 8 : 0,
+    rows,
+    groups: Math.ceil(tw / 4),
+    twB: tw * 4,
+    v: r.v,
+    vS: vs * 4,
+    tilesB: tiles * 4,
+  });
+}
+
+/** outputTransform in wasm (winograd-kernel.ts). */
+function wasmOutput(r: WasmRun, wc: WinogradConv, smp: number, tw: number, ty0: number, rows: number, tiles: number, ms: number): void {
+  const { cout, relu, relu6 } = wc;
+  const { hout, wout } = wc.geometry;
+  const first = (smp * cout * hout + 2 * ty0) * wout * 4;
+  r.k.output(r.hasRes, relu ? (relu6 ? 'relu6' : 'relu') : 'none', {
+    cout,
+    m: r.m,
+    mS: ms * 4,
+    tilesB: tiles * 4,
+    twB: tw * 4,
+    rows,
+    twoLast: 2 * (ty0 + rows - 1) + 1 < hout ? 1 : 0,
+    y: r.y + first,
+    res: r.hasRes ? r.res + first : 0,
+    yPlane: hout * wout * 4,
+    yRow: wout * 4,
+    bias: r.bias,
+    full: Math.floor(wout / 8),
+    tailB: (wout % 8) * 4,
+    scratch: r.scratch,
+  });
 }
 
 /**

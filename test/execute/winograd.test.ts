@@ -5,11 +5,13 @@
  * residual, relu and relu6, a pre-activation prologue. The rounding differs from the direct
  * path's, so the bound is the plan's (1e-5 relative, relativeError); measured: a few 1e-7.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execute } from '../../src/execute/execute.js';
 import { LocalContext } from '../../src/execute/context.js';
 import { syntheticWeights } from '../../src/execute/weights.js';
-import { winogradApplies, MIN_INPUT_CHANNELS, MIN_OUTPUT_PIXELS } from '../../src/execute/winograd.js';
+import { prepareWinograd, runWinograd, winogradApplies, MIN_INPUT_CHANNELS, MIN_OUTPUT_PIXELS } from '../../src/execute/winograd.js';
+import { WasmWinogradKernels } from '../../src/execute/wasm/winograd-kernel.js';
+import type { ConvGeometry } from '../../src/kernels/im2col.js';
 import type { PackedGemm } from '../../src/execute/wasm/gemm-kernel.js';
 import { buildGraph } from '../../src/index.js';
 import { relativeError, tensor } from '../../src/kernels/tensor.js';
@@ -178,4 +180,76 @@ describe('Winograd F(2x2, 3x3)', () => {
     withMode('0', () => expect(winogradApplies(a, 64, 56, 56)).toBe(false));
     withMode('always', () => expect(winogradApplies(a, 64, 2, 2)).toBe(true));
   });
+
+  // The wasm transforms (winograd-kernel.ts) against the JavaScript ones (CNNSCOPE_WINOGRAD_WASM=0),
+  // on tensors in the engine memory: float32 sums against float64 ones, so a bound, not equality.
+  const direct: {
+    name: string;
+    cin: number;
+    cout: number;
+    h: number;
+    w: number;
+    top: number;
+    left: number;
+    bottom: number;
+    right: number;
+  }[] = [
+    { name: 'odd sizes, padding 1', cin: 5, cout: 7, h: 13, w: 11, top: 1, left: 1, bottom: 1, right: 1 },
+    { name: 'even sizes, padding 0', cin: 3, cout: 9, h: 16, w: 12, top: 0, left: 0, bottom: 0, right: 0 },
+    { name: 'padding 2, wide', cin: 6, cout: 5, h: 9, w: 37, top: 2, left: 2, bottom: 2, right: 2 },
+    { name: 'asymmetric padding, several blocks', cin: 4, cout: 6, h: 40, w: 15, top: 0, left: 2, bottom: 1, right: 0 },
+    { name: 'width a multiple of 8', cin: 9, cout: 4, h: 10, w: 16, top: 1, left: 1, bottom: 1, right: 1 },
+    { name: 'tiny', cin: 2, cout: 3, h: 3, w: 3, top: 0, left: 0, bottom: 0, right: 0 },
+  ];
+  for (const d of direct) {
+    for (const variant of ['plain', 'bn prologue, residual, relu', 'bn+relu prologue, relu6', 'residual only'] as const) {
+      it(`wasm transforms match the JavaScript ones: ${d.name}, ${variant}`, () => {
+        const ctx = new LocalContext();
+        const hout = d.h + d.top + d.bottom - 2;
+        const wout = d.w + d.left + d.right - 2;
+        const g: ConvGeometry = { h: d.h, w: d.w, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, top: d.top, left: d.left, hout, wout };
+        const r = rng(d.cin * 31 + d.w);
+        const n = 2;
+        const inMem = (a: Float32Array) => {
+          const b = ctx.allocatePlan(a.length);
+          b.set(a);
+          return b;
+        };
+        const x = inMem(randomArray(n * d.cin * d.h * d.w, r));
+        const weight = randomArray(d.cout * d.cin * 9, r);
+        const bias = randomArray(d.cout, r);
+        const withRes = variant.includes('residual');
+        const res = withRes ? inMem(randomArray(n * d.cout * hout * wout, r)) : undefined;
+        const relu = variant.includes('relu');
+        const relu6 = variant.includes('relu6');
+        let prologue;
+        if (variant.includes('prologue')) {
+          const ss = new Float64Array(2 * (d.cin + 1));
+          for (let i = 0; i < ss.length; i++) ss[i] = r() * 2 - 0.5;
+          prologue = { ss, channels: d.cin + 1, channel0: 1, relu: variant.includes('bn+relu') };
+        }
+        const wc = prepareWinograd(weight, d.cin, d.cout, g, undefined, bias, relu, relu6, (k) => ctx.allocatePlan(k), prologue);
+        const len = n * d.cout * hout * wout;
+        // Eight floats after the output, which the wasm output transform must not write.
+        const full = ctx.allocatePlan(len + 8).fill(7);
+        const yWasm = full.subarray(0, len);
+        const spy = vi.spyOn(WasmWinogradKernels.prototype, 'output');
+        runWinograd(wc, ctx, n, x, yWasm, res);
+        expect(spy).toHaveBeenCalled();
+        spy.mockRestore();
+        expect([...full.subarray(len)].every((v) => v === 7)).toBe(true);
+        const before = process.env['CNNSCOPE_WINOGRAD_WASM'];
+        process.env['CNNSCOPE_WINOGRAD_WASM'] = '0';
+        try {
+          const yj = ctx.allocatePlan(len);
+          runWinograd(wc, ctx, n, x, yj, res);
+          expect(relativeError(yWasm, yj)).toBeLessThan(TOLERANCE);
+          if (relu) expect(yWasm.every((v) => v >= 0 && (!relu6 || v <= 6))).toBe(true);
+        } finally {
+          if (before === undefined) delete process.env['CNNSCOPE_WINOGRAD_WASM'];
+          else process.env['CNNSCOPE_WINOGRAD_WASM'] = before;
+        }
+      });
+    }
+  }
 });

@@ -325,6 +325,15 @@ export class Code {
   memoryCopy(): this {
     return this.op(0xfc, ...uleb(10), 0x00, 0x00);
   }
+
+  // Used by the Winograd transforms (winograd-kernel.ts).
+  f32x4Sub(): this {
+    return this.simd(0xe5);
+  }
+  /** Pops b, a: lane-wise b < a ? b : a (JavaScript's \`a > 6 ? 6 : a\` with b = 6: NaN kept). */
+  f32x4Pmin(): this {
+    return this.simd(0xea);
+  }
 }
 
 export interface FuncDef {
