@@ -74,7 +74,7 @@ async function runOurs() {
     fillNormal(input.data, stream(0, 'input'));
     const plan = engine === 'plan' ? buildPlan(graph, weights, ctx.allocatePlan ?? ctx.allocate) : undefined;
     // As execute() does before the pass `run` times: the engine memory readied for the peak of the activations.
-    if (plan) reservePlanMemory(ctx, graph, 1);
+    if (plan) reservePlanMemory(ctx, graph, 1, plan);
     const loadMs = performance.now() - t0;
     const options = { weights, input, context: ctx, ...(plan ? { plan } : { engine: 'reference' }) };
     const pass = () => {

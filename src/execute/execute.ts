@@ -81,7 +81,7 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
   if (options.plan || planEngine(ctx, options.engine)) {
     const pctx = ctx as PlanContext;
     const plan = options.plan ?? buildPlan(graph, options.weights, pctx.allocatePlan ?? pctx.allocate ?? ((n) => new Float32Array(n)));
-    reservePlanMemory(pctx, graph, batch);
+    reservePlanMemory(pctx, graph, batch, plan);
     const result = runPlan(graph, plan, options, pctx);
     if (options.checkFinite !== 'layers' && result.nonFinite) {
       // Name the first layer that made a NaN: the reference path, checking every layer.

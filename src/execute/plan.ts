@@ -38,7 +38,7 @@ import { packedFloats, packWeights, type PackedA, type PackedGemm, type Prologue
 import type { MaxPoolArgs } from '../layers/maxpool.js';
 import { maxPool2d, type PoolGeometry } from './pool.js';
 import { depthwiseConv, type DepthwiseConv } from './depthwise.js';
-import { prepareWinograd, runWinograd, winogradApplies, winogradFloats } from './winograd.js';
+import { prepareWinograd, prepareWinogradScratch, runWinograd, winogradApplies, winogradFloats } from './winograd.js';
 import { warmUpEngine, warmUpLayer } from './warmup.js';
 import type { GraphWeights } from './weights.js';
 import { runsPlan, type GemmEngine } from './context.js';
@@ -74,6 +74,8 @@ export interface PlanStep {
   /** The node whose output the step makes. */
   readonly output: LayerNode;
   run(inputs: readonly Tensor[], ctx: PlanContext): Tensor;
+  /** Makes the scratch the step grows on its first run, before the first pass (reservePlanMemory). */
+  prepare?(ctx: PlanContext): void;
 }
 
 export interface ExecPlan {
@@ -85,13 +87,23 @@ export interface ExecPlan {
 }
 
 /**
- * Before the first pass at batch `batch`: the engine memory made ready for the schedule's peak of
- * live activations (arena.ts reserve), so that the pass does not pay the page faults of memory it
- * touches for the first time. Cheap once done.
+ * Before the first pass at batch `batch`: the steps' scratch made (Winograd's blocks), then the
+ * engine memory made ready for the schedule's peak of live activations (arena.ts reserve), so
+ * that the pass does not pay the page faults of memory it touches for the first time. Cheap once done.
  */
-export function reservePlanMemory(ctx: PlanContext, graph: Graph, batch: number): void {
+export function reservePlanMemory(ctx: PlanContext, graph: Graph, batch: number, plan?: ExecPlan): void {
+  if (plan) {
+    let contexts = prepared.get(plan);
+    if (!contexts) prepared.set(plan, (contexts = new WeakSet()));
+    if (!contexts.has(ctx)) {
+      contexts.add(ctx);
+      for (const step of plan.steps) step.prepare?.(ctx);
+    }
+  }
   ctx.reserve?.(peakActivationBytes(graph, outputBytes(graph, batch, 'fp32')).peak);
 }
+/** The contexts each plan's steps have prepared their scratch on. */
+const prepared = new WeakMap<ExecPlan, WeakSet<PlanContext>>();
 
 /** The readers of each node, and the graph outputs. */
 function readers(graph: Graph): number[][] {
@@ -341,8 +353,9 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
       inputs: residual === undefined ? [source] : [source, residual],
       output,
       packedFloats: wc.floats + cout,
+      prepare: (ctx) => prepareWinogradScratch(wc, ctx),
       run([x, res], ctx) {
-        const y = ctx.alloc([x.shape[0], cout, hout, wout]);
+        const y = uninit(ctx, [x.shape[0], cout, hout, wout]);
         runWinograd(wc, ctx, x.shape[0], x.data, y.data, res?.data);
         return y;
       },

@@ -200,6 +200,30 @@ function scratchOf(ctx: WinogradContext, vFloats: number, mFloats: number, strip
   return s;
 }
 
+/** Tiles down and across, and the tile rows of a block. */
+function blocking(wc: WinogradConv): { th: number; tw: number; rowsPerBlock: number } {
+  const th = Math.ceil(wc.geometry.hout / 2);
+  const tw = Math.ceil(wc.geometry.wout / 2);
+  return { th, tw, rowsPerBlock: Math.max(1, Math.min(th, Math.round(blockTiles(wc.cin, wc.cout) / tw))) };
+}
+
+/** The context's scratch, grown for this conv's blocks. */
+function scratchFor(wc: WinogradConv, ctx: WinogradContext): Scratch {
+  const { tw, rowsPerBlock } = blocking(wc);
+  const tb = rowsPerBlock * tw;
+  return scratchOf(ctx, 16 * xiStride(wc.cin * tb), 16 * xiStride(wc.cout * tb), (2 * rowsPerBlock + 2) * (2 * tw + 2));
+}
+
+/**
+ * Before the first pass: the scratch this conv needs made (and its pages written once), so that
+ * the pass neither grows it nor pays the page faults of fresh memory (plan.ts reservePlanMemory).
+ */
+export function prepareWinogradScratch(wc: WinogradConv, ctx: WinogradContext): void {
+  const s = scratchFor(wc, ctx);
+  s.v.fill(0);
+  s.m.fill(0);
+}
+
 /**
  * y = epilogue(conv(x)) for n samples: x [n, cin, h, w], y and residual [n, cout, hout, wout].
  * Adds the direct convolution's MACs to ctx.macs (not the GEMMs' 4/9 of them).
@@ -214,12 +238,8 @@ export function runWinograd(
 ): void {
   const { cin, cout, geometry: g } = wc;
   const { h, w, hout, wout } = g;
-  const th = Math.ceil(hout / 2);
-  const tw = Math.ceil(wout / 2);
-  const rowsPerBlock = Math.max(1, Math.min(th, Math.round(blockTiles(cin, cout) / tw)));
-  const tb = rowsPerBlock * tw;
-  const stripW = 2 * tw + 2;
-  const s = scratchOf(ctx, 16 * xiStride(cin * tb), 16 * xiStride(cout * tb), (2 * rowsPerBlock + 2) * stripW);
+  const { th, tw, rowsPerBlock } = blocking(wc);
+  const s = scratchFor(wc, ctx);
   const macs0 = ctx.macs;
   const wasm = wasmPath(wc, ctx, x, y, residual, s, rowsPerBlock, tw);
   for (let smp = 0; smp < n; smp++) {
