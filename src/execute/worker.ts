@@ -11,6 +11,7 @@ import { CMD, gemmPart, JOB, packedPart, packedSplitOf, partRange, readPacked, r
 import { runWindowJob } from './wasm/window-kernel.js';
 import { WasmGemm } from './wasm/gemm-kernel.js';
 import { EngineMemory } from './wasm/arena.js';
+import { warmUpEngine } from './warmup.js';
 
 const { job, sync, index, port, wasm, memory, scratch } = workerData as {
   job: Int32Array;
@@ -25,6 +26,9 @@ const buffers = new Map<number, Float32Array>();
 const shared = memory ? new EngineMemory(undefined, memory) : undefined;
 /** The main thread's choice of GEMM, with this thread's own instance (on the shared memory). */
 const engine = shared ? new WasmGemm(shared, scratch) : createGemmEngine(wasm);
+// This thread's kernels compiled and its loops warmed before the first job (the main thread's
+// warm-up, in buildPlan, does not reach the workers), while the main thread builds the plan.
+if (shared && process.env['CNNSCOPE_WARMUP'] !== '0') warmUpEngine();
 
 function buffer(id: number): Float32Array {
   if (id === 0 && shared) return shared.floats();
