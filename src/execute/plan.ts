@@ -36,7 +36,7 @@ import type { ConvArgs } from '../layers/conv.js';
 import type { LayerWeights } from '../layers/kind.js';
 import { packedFloats, packWeights, type PackedA, type PackedGemm, type Prologue } from './wasm/gemm-kernel.js';
 import type { MaxPoolArgs } from '../layers/maxpool.js';
-import { maxPool2d, type PoolGeometry } from './pool.js';
+import { maxPool2d } from './pool.js';
 import { depthwiseConv, type DepthwiseConv } from './depthwise.js';
 import { prepareWinograd, prepareWinogradScratch, runWinograd, winogradApplies, winogradFloats } from './winograd.js';
 import { warmUpEngine, warmUpLayer } from './warmup.js';
@@ -92,18 +92,17 @@ export interface ExecPlan {
  * that the pass does not pay the page faults of memory it touches for the first time. Cheap once done.
  */
 export function reservePlanMemory(ctx: PlanContext, graph: Graph, batch: number, plan?: ExecPlan): void {
-  if (plan) {
-    let contexts = prepared.get(plan);
-    if (!contexts) prepared.set(plan, (contexts = new WeakSet()));
-    if (!contexts.has(ctx)) {
-      contexts.add(ctx);
-      for (const step of plan.steps) step.prepare?.(ctx);
-    }
-  }
+  // Once per context and batch: the peak comes from a pass over the schedule, not free per run.
+  let batches = reserved.get(ctx);
+  if (!batches) reserved.set(ctx, (batches = new WeakMap()));
+  const key = plan ?? graph;
+  if ((batches.get(key) ?? 0) >= batch) return;
+  if (plan && !batches.has(key)) for (const step of plan.steps) step.prepare?.(ctx);
+  batches.set(key, batch);
   ctx.reserve?.(peakActivationBytes(graph, outputBytes(graph, batch, 'fp32')).peak);
 }
-/** The contexts each plan's steps have prepared their scratch on. */
-const prepared = new WeakMap<ExecPlan, WeakSet<PlanContext>>();
+/** Per context, the largest batch each plan (or graph) has been readied for. */
+const reserved = new WeakMap<PlanContext, WeakMap<object, number>>();
 
 /** The readers of each node, and the graph outputs. */
 function readers(graph: Graph): number[][] {
@@ -223,18 +222,7 @@ function maxPoolStep(node: LayerNode): PlanStep | undefined {
   if (a.dilation[0] !== 1 || a.dilation[1] !== 1 || node.inputShapes[0].length !== 3) return undefined;
   const [c, h, w] = node.inputShapes[0] as [number, number, number];
   const [, hout, wout] = node.outputShape as [number, number, number];
-  const geometry: PoolGeometry = {
-    h,
-    w,
-    kh: a.kernel[0],
-    kw: a.kernel[1],
-    sh: a.stride[0],
-    sw: a.stride[1],
-    ph: a.padding[0],
-    pw: a.padding[1],
-    hout,
-    wout,
-  };
+  const geometry = convGeometry({ ...a, padding: { top: a.padding[0], left: a.padding[1] } }, h, w, hout, wout);
   let rows = new Float32Array(0);
   return {
     nodes: [node],

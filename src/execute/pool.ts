@@ -1,5 +1,5 @@
 /**
- * The plan's max pooling (maxpool with dilation 1): separable, a max along each input row's
+ * The plan's max pooling (maxpool with dilation 1, its window in conv's ConvGeometry): separable, a max along each input row's
  * windows into a row buffer, then a max down the rows of each output row's window, so each
  * output costs kh + kw comparisons instead of kh*kw, with no bounds test in the inner loops.
  * Max is exact and the comparison is the reference's (`v > m || v !== v`, so NaN wins), so the
@@ -14,27 +14,14 @@ import type { ConvGeometry } from '../kernels/im2col.js';
 import { wasmGemmEnabled } from './context.js';
 import { runWindow, scratchPlan, type ScratchPlan, type WindowContext } from './wasm/window-kernel.js';
 
-export interface PoolGeometry {
-  readonly h: number;
-  readonly w: number;
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly ph: number;
-  readonly pw: number;
-  readonly hout: number;
-  readonly wout: number;
-}
-
-const plans = new WeakMap<PoolGeometry, { readonly geometry: ConvGeometry; readonly plan: ScratchPlan }>();
+const plans = new WeakMap<ConvGeometry, ScratchPlan>();
 
 /** y[plane] = maxpool(x[plane]) for `planes` planes of h×w, on the wasm kernel when the engine runs wasm. rows: scratch of h*wout floats (the JS kernel's). */
 export function maxPool2d(
   x: Float32Array,
   y: Float32Array,
   planes: number,
-  g: PoolGeometry,
+  g: ConvGeometry,
   rows: Float32Array,
   ctx: WindowContext = {},
 ): void {
@@ -42,31 +29,16 @@ export function maxPool2d(
     maxPool2dJs(x, y, planes, g, rows);
     return;
   }
-  let p = plans.get(g);
-  if (!p) {
-    const geometry: ConvGeometry = {
-      h: g.h,
-      w: g.w,
-      kh: g.kh,
-      kw: g.kw,
-      sh: g.sh,
-      sw: g.sw,
-      dh: 1,
-      dw: 1,
-      top: g.ph,
-      left: g.pw,
-      hout: g.hout,
-      wout: g.wout,
-    };
-    plans.set(g, (p = { geometry, plan: scratchPlan(geometry) }));
-  }
+  let plan = plans.get(g);
+  if (!plan) plans.set(g, (plan = scratchPlan(g)));
   // The planes of every sample are consecutive: one "sample" of `planes` channels.
-  runWindow(ctx, { cin: planes, cout: planes, geometry: p.geometry }, p.plan, 1, x, y);
+  runWindow(ctx, { cin: planes, cout: planes, geometry: g }, plan, 1, x, y);
 }
 
 /** The separable JavaScript kernel. */
-export function maxPool2dJs(x: Float32Array, y: Float32Array, planes: number, g: PoolGeometry, rows: Float32Array): void {
-  const { h, w, kh, kw, sh, sw, ph, pw, hout, wout } = g;
+export function maxPool2dJs(x: Float32Array, y: Float32Array, planes: number, g: ConvGeometry, rows: Float32Array): void {
+  // Dilation 1 (the plan takes this kernel only then): dh and dw are not read.
+  const { h, w, kh, kw, sh, sw, top: ph, left: pw, hout, wout } = g;
   for (let plane = 0; plane < planes; plane++) {
     const xb = plane * h * w;
     // rows[r][ow] = max_j x[r][ow*sw - pw + j] over the columns inside [0, w).

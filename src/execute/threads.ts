@@ -412,11 +412,13 @@ class PoolContext extends LocalContext implements RunContext {
     const g = w.layout.geometry;
     const work = w.layout.cout * g.hout * g.wout * g.kh * g.kw;
     if (!this.arena || work < SPLIT_WINDOW || w.layout.cout < this.threads) return false;
-    const stride = Math.ceil(scratchBytes(scratchPlan(g)) / 64) * 64 + 64;
+    const stride = Math.ceil(scratchBytes(scratchPlan(g)) / 64) * 64;
     if (this.windowScratch.length * 4 < stride * this.threads) {
       this.windowScratch = this.allocatePlan((stride * this.threads) / 4);
     }
-    const base = Math.ceil(this.addressOf(this.windowScratch) / 16) * 16;
+    // A 64-byte aligned block of the engine memory, or -1 when the memory is full (then one thread).
+    const base = this.addressOf(this.windowScratch);
+    if (base < 0) return false;
     writeWindow(this.job, w, base, stride);
     const parts = this.threads;
     this.job[JOB.cmd] = CMD.window;

@@ -88,14 +88,7 @@ export function warmUpEngine(): void {
         r % 2 ? res : undefined,
         ctx,
       );
-      maxPool2d(
-        x,
-        y,
-        c,
-        { h: s, w: s, kh: 3, kw: 3, sh: stride, sw: stride, ph: 1, pw: 1, hout: g.hout, wout: g.wout },
-        new Float32Array(s * s),
-        ctx,
-      );
+      maxPool2d(x, y, c, g, new Float32Array(s * s), ctx);
     }
     // A matrix-vector product (linear at batch 1: gemm-kernel.ts's gemv).
     ctx.gemm(c, 1, 9 * c, rowMajor(x, 0, 9 * c), rowMajor(res, 0, 1), rowMajor(bias, 0, 1), false);

@@ -6,9 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rng } from './helpers.js';
-import { maxPool2d, maxPool2dJs, type PoolGeometry } from '../../src/execute/pool.js';
+import { maxPool2d, maxPool2dJs } from '../../src/execute/pool.js';
+import type { ConvGeometry } from '../../src/kernels/im2col.js';
 
-function makeCase(seed: number): { g: PoolGeometry; planes: number; x: Float32Array } {
+function makeCase(seed: number): { g: ConvGeometry; planes: number; x: Float32Array } {
   const r = rng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   for (;;) {
@@ -34,7 +35,7 @@ function makeCase(seed: number): { g: PoolGeometry; planes: number; x: Float32Ar
     if (hout < 1 || wout < 1) continue;
     const planes = int(1, 6);
     const x = Float32Array.from({ length: planes * h * w }, () => (r() < 0.02 ? NaN : r() * 2 - 1));
-    return { g: { h, w, kh, kw, sh, sw, ph, pw, hout, wout }, planes, x };
+    return { g: { h, w, kh, kw, sh, sw, dh: 1, dw: 1, top: ph, left: pw, hout, wout }, planes, x };
   }
 }
 
@@ -46,8 +47,8 @@ function naive({ g, planes, x }: ReturnType<typeof makeCase>): Float32Array {
         let m = -Infinity;
         for (let i = 0; i < g.kh; i++) {
           for (let j = 0; j < g.kw; j++) {
-            const ih = oh * g.sh - g.ph + i;
-            const iw = ow * g.sw - g.pw + j;
+            const ih = oh * g.sh - g.top + i;
+            const iw = ow * g.sw - g.left + j;
             if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
             const v = x[(p * g.h + ih) * g.w + iw];
             if (v > m || Number.isNaN(v)) m = Number.isNaN(m) ? m : v;

@@ -590,7 +590,7 @@ export function runWindow(
   }
   const [xAt, yAt, rAt, wAt, bAt] = addresses as [number, number, number, number, number];
   let mine = onMemory.get(memory);
-  const floats = scratchBytes(plan) / 4 + 4;
+  const floats = scratchBytes(plan) / 4;
   if (!mine || mine.scratch.length < floats) {
     // The scratch grows to the largest a plan asks for (the old block stays with the plan's weights: a few MB at most).
     mine = {
@@ -599,7 +599,12 @@ export function runWindow(
     };
     onMemory.set(memory, mine);
   }
-  const scratch = roundUp(ctx.addressOf!(mine.scratch), 16);
+  // Blocks of the engine memory are 64-byte aligned; a full memory gives a plain buffer (-1).
+  const scratch = ctx.addressOf!(mine.scratch);
+  if (scratch < 0) {
+    runCopied(layout, plan, n, x, y, conv);
+    return;
+  }
   const g = layout.geometry;
   const xBytes = layout.cin * g.h * g.w * 4;
   const yBytes = layout.cout * g.hout * g.wout * 4;
