@@ -208,8 +208,14 @@ export function readWindow(j: Int32Array, part: number): WindowJob {
 export function packedSplitOf(job: Int32Array): 'rows' | 'columns' {
   return job[JOB.packed + PK.range] === 0 ? 'rows' : 'columns';
 }
-/** Layout of the shared sync block (Int32Array). */
-export const SYNC = { seq: 0, done: 1, failed: 2, size: 4 } as const;
+/**
+ * Layout of the shared sync block (Int32Array): the job's sequence number, the workers done with
+ * it, whether one failed, and the workers that finished their start (or failed it).
+ */
+export const SYNC = { seq: 0, done: 1, failed: 2, ready: 3, size: 4 } as const;
+
+/** How long the first job waits for the workers to start (load their modules, warm up) before it gives up. */
+const START_TIMEOUT_MS = 60_000;
 
 /** The rows or columns part `p` of `parts` computes: multiples of the micro-kernel size. */
 export function partRange(total: number, parts: number, p: number, unit: number): [number, number] {
@@ -325,16 +331,10 @@ class PoolContext extends LocalContext implements RunContext {
     this.writeMat(JOB.A, A);
     this.writeMat(JOB.B, B);
     this.writeMat(JOB.C, C);
-    Atomics.store(this.sync, SYNC.done, 0);
-    Atomics.add(this.sync, SYNC.seq, 1);
-    Atomics.notify(this.sync, SYNC.seq);
+    this.dispatch();
     // The main thread takes the last part.
     gemmPart(M, N, K, A, B, C, accumulate, splitRows, parts, parts - 1, this.engine);
-    const workers = this.workers.length;
-    for (let done = Atomics.load(this.sync, SYNC.done); done < workers; done = Atomics.load(this.sync, SYNC.done)) {
-      Atomics.wait(this.sync, SYNC.done, done);
-    }
-    if (Atomics.load(this.sync, SYNC.failed) !== 0) throw new Error('a worker thread failed during a matrix multiply');
+    this.join('a matrix multiply');
   }
 
   override gemmPacked(job: PackedGemm): void {
@@ -391,17 +391,11 @@ class PoolContext extends LocalContext implements RunContext {
       j[at + PK.prologue + 3] = pro.channel0;
       j[at + PK.prologue + 4] = pro.relu ? 1 : 0;
     }
-    Atomics.store(this.sync, SYNC.done, 0);
-    Atomics.add(this.sync, SYNC.seq, 1);
-    Atomics.notify(this.sync, SYNC.seq);
+    this.dispatch();
     // The main thread takes the last part.
     const [r0, r1, c0, c1] = packedPart(job, split, parts, parts - 1, mr, nr);
     (this.engine as WasmGemm).gemmPacked(job, r0, r1, c0, c1);
-    const workers = this.workers.length;
-    for (let done = Atomics.load(this.sync, SYNC.done); done < workers; done = Atomics.load(this.sync, SYNC.done)) {
-      Atomics.wait(this.sync, SYNC.done, done);
-    }
-    if (Atomics.load(this.sync, SYNC.failed) !== 0) throw new Error('a worker thread failed during a matrix multiply');
+    this.join('a matrix multiply');
   }
 
   /**
@@ -423,20 +417,46 @@ class PoolContext extends LocalContext implements RunContext {
     const parts = this.threads;
     this.job[JOB.cmd] = CMD.window;
     this.job[JOB.parts] = parts;
-    Atomics.store(this.sync, SYNC.done, 0);
-    Atomics.add(this.sync, SYNC.seq, 1);
-    Atomics.notify(this.sync, SYNC.seq);
+    this.dispatch();
     const [c0, c1] = partRange(w.layout.cout, parts, parts - 1, 1);
     runWindowJob(this.memory!, readWindow(this.job, parts - 1), c0, c1);
-    const workers = this.workers.length;
-    for (let done = Atomics.load(this.sync, SYNC.done); done < workers; done = Atomics.load(this.sync, SYNC.done)) {
-      Atomics.wait(this.sync, SYNC.done, done);
-    }
-    if (Atomics.load(this.sync, SYNC.failed) !== 0) throw new Error('a worker thread failed during a depthwise conv or pooling');
+    this.join('a depthwise conv or pooling');
     return true;
   }
 
   private windowScratch: Float32Array = new Float32Array(0);
+  private started = false;
+
+  /**
+   * Hands the job block to the workers. The first time, waits (bounded) until every worker has
+   * started: a worker that failed to load would otherwise leave the main thread waiting for ever,
+   * blocked where its 'error' event cannot reach it.
+   */
+  private dispatch(): void {
+    if (!this.started) {
+      const workers = this.workers.length;
+      const deadline = Date.now() + START_TIMEOUT_MS;
+      for (let ready = Atomics.load(this.sync, SYNC.ready); ready < workers; ready = Atomics.load(this.sync, SYNC.ready)) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`the worker threads did not start within ${START_TIMEOUT_MS / 1000} s (use --threads 1)`);
+        Atomics.wait(this.sync, SYNC.ready, ready, left);
+      }
+      if (Atomics.load(this.sync, SYNC.failed) !== 0) throw new Error('a worker thread failed to start (use --threads 1)');
+      this.started = true;
+    }
+    Atomics.store(this.sync, SYNC.done, 0);
+    Atomics.add(this.sync, SYNC.seq, 1);
+    Atomics.notify(this.sync, SYNC.seq);
+  }
+
+  /** Waits for every worker to finish its part of the job (each catches its own errors and counts itself done). */
+  private join(what: string): void {
+    const workers = this.workers.length;
+    for (let done = Atomics.load(this.sync, SYNC.done); done < workers; done = Atomics.load(this.sync, SYNC.done)) {
+      Atomics.wait(this.sync, SYNC.done, done);
+    }
+    if (Atomics.load(this.sync, SYNC.failed) !== 0) throw new Error(`a worker thread failed during ${what}`);
+  }
 
   private writeMat(at: number, m: Mat): void {
     this.job[at] = this.register(m.data.buffer);

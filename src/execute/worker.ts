@@ -5,7 +5,7 @@
  * GEMM scratch at the address the main thread gave it.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { createGemmEngine } from './context.js';
+import { createGemmEngine, type GemmEngine } from './context.js';
 import type { Mat } from '../kernels/mat.js';
 import { CMD, gemmPart, JOB, packedPart, packedSplitOf, partRange, readPacked, readWindow, SYNC } from './threads.js';
 import { runWindowJob } from './wasm/window-kernel.js';
@@ -23,12 +23,23 @@ const { job, sync, index, port, wasm, memory, scratch } = workerData as {
   scratch?: number;
 };
 const buffers = new Map<number, Float32Array>();
-const shared = memory ? new EngineMemory(undefined, memory) : undefined;
+let shared: EngineMemory | undefined;
 /** The main thread's choice of GEMM, with this thread's own instance (on the shared memory). */
-const engine = shared ? new WasmGemm(shared, scratch) : createGemmEngine(wasm);
-// This thread's kernels compiled and its loops warmed before the first job (the main thread's
-// warm-up, in buildPlan, does not reach the workers), while the main thread builds the plan.
-if (shared && process.env['CNNSCOPE_WARMUP'] !== '0') warmUpEngine();
+let engine: GemmEngine;
+try {
+  shared = memory ? new EngineMemory(undefined, memory) : undefined;
+  engine = shared ? new WasmGemm(shared, scratch) : createGemmEngine(wasm);
+  // This thread's kernels compiled and its loops warmed before the first job (the main thread's
+  // warm-up, in buildPlan, does not reach the workers), while the main thread builds the plan.
+  if (shared && process.env['CNNSCOPE_WARMUP'] !== '0') warmUpEngine();
+} catch (e) {
+  // Told through the sync block: the main thread may be blocked waiting, out of reach of 'error'.
+  Atomics.store(sync, SYNC.failed, 1);
+  throw e;
+} finally {
+  Atomics.add(sync, SYNC.ready, 1);
+  Atomics.notify(sync, SYNC.ready);
+}
 
 function buffer(id: number): Float32Array {
   if (id === 0 && shared) return shared.floats();

@@ -126,7 +126,7 @@ async function agreement(graph: Graph, weights: GraphWeights, input: Tensor): Pr
 describe('built-in engine = onnxruntime on every bundled model (seeded weights, small input)', () => {
   const models = bundledModels().filter((m) => ALL || REPRESENTATIVE.includes(m.name));
   for (const m of models) {
-    it.skipIf(TOO_LARGE.has(m.name))(m.name, { timeout: 600_000 }, async () => {
+    it.skipIf(TOO_LARGE.has(m.name))(m.name, { timeout: ALL ? 600_000 : 120_000 }, async () => {
       const graph = smallGraph(m.path, m.preset);
       const weights = (CHAOTIC.has(m.name) ? initWeights : syntheticWeights)(graph, 1);
       const { ort, imported } = await agreement(graph, weights, seededInput(graph, 1, 2));
