@@ -28,8 +28,9 @@ import type { ConvGeometry } from '../kernels/im2col.js';
 import type { PackedGemm } from './wasm/gemm-kernel.js';
 import { runWindowJob, scratchBytes, scratchPlan, type WindowJob } from './wasm/window-kernel.js';
 import { createGemmEngine, LocalContext, type Allocator, type GemmEngine } from './context.js';
-import { WASM_GEMM_BYTES, type WasmGemm } from './wasm/gemm-kernel.js';
+import { WASM_GEMM_BYTES, WasmGemm } from './wasm/gemm-kernel.js';
 import { EngineMemory } from './wasm/arena.js';
+import { winogradChunks, type WinogradPhase } from './winograd.js';
 
 export const MAX_THREADS = 64;
 
@@ -56,7 +57,16 @@ export const JOB = {
   size: 19 + 48,
 } as const;
 /** Commands. */
-export const CMD = { gemm: 1, exit: 2, packed: 3, window: 4 } as const;
+export const CMD = { gemm: 1, exit: 2, packed: 3, window: 4, winoInput: 5, winoGemm: 6, winoOutput: 7 } as const;
+/** The commands of Winograd's shared phases (winograd.ts shareWinograd), and back. */
+export const WINOGRAD_CMD = { input: CMD.winoInput, gemm: CMD.winoGemm, output: CMD.winoOutput } as const;
+export const WINOGRAD_PHASE: Readonly<Record<number, WinogradPhase>> = {
+  [CMD.winoInput]: 'input',
+  [CMD.winoGemm]: 'gemm',
+  [CMD.winoOutput]: 'output',
+};
+/** Where a Winograd job's integers start in the job block (their count first). */
+export const WINOGRAD_INTS = JOB.packed;
 
 /** Fields of a PackedGemm in the job block, from JOB.packed. */
 const PK = {
@@ -209,10 +219,55 @@ export function packedSplitOf(job: Int32Array): 'rows' | 'columns' {
   return job[JOB.packed + PK.range] === 0 ? 'rows' : 'columns';
 }
 /**
- * Layout of the shared sync block (Int32Array): the job's sequence number, the workers done with
- * it, whether one failed, and the workers that finished their start (or failed it).
+ * Layout of the shared sync block (Int32Array): the job's sequence number; the chunks of it
+ * finished; whether a thread failed; the workers that finished their start (or failed it); the
+ * claim word (the job's tag and the next chunk to take, see claimChunk); the job's chunk count.
  */
-export const SYNC = { seq: 0, done: 1, failed: 2, ready: 3, size: 4 } as const;
+export const SYNC = { seq: 0, done: 1, failed: 2, ready: 3, claim: 4, chunks: 5, size: 8 } as const;
+
+/** The claim word: the job's tag above CHUNK_BITS, the next chunk below. */
+const CHUNK_BITS = 12;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+/** The claim word between jobs: no tag matches it. */
+const CLOSED = -1;
+/** The least work of a chunk (MACs, or window work), below which a job is cut into fewer. */
+const CHUNK_WORK = 1 << 18;
+
+/** The tag of job `seq` in the claim word (an int32; 2^20 jobs before a tag repeats). */
+export function jobTag(seq: number): number {
+  return (seq & 0xfffff) << CHUNK_BITS;
+}
+
+/**
+ * Takes the next chunk of the job tagged `tag`: its index, or -1 when every chunk is taken or
+ * that job is over. The chunk count is read after the claim word and the claim is a
+ * compare-and-swap of it, so a thread that woke late for a job never takes a chunk of the next.
+ */
+export function claimChunk(sync: Int32Array, tag: number): number {
+  for (;;) {
+    const v = Atomics.load(sync, SYNC.claim);
+    if ((v & ~CHUNK_MASK) !== tag || v === CLOSED) return -1;
+    const c = v & CHUNK_MASK;
+    if (c >= Atomics.load(sync, SYNC.chunks)) return -1;
+    if (Atomics.compareExchange(sync, SYNC.claim, v, v + 1) === v) return c;
+  }
+}
+
+/**
+ * How many chunks a job of `work` splits into when its `units` (column blocks, channels) are
+ * independent: up to `perThread` a thread, none under CHUNK_WORK, at least one a thread. More
+ * chunks than threads let a thread that is running take the work of one that is late (asleep,
+ * or preempted: on a 2-core virtual machine a busy thread loses a scheduler tick, 4 ms, a few
+ * times a second); but a GEMM's chunks each stream all of A, so those stay one a thread (chunks
+ * are still taken by whichever thread is free: a late worker's goes to the main thread).
+ */
+export function chunkCount(work: number, units: number, threads: number, perThread: number): number {
+  const wanted = Math.max(threads, Math.min(threads * perThread, Math.floor(work / CHUNK_WORK)));
+  return Math.max(1, Math.min(units, wanted, CHUNK_MASK));
+}
+
+/** How long a thread waiting for a job, or for the others' chunks, spins before it sleeps (ms). */
+export const SPIN_MS = 2;
 
 /** How long the first job waits for the workers to start (load their modules, warm up) before it gives up. */
 const START_TIMEOUT_MS = 60_000;
@@ -282,6 +337,7 @@ class PoolContext extends LocalContext implements RunContext {
     const ports: MessagePort[] = [];
     const job = new Int32Array(new SharedArrayBuffer(JOB.size * 4));
     const sync = new Int32Array(new SharedArrayBuffer(SYNC.size * 4));
+    sync[SYNC.claim] = CLOSED;
     const online: Promise<void>[] = [];
     for (let i = 0; i < threads - 1; i++) {
       const { port1, port2 } = new MessageChannel();
@@ -327,14 +383,11 @@ class PoolContext extends LocalContext implements RunContext {
     job[JOB.K] = K;
     job[JOB.accumulate] = accumulate ? 1 : 0;
     job[JOB.splitRows] = splitRows ? 1 : 0;
-    job[JOB.parts] = parts;
+    const chunks = splitRows ? parts : chunkCount(M * N * K, Math.floor(N / nr), parts, 1);
     this.writeMat(JOB.A, A);
     this.writeMat(JOB.B, B);
     this.writeMat(JOB.C, C);
-    this.dispatch();
-    // The main thread takes the last part.
-    gemmPart(M, N, K, A, B, C, accumulate, splitRows, parts, parts - 1, this.engine);
-    this.join('a matrix multiply');
+    this.share(chunks, 'a matrix multiply', (c) => gemmPart(M, N, K, A, B, C, accumulate, splitRows, chunks, c, this.engine));
   }
 
   override gemmPacked(job: PackedGemm): void {
@@ -357,7 +410,6 @@ class PoolContext extends LocalContext implements RunContext {
     const j = this.job;
     const at = JOB.packed;
     j[JOB.cmd] = CMD.packed;
-    j[JOB.parts] = parts;
     j[at + PK.M] = job.M;
     j[at + PK.N] = job.N;
     j[at + PK.K] = job.K;
@@ -391,11 +443,12 @@ class PoolContext extends LocalContext implements RunContext {
       j[at + PK.prologue + 3] = pro.channel0;
       j[at + PK.prologue + 4] = pro.relu ? 1 : 0;
     }
-    this.dispatch();
-    // The main thread takes the last part.
-    const [r0, r1, c0, c1] = packedPart(job, split, parts, parts - 1, mr, nr);
-    (this.engine as WasmGemm).gemmPacked(job, r0, r1, c0, c1);
-    this.join('a matrix multiply');
+    const chunks = split === 'rows' ? parts : chunkCount(job.M * job.N * job.K, Math.floor(job.N / nr), parts, 1);
+    const engine = this.engine as WasmGemm;
+    this.share(chunks, 'a matrix multiply', (c) => {
+      const [r0, r1, c0, c1] = packedPart(job, split, chunks, c, mr, nr);
+      engine.gemmPacked(job, r0, r1, c0, c1);
+    });
   }
 
   /**
@@ -414,13 +467,28 @@ class PoolContext extends LocalContext implements RunContext {
     const base = this.addressOf(this.windowScratch);
     if (base < 0) return false;
     writeWindow(this.job, w, base, stride);
-    const parts = this.threads;
     this.job[JOB.cmd] = CMD.window;
-    this.job[JOB.parts] = parts;
-    this.dispatch();
-    const [c0, c1] = partRange(w.layout.cout, parts, parts - 1, 1);
-    runWindowJob(this.memory!, readWindow(this.job, parts - 1), c0, c1);
-    this.join('a depthwise conv or pooling');
+    const chunks = chunkCount(work, w.layout.cout, this.threads, 4);
+    // The main thread's scratch is the last one.
+    const mine = readWindow(this.job, this.threads - 1);
+    this.share(chunks, 'a depthwise conv or pooling', (c) => {
+      const [c0, c1] = partRange(w.layout.cout, chunks, c, 1);
+      runWindowJob(this.memory!, mine, c0, c1);
+    });
+    return true;
+  }
+
+  /**
+   * A phase of a Winograd block (winograd.ts) shared between the threads: its integers written to
+   * the job block, every thread running winogradChunks on its own strip and GEMM.
+   */
+  shareWinograd(phase: WinogradPhase, ints: readonly number[], chunks: number): boolean {
+    const memory = this.memory;
+    if (!memory || !(this.engine instanceof WasmGemm) || ints.length + 1 > JOB.size - WINOGRAD_INTS) return false;
+    this.job[JOB.cmd] = WINOGRAD_CMD[phase];
+    this.job[WINOGRAD_INTS] = ints.length;
+    this.job.set(ints, WINOGRAD_INTS + 1);
+    this.share(chunks, `Winograd's ${phase} phase`, winogradChunks(phase, memory, ints, chunks, this.threads - 1, this.engine));
     return true;
   }
 
@@ -428,34 +496,48 @@ class PoolContext extends LocalContext implements RunContext {
   private started = false;
 
   /**
-   * Hands the job block to the workers. The first time, waits (bounded) until every worker has
+   * Runs the job in the job block as `chunks` chunks, which every thread takes one at a time
+   * (claimChunk) until none is left; `run` is the main thread's way of running chunk c. Then waits
+   * for the chunks the workers took. The first time, waits (bounded) until every worker has
    * started: a worker that failed to load would otherwise leave the main thread waiting for ever,
    * blocked where its 'error' event cannot reach it.
    */
-  private dispatch(): void {
+  private share(chunks: number, what: string, run: (c: number) => void): void {
+    const sync = this.sync;
     if (!this.started) {
       const workers = this.workers.length;
       const deadline = Date.now() + START_TIMEOUT_MS;
-      for (let ready = Atomics.load(this.sync, SYNC.ready); ready < workers; ready = Atomics.load(this.sync, SYNC.ready)) {
+      for (let ready = Atomics.load(sync, SYNC.ready); ready < workers; ready = Atomics.load(sync, SYNC.ready)) {
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`the worker threads did not start within ${START_TIMEOUT_MS / 1000} s (use --threads 1)`);
-        Atomics.wait(this.sync, SYNC.ready, ready, left);
+        Atomics.wait(sync, SYNC.ready, ready, left);
       }
-      if (Atomics.load(this.sync, SYNC.failed) !== 0) throw new Error('a worker thread failed to start (use --threads 1)');
+      if (Atomics.load(sync, SYNC.failed) !== 0) throw new Error('a worker thread failed to start (use --threads 1)');
       this.started = true;
     }
-    Atomics.store(this.sync, SYNC.done, 0);
-    Atomics.add(this.sync, SYNC.seq, 1);
-    Atomics.notify(this.sync, SYNC.seq);
-  }
-
-  /** Waits for every worker to finish its part of the job (each catches its own errors and counts itself done). */
-  private join(what: string): void {
-    const workers = this.workers.length;
-    for (let done = Atomics.load(this.sync, SYNC.done); done < workers; done = Atomics.load(this.sync, SYNC.done)) {
-      Atomics.wait(this.sync, SYNC.done, done);
+    // The job block was written while the claim word was CLOSED: a late worker takes nothing of it
+    // until the claim word carries this job's tag, stored after the chunk count.
+    const seq = Atomics.load(sync, SYNC.seq) + 1;
+    const tag = jobTag(seq);
+    Atomics.store(sync, SYNC.done, 0);
+    Atomics.store(sync, SYNC.chunks, chunks);
+    Atomics.store(sync, SYNC.claim, tag);
+    Atomics.store(sync, SYNC.seq, seq);
+    Atomics.notify(sync, SYNC.seq);
+    let mine = 0;
+    for (let c = claimChunk(sync, tag); c >= 0; c = claimChunk(sync, tag)) {
+      run(c);
+      mine++;
     }
-    if (Atomics.load(this.sync, SYNC.failed) !== 0) throw new Error(`a worker thread failed during ${what}`);
+    // Every chunk is taken: wait for the workers' (spinning first, as they do between jobs,
+    // worker.ts awaitJob: they usually finish within microseconds of this thread).
+    Atomics.add(sync, SYNC.done, mine);
+    const until = performance.now() + SPIN_MS;
+    for (let done = Atomics.load(sync, SYNC.done); done < chunks; done = Atomics.load(sync, SYNC.done)) {
+      if (performance.now() > until) Atomics.wait(sync, SYNC.done, done);
+    }
+    Atomics.store(sync, SYNC.claim, CLOSED);
+    if (Atomics.load(sync, SYNC.failed) !== 0) throw new Error(`a worker thread failed during ${what}`);
   }
 
   private writeMat(at: number, m: Mat): void {
@@ -486,6 +568,7 @@ class PoolContext extends LocalContext implements RunContext {
 
   async close(): Promise<void> {
     this.job[JOB.cmd] = CMD.exit;
+    Atomics.store(this.sync, SYNC.claim, CLOSED);
     Atomics.add(this.sync, SYNC.seq, 1);
     Atomics.notify(this.sync, SYNC.seq);
     await Promise.all(this.workers.map((w) => w.terminate()));

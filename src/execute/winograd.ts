@@ -42,7 +42,17 @@
 import type { ConvGeometry } from '../kernels/im2col.js';
 import { rowMajor } from '../kernels/mat.js';
 import { packedFloats, packWeights, type PackedA, type PackedGemm, type Prologue } from './wasm/gemm-kernel.js';
-import { winogradKernelsOn, type WasmWinogradKernels } from './wasm/winograd-kernel.js';
+import {
+  ACTS,
+  INPUT_PARAMS,
+  OUTPUT_PARAMS,
+  PROS,
+  winogradKernelsOn,
+  type InputArgs,
+  type OutputArgs,
+  type WasmWinogradKernels,
+} from './wasm/winograd-kernel.js';
+import type { WasmGemm } from './wasm/gemm-kernel.js';
 
 /**
  * The tiles of one block, about (whole tile rows): 256 when cin + cout <= 128, else 512. Smaller
@@ -91,7 +101,17 @@ export interface WinogradContext {
   /** The engine memory and a view's byte address in it (-1 outside): the wasm transforms run there. */
   readonly memory?: WebAssembly.Memory;
   addressOf?(a: ArrayBufferView): number;
+  /** Threads that share the work (threads.ts): each has its own strip for the wasm transforms. */
+  readonly threads?: number;
+  /**
+   * Runs a phase of a block as `chunks` chunks shared between the threads (threads.ts PoolContext,
+   * each thread runs winogradChunks); false when it cannot (the caller then runs it alone).
+   */
+  shareWinograd?(phase: WinogradPhase, ints: readonly number[], chunks: number): boolean;
 }
+
+/** The phases of a block that the threads share: the input transform, the 16 GEMMs, the output transform. */
+export type WinogradPhase = 'input' | 'gemm' | 'output';
 
 /** A conv prepared for Winograd: the transformed, packed weights and the epilogue. */
 export interface WinogradConv {
@@ -200,6 +220,9 @@ function scratchOf(ctx: WinogradContext, vFloats: number, mFloats: number, strip
   return s;
 }
 
+/** Floats past a channel's tiles in V on the wasm path (the input transform's last vector of a row, see runWinograd). */
+const V_PAD = 4;
+
 /** Tiles down and across, and the tile rows of a block. */
 function blocking(wc: WinogradConv): { th: number; tw: number; rowsPerBlock: number } {
   const th = Math.ceil(wc.geometry.hout / 2);
@@ -211,7 +234,7 @@ function blocking(wc: WinogradConv): { th: number; tw: number; rowsPerBlock: num
 function scratchFor(wc: WinogradConv, ctx: WinogradContext): Scratch {
   const { tw, rowsPerBlock } = blocking(wc);
   const tb = rowsPerBlock * tw;
-  return scratchOf(ctx, 16 * xiStride(wc.cin * tb), 16 * xiStride(wc.cout * tb), (2 * rowsPerBlock + 2) * (2 * tw + 2));
+  return scratchOf(ctx, 16 * xiStride(wc.cin * (tb + V_PAD)), 16 * xiStride(wc.cout * tb), (2 * rowsPerBlock + 2) * (2 * tw + 2));
 }
 
 /**
@@ -248,24 +271,31 @@ export function runWinograd(
     for (let ty0 = 0; ty0 < th; ty0 += rowsPerBlock) {
       const rows = Math.min(rowsPerBlock, th - ty0);
       const tiles = rows * tw;
-      const vs = xiStride(cin * tiles);
+      // A channel of V is `vt` floats apart: the wasm input transform writes whole vectors of 4
+      // tiles, up to 3 past a channel's last tile, which must not land in the next channel when
+      // threads write the channels (V_PAD).
+      const vt = wasm ? tiles + V_PAD : tiles;
+      const vs = xiStride(cin * vt);
       const ms = xiStride(cout * tiles);
-      if (wasm) wasmInput(wasm, wc, smp, tw, ty0, rows, tiles, vs);
+      if (wasm) wasmInput(wasm, wc, smp, tw, ty0, rows, vt, vs, ctx);
       else inputTransform(x, xOff, cin, g, wc.prologue, tw, ty0, rows, s.strip, s.v, tiles, vs);
-      for (let xi = 0; xi < 16; xi++) {
-        ctx.gemmPacked({
-          M: cout,
-          N: tiles,
-          K: cin,
-          A: wc.u[xi],
-          B: { kind: 'mat', mat: rowMajor(s.v, xi * vs, tiles) },
-          C: rowMajor(s.m, xi * ms, tiles),
-          bias: wc.zero,
-          biasOffset: 0,
-          relu: false,
-        });
-      }
-      if (wasm) wasmOutput(wasm, wc, smp, tw, ty0, rows, tiles, ms);
+      if (wasm && shareGemms(wasm, wc, tiles, vt, vs, ms, ctx)) {
+        // the 16 GEMMs ran as one shared job
+      } else
+        for (let xi = 0; xi < 16; xi++) {
+          ctx.gemmPacked({
+            M: cout,
+            N: tiles,
+            K: cin,
+            A: wc.u[xi],
+            B: { kind: 'mat', mat: { data: s.v, offset: xi * vs, rs: vt, cs: 1 } },
+            C: rowMajor(s.m, xi * ms, tiles),
+            bias: wc.zero,
+            biasOffset: 0,
+            relu: false,
+          });
+        }
+      if (wasm) wasmOutput(wasm, wc, smp, tw, ty0, rows, tiles, ms, ctx);
       else outputTransform(wc, s.m, tiles, ms, tw, ty0, rows, y, yOff, residual);
     }
   }
@@ -289,6 +319,11 @@ interface WasmRun {
   readonly scratch: number;
   readonly bias: number;
   readonly ss: number;
+  /** Bytes between the threads' strips (each thread's strip and output scratch its own). */
+  readonly stripStride: number;
+  /** The GEMMs' zero bias and the 16 packed U_xi (byte addresses; -1 when one is outside the memory). */
+  readonly zero: number;
+  readonly u: readonly number[];
 }
 
 /** Per conv and engine memory: its bias and prologue's scale and shift copied into the memory. */
@@ -321,8 +356,9 @@ function wasmPath(
   // the row copy writes past a row's columns (up to column tw + 4).
   const wp = Math.ceil((tw + 1) / 4) * 4 + 4;
   const rowB = 2 * wp * 4;
-  // The strip's rows, then 64 bytes of output scratch, 16-byte aligned.
-  const floats = (2 * rowsPerBlock + 2) * 2 * wp + 16 + 4;
+  // The strip's rows, then 64 bytes of output scratch, 16-byte aligned; one such block a thread.
+  const perThread = Math.ceil(((2 * rowsPerBlock + 2) * 2 * wp + 16) / 16) * 16;
+  const floats = (ctx.threads ?? 1) * perThread + 4;
   if (!s.wasmStrip || s.wasmStrip.length < floats) s.wasmStrip = allocatePlan(floats);
   const stripAt = at(s.wasmStrip);
   if (stripAt < 0) return undefined;
@@ -357,11 +393,24 @@ function wasmPath(
     scratch: strip + (2 * rowsPerBlock + 2) * rowB,
     bias: consts.bias,
     ss: consts.ss,
+    stripStride: perThread * 4,
+    zero: at(wc.zero),
+    u: wc.u.map((u) => (at(u.data) < 0 ? -1 : at(u.data) + u.offset * 4)),
   };
 }
 
 /** inputTransform in wasm (winograd-kernel.ts): the strip as even and odd column planes. */
-function wasmInput(r: WasmRun, wc: WinogradConv, smp: number, tw: number, ty0: number, rows: number, tiles: number, vs: number): void {
+function wasmInput(
+  r: WasmRun,
+  wc: WinogradConv,
+  smp: number,
+  tw: number,
+  ty0: number,
+  rows: number,
+  tiles: number,
+  vs: number,
+  ctx: WinogradContext,
+): void {
   const { cin, geometry: g, prologue: pro } = wc;
   const { h, w, top, left } = g;
   const W = 2 * tw + 2;
@@ -375,7 +424,8 @@ function wasmInput(r: WasmRun, wc: WinogradConv, smp: number, tw: number, ty0: n
   const je = c0 + (c0 & 1);
   const jo = c0 + 1 - (c0 & 1);
   const count = (j: number) => (j < c1 ? Math.floor((c1 - 1 - j) / 2) + 1 : 0);
-  r.k.input(pro ? (pro.relu ? 'bn_relu' : 'bn') : 'none', {
+  const mode = pro ? (pro.relu ? 'bn_relu' : 'bn') : 'none';
+  const args: InputArgs = {
     cin,
     x: rN > 0 ? r.x + (smp * cin * h * w + ih * w + c0 - left) * 4 : 0,
     xPlane: h * w * 4,
@@ -406,15 +456,28 @@ function wasmInput(r: WasmRun, wc: WinogradConv, smp: number, tw: number, ty0: n
     v: r.v,
     vS: vs * 4,
     tilesB: tiles * 4,
-  });
+  };
+  const ints = [PROS.indexOf(mode), r.stripStride, ...INPUT_PARAMS.map((p) => args[p])];
+  if (!shared(ctx, cin * tiles, cin) || !ctx.shareWinograd!('input', ints, transformChunks(ctx, cin))) r.k.input(mode, args);
 }
 
 /** outputTransform in wasm (winograd-kernel.ts). */
-function wasmOutput(r: WasmRun, wc: WinogradConv, smp: number, tw: number, ty0: number, rows: number, tiles: number, ms: number): void {
+function wasmOutput(
+  r: WasmRun,
+  wc: WinogradConv,
+  smp: number,
+  tw: number,
+  ty0: number,
+  rows: number,
+  tiles: number,
+  ms: number,
+  ctx: WinogradContext,
+): void {
   const { cout, relu, relu6 } = wc;
   const { hout, wout } = wc.geometry;
   const first = (smp * cout * hout + 2 * ty0) * wout * 4;
-  r.k.output(r.hasRes, relu ? (relu6 ? 'relu6' : 'relu') : 'none', {
+  const act = relu ? (relu6 ? 'relu6' : 'relu') : 'none';
+  const args: OutputArgs = {
     cout,
     m: r.m,
     mS: ms * 4,
@@ -430,7 +493,102 @@ function wasmOutput(r: WasmRun, wc: WinogradConv, smp: number, tw: number, ty0: 
     full: Math.floor(wout / 8),
     tailB: (wout % 8) * 4,
     scratch: r.scratch,
-  });
+  };
+  const ints = [r.hasRes ? 1 : 0, ACTS.indexOf(act), r.stripStride, ...OUTPUT_PARAMS.map((p) => args[p])];
+  if (!shared(ctx, cout * tiles, cout) || !ctx.shareWinograd!('output', ints, transformChunks(ctx, cout))) r.k.output(r.hasRes, act, args);
+}
+
+/** Below this many values a transform runs on one thread (waking the others costs more). */
+const SHARE_TRANSFORM = 1 << 15;
+
+/** Whether a transform of `values` over `channels` is worth sharing between the context's threads. */
+function shared(ctx: WinogradContext, values: number, channels: number): boolean {
+  const threads = ctx.threads ?? 1;
+  return threads > 1 && ctx.shareWinograd !== undefined && values >= SHARE_TRANSFORM && channels >= threads;
+}
+
+/** Chunks of a shared transform: two a thread, so that a thread that is late leaves little to wait for. */
+function transformChunks(ctx: WinogradContext, channels: number): number {
+  return Math.min(channels, 2 * (ctx.threads ?? 1));
+}
+
+/** The 16 GEMMs of a block as one job of 16 chunks (one GEMM each) when the context shares work. */
+function shareGemms(r: WasmRun, wc: WinogradConv, tiles: number, vt: number, vs: number, ms: number, ctx: WinogradContext): boolean {
+  if ((ctx.threads ?? 1) < 2 || !ctx.shareWinograd || r.zero < 0 || r.u.some((u) => u < 0)) return false;
+  if (16 * wc.cout * wc.cin * tiles < SHARE_GEMMS) return false;
+  const ints = [wc.cin, wc.cout, tiles, vt, r.v, vs, r.m, ms, r.zero, wc.u[0].mPad, ...r.u];
+  if (!ctx.shareWinograd('gemm', ints, 16)) return false;
+  ctx.macs += 16 * wc.cout * wc.cin * tiles;
+  return true;
+}
+/** MACs of a block's 16 GEMMs below which they run one by one (each split between threads or not). */
+const SHARE_GEMMS = 1 << 21;
+
+/**
+ * Chunk c of `chunks` of a shared phase (the job's integers as shareWinograd was given them), as
+ * thread `thread` runs it on the engine memory with its own GEMM: channels [c0, c1) of a
+ * transform, or GEMM xi = c. Each thread's strip is its own; every chunk writes its own part.
+ */
+export function winogradChunks(
+  phase: WinogradPhase,
+  memory: WebAssembly.Memory,
+  ints: readonly number[],
+  chunks: number,
+  thread: number,
+  engine: WasmGemm,
+): (c: number) => void {
+  const range = (total: number, c: number): [number, number] => {
+    const size = Math.ceil(total / chunks);
+    return [Math.min(total, c * size), Math.min(total, (c + 1) * size)];
+  };
+  if (phase === 'input') {
+    const k = winogradKernelsOn(memory);
+    const mode = PROS[ints[0]];
+    const stride = ints[1];
+    const a = Object.fromEntries(INPUT_PARAMS.map((p, i) => [p, ints[2 + i]])) as InputArgs;
+    return (c) => {
+      const [c0, c1] = range(a.cin, c);
+      if (c1 <= c0) return;
+      const strip = a.strip + thread * stride;
+      k.input(mode, { ...a, cin: c1 - c0, x: a.rN > 0 ? a.x + c0 * a.xPlane : 0, strip, v: a.v + c0 * a.tilesB, ch0: a.ch0 + c0 * 8 });
+    };
+  }
+  if (phase === 'output') {
+    const k = winogradKernelsOn(memory);
+    const hasRes = ints[0] === 1;
+    const act = ACTS[ints[1]];
+    const stride = ints[2];
+    const a = Object.fromEntries(OUTPUT_PARAMS.map((p, i) => [p, ints[3 + i]])) as OutputArgs;
+    return (c) => {
+      const [c0, c1] = range(a.cout, c);
+      if (c1 <= c0) return;
+      k.output(hasRes, act, {
+        ...a,
+        cout: c1 - c0,
+        m: a.m + c0 * a.tilesB,
+        y: a.y + c0 * a.yPlane,
+        res: hasRes ? a.res + c0 * a.yPlane : 0,
+        bias: a.bias + c0 * 4,
+        scratch: a.scratch + thread * stride,
+      });
+    };
+  }
+  const [cin, cout, tiles, vt, v, vs, m, ms, zero, mPad] = ints;
+  const floats = new Float32Array(memory.buffer);
+  return (xi) => {
+    const job: PackedGemm = {
+      M: cout,
+      N: tiles,
+      K: cin,
+      A: { data: floats, offset: ints[10 + xi] / 4, M: cout, K: cin, mPad },
+      B: { kind: 'mat', mat: { data: floats, offset: v / 4 + xi * vs, rs: vt, cs: 1 } },
+      C: rowMajor(floats, m / 4 + xi * ms, tiles),
+      bias: floats,
+      biasOffset: zero / 4,
+      relu: false,
+    };
+    engine.gemmPacked(job, 0, cout, 0, tiles);
+  };
 }
 
 /**

@@ -7,7 +7,23 @@
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createGemmEngine, type GemmEngine } from './context.js';
 import type { Mat } from '../kernels/mat.js';
-import { CMD, gemmPart, JOB, packedPart, packedSplitOf, partRange, readPacked, readWindow, SYNC } from './threads.js';
+import {
+  claimChunk,
+  CMD,
+  gemmPart,
+  JOB,
+  jobTag,
+  packedPart,
+  packedSplitOf,
+  partRange,
+  readPacked,
+  readWindow,
+  SPIN_MS,
+  SYNC,
+  WINOGRAD_INTS,
+  WINOGRAD_PHASE,
+} from './threads.js';
+import { winogradChunks } from './winograd.js';
 import { runWindowJob } from './wasm/window-kernel.js';
 import { WasmGemm } from './wasm/gemm-kernel.js';
 import { EngineMemory } from './wasm/arena.js';
@@ -41,6 +57,22 @@ try {
   Atomics.notify(sync, SYNC.ready);
 }
 
+/**
+ * Waits for the sequence number to move past `seen`: spinning first, then asleep. Jobs come
+ * tens of microseconds apart within a pass, and a thread put to sleep takes long to wake on a
+ * virtual machine (an idle vCPU is descheduled): waking by futex alone made some steps of a
+ * two-thread pass several times slower than their median.
+ */
+function awaitJob(seen: number): void {
+  const until = performance.now() + SPIN_MS;
+  while (Atomics.load(sync, SYNC.seq) === seen) {
+    if (performance.now() > until) {
+      Atomics.wait(sync, SYNC.seq, seen);
+      return;
+    }
+  }
+}
+
 function buffer(id: number): Float32Array {
   if (id === 0 && shared) return shared.floats();
   const data = buffers.get(id);
@@ -52,9 +84,38 @@ function mat(at: number): Mat {
   return { data: buffer(job[at]), offset: job[at + 1], rs: job[at + 2], cs: job[at + 3] };
 }
 
+/** Chunk c of the job in the job block, as this thread runs it: read once per job, after its first claim. */
+function jobRunner(): (c: number) => void {
+  const chunks = Atomics.load(sync, SYNC.chunks);
+  if (job[JOB.cmd] === CMD.window && memory) {
+    const w = readWindow(job, index);
+    return (c) => {
+      const [c0, c1] = partRange(w.layout.cout, chunks, c, 1);
+      runWindowJob(memory, w, c0, c1);
+    };
+  }
+  const phase = WINOGRAD_PHASE[job[JOB.cmd]];
+  if (phase && memory) {
+    const ints = Array.from(job.subarray(WINOGRAD_INTS + 1, WINOGRAD_INTS + 1 + job[WINOGRAD_INTS]));
+    return winogradChunks(phase, memory, ints, chunks, index, engine as WasmGemm);
+  }
+  if (job[JOB.cmd] === CMD.packed) {
+    const packed = readPacked(job, buffer);
+    const split = packedSplitOf(job);
+    return (c) => {
+      const [r0, r1, c0, c1] = packedPart(packed, split, chunks, c, engine.mr, engine.nr);
+      (engine as WasmGemm).gemmPacked(packed, r0, r1, c0, c1);
+    };
+  }
+  const [M, N, K, A, B, C] = [job[JOB.M], job[JOB.N], job[JOB.K], mat(JOB.A), mat(JOB.B), mat(JOB.C)];
+  const accumulate = job[JOB.accumulate] === 1;
+  const splitRows = job[JOB.splitRows] === 1;
+  return (c) => gemmPart(M, N, K, A, B, C, accumulate, splitRows, chunks, c, engine);
+}
+
 let seen = 0;
 for (;;) {
-  Atomics.wait(sync, SYNC.seq, seen);
+  awaitJob(seen);
   seen = Atomics.load(sync, SYNC.seq);
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     const msg = m.message as { add?: number; buffer?: SharedArrayBuffer; release?: number };
@@ -62,33 +123,18 @@ for (;;) {
     if (msg.release !== undefined) buffers.delete(msg.release);
   }
   if (job[JOB.cmd] === CMD.exit) break;
-  try {
-    if (job[JOB.cmd] === CMD.window && memory) {
-      const w = readWindow(job, index);
-      const [c0, c1] = partRange(w.layout.cout, job[JOB.parts], index, 1);
-      runWindowJob(memory, w, c0, c1);
-    } else if (job[JOB.cmd] === CMD.packed) {
-      const packed = readPacked(job, buffer);
-      const [r0, r1, c0, c1] = packedPart(packed, packedSplitOf(job), job[JOB.parts], index, engine.mr, engine.nr);
-      (engine as WasmGemm).gemmPacked(packed, r0, r1, c0, c1);
-    } else
-      gemmPart(
-        job[JOB.M],
-        job[JOB.N],
-        job[JOB.K],
-        mat(JOB.A),
-        mat(JOB.B),
-        mat(JOB.C),
-        job[JOB.accumulate] === 1,
-        job[JOB.splitRows] === 1,
-        job[JOB.parts],
-        index,
-        engine,
-      );
-  } catch {
-    Atomics.store(sync, SYNC.failed, 1);
+  // Chunks until none is left; a job that is over by now (this thread woke late) has none.
+  const tag = jobTag(seen);
+  let run: ((c: number) => void) | undefined;
+  for (let c = claimChunk(sync, tag); c >= 0; c = claimChunk(sync, tag)) {
+    try {
+      run ??= jobRunner();
+      run(c);
+    } catch {
+      Atomics.store(sync, SYNC.failed, 1);
+    }
+    Atomics.add(sync, SYNC.done, 1);
+    Atomics.notify(sync, SYNC.done);
   }
-  Atomics.add(sync, SYNC.done, 1);
-  Atomics.notify(sync, SYNC.done);
 }
 port.close();

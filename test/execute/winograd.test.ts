@@ -5,7 +5,9 @@
  * residual, relu and relu6, a pre-activation prologue. The rounding differs from the direct
  * path's, so the bound is the plan's (1e-5 relative, relativeError); measured: a few 1e-7.
  */
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createContext } from '../../src/execute/threads.js';
 import { execute } from '../../src/execute/execute.js';
 import { LocalContext } from '../../src/execute/context.js';
 import { syntheticWeights } from '../../src/execute/weights.js';
@@ -252,4 +254,59 @@ describe('Winograd F(2x2, 3x3)', () => {
       });
     }
   }
+});
+
+// Threads share a block's input transform (by channels), its 16 GEMMs (one a chunk) and its output
+// transform (by channels), with the built worker (dist/execute/worker.js: `npm test` builds first).
+describe.skipIf(!existsSync(new URL('../../dist/execute/worker.js', import.meta.url)))('Winograd on threads', () => {
+  // 96 channels at 46x46 (23 tiles a row, not a multiple of 4: the input transform's last vector
+  // of a row passes the channel's tiles), two blocks a sample; then 30x30 (15 tiles a row); a
+  // residual with relu6, and a pre-activation prologue.
+  const yaml = model(
+    '[96, 46, 46]',
+    `  - conv: {name: c1, out: 96, kernel: 3, padding: 1, bias: false}
+  - batchnorm: {name: b1}
+  - relu: {name: r1}
+  - conv: {name: c2, out: 96, kernel: 3, padding: 1, bias: false}
+  - batchnorm: {name: b2}
+  - add: {name: a2, inputs: [b2, r1]}
+  - relu6: {name: r2}
+  - batchnorm: {name: b3}
+  - relu: {name: r3}
+  - conv: {name: c3, out: 112, kernel: 3, padding: 1}
+  - conv: {name: c4, out: 96, kernel: 3, stride: 1, padding: 0}
+  - maxpool: {name: p, kernel: 2, stride: 2}
+  - conv: {name: c5, out: 128, kernel: 3, padding: 1}
+  - relu: {name: r5}
+`,
+  );
+  it('gives the bits of one thread on 2 and 3 threads, and shares every phase', async () => {
+    const graph = buildGraph(yaml, { file: 'wino-threads.yaml' });
+    const outputs: Float32Array[] = [];
+    const phases = new Set<string>();
+    for (const threads of [1, 2, 3]) {
+      const ctx = await createContext(threads);
+      try {
+        const shareWinograd = (ctx as unknown as { shareWinograd?: (...a: unknown[]) => boolean }).shareWinograd;
+        if (shareWinograd) {
+          vi.spyOn(ctx as unknown as { shareWinograd: (phase: string) => boolean }, 'shareWinograd').mockImplementation(function (
+            this: unknown,
+            ...args: unknown[]
+          ) {
+            phases.add(args[0] as string);
+            return shareWinograd.apply(this, args);
+          });
+        }
+        const input = tensor([2, 96, 46, 46], ctx.allocate(2 * 96 * 46 * 46));
+        input.data.set(randomArray(input.data.length, rng(11)));
+        const r = withMode(undefined, () => execute(graph, { weights: syntheticWeights(graph, 4, ctx.allocate), input, context: ctx }));
+        outputs.push(r.outputs[0].tensor.data.slice());
+      } finally {
+        await ctx.close();
+      }
+    }
+    expect(outputs[1]).toEqual(outputs[0]);
+    expect(outputs[2]).toEqual(outputs[0]);
+    expect([...phases].sort()).toEqual(['gemm', 'input', 'output']);
+  });
 });

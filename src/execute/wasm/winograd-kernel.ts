@@ -23,10 +23,10 @@
 import { Code, encodeModule, F32, F64, I32, V128, type ValType } from './encoder.js';
 import { MAX_PAGES } from './arena.js';
 
-type Act = 'none' | 'relu' | 'relu6';
-type Pro = 'none' | 'bn' | 'bn_relu';
+export type Act = 'none' | 'relu' | 'relu6';
+export type Pro = 'none' | 'bn' | 'bn_relu';
 
-const INPUT_PARAMS = [
+export const INPUT_PARAMS = [
   'cin', // channels
   'x', // the sample's input, channel 0, at the block's first strip row with input (byte address)
   'xPlane', // bytes of an input plane
@@ -93,7 +93,7 @@ const INPUT_V128 = [
   'zv',
 ];
 
-const OUTPUT_PARAMS = [
+export const OUTPUT_PARAMS = [
   'cout',
   'm', // M of the block, xi 0, channel 0
   'mS', // bytes between the xi matrices of M
@@ -535,8 +535,8 @@ function outputCode(residual: boolean, act: Act, f: Frame): Code {
   return c;
 }
 
-const PROS: readonly Pro[] = ['none', 'bn', 'bn_relu'];
-const ACTS: readonly Act[] = ['none', 'relu', 'relu6'];
+export const PROS: readonly Pro[] = ['none', 'bn', 'bn_relu'];
+export const ACTS: readonly Act[] = ['none', 'relu', 'relu6'];
 const inputName = (p: Pro) => `input_${p}`;
 const outputName = (residual: boolean, act: Act) => `output${residual ? '_res' : ''}_${act}`;
 
