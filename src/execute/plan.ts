@@ -36,7 +36,9 @@ import type { ConvArgs } from '../layers/conv.js';
 import type { LayerWeights } from '../layers/kind.js';
 import { packedFloats, packWeights, type PackedA, type PackedGemm, type Prologue } from './wasm/gemm-kernel.js';
 import type { MaxPoolArgs } from '../layers/maxpool.js';
+import type { LinearArgs } from '../layers/linear.js';
 import { maxPool2d } from './pool.js';
+import { prepareWindowScratch } from './wasm/window-kernel.js';
 import { depthwiseConv, type DepthwiseConv } from './depthwise.js';
 import { prepareWinograd, prepareWinogradScratch, runWinograd, winogradApplies, winogradFloats } from './winograd.js';
 import { warmUpEngine, warmUpLayer } from './warmup.js';
@@ -182,6 +184,21 @@ export function buildPlan(
     if (g.pre) for (const n of [g.pre.bn, g.pre.relu]) if (n) absorbed.add(n.id);
   }
   // 3. The steps, each where its last layer was: by then a residual input has been made.
+  // Before the weights are packed: V8 optimizes the warmed loops on a background thread, and the
+  // packing gives that compile time to finish (warmed last, the first pass still ran them
+  // unoptimized: resnet50's global pool 6 ms, then 0.2).
+  if (warmUp) {
+    warmUpEngine();
+    const seen = new Set<string>();
+    for (const node of graph.nodes) {
+      if (node.id === 0 || absorbed.has(node.id) || node.kind === 'conv' || node.kind === 'maxpool') continue;
+      // One node per kind and input rank (different args take different branches, but most loops are shared).
+      const key = `${node.kind}:${node.inputShapes.map((sh) => sh.length).join(',')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      warmUpLayer(node, weights.get(node.id) ?? {});
+    }
+  }
   const steps: PlanStep[] = [];
   let packed = 0;
   const byConv = new Map(groups.map((g) => [g.conv.id, g]));
@@ -192,27 +209,13 @@ export function buildPlan(
       packed += step.packedFloats;
       steps.push(step);
     } else if (node.id !== 0 && !absorbed.has(node.id)) {
-      steps.push(
-        node.kind === 'maxpool'
-          ? (maxPoolStep(node) ?? layerStep(node, weights.get(node.id) ?? {}))
-          : layerStep(node, weights.get(node.id) ?? {}),
-      );
+      const w = weights.get(node.id) ?? {};
+      const lin = node.kind === 'linear' ? linearStep(node, w, allocate) : undefined;
+      if (lin) packed += lin.packedFloats;
+      steps.push(lin ?? (node.kind === 'maxpool' ? maxPoolStep(node) : undefined) ?? layerStep(node, w));
     }
   }
   steps.sort((x, y) => x.output.id - y.output.id);
-  if (warmUp) {
-    warmUpEngine();
-    const seen = new Set<string>();
-    for (const step of steps) {
-      const node = step.head;
-      if (step.nodes.length > 1 || node.kind === 'conv' || node.kind === 'maxpool') continue;
-      // One node per kind and input rank (different args take different branches, but most loops are shared).
-      const key = `${node.kind}:${node.inputShapes.map((sh) => sh.length).join(',')}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      warmUpLayer(node, weights.get(node.id) ?? {});
-    }
-  }
   return { steps, freeAfter: freeSchedule(graph, steps), packedFloats: packed };
 }
 
@@ -229,6 +232,7 @@ function maxPoolStep(node: LayerNode): PlanStep | undefined {
     head: node,
     inputs: node.inputs,
     output: node,
+    prepare: (ctx) => prepareWindowScratch(ctx, geometry),
     run([x], ctx) {
       const n = x.shape[0];
       const y = uninit(ctx, [n, c, hout, wout]);
@@ -270,6 +274,57 @@ interface ConvStep extends PlanStep {
   readonly packedFloats: number;
 }
 
+/**
+ * A linear layer on features [n, F] as the packed GEMM y^T [out, n] = W [out, F] · x^T, its
+ * weights packed once (as a conv's), the bias in the epilogue: the layer's own forward ran the
+ * unpacked GEMM, which packed all of W on every pass (4 MB for resnet50's fc, from memory the
+ * first pass had not touched: 10 ms, where this takes under 1). Batch 1 needs no transposes.
+ */
+function linearStep(
+  node: LayerNode,
+  w: LayerWeights,
+  allocate: (n: number) => Float32Array,
+): (PlanStep & { packedFloats: number }) | undefined {
+  const a = node.args as LinearArgs;
+  if (node.inputShapes[0].length !== 1) return undefined;
+  const F = node.inputShapes[0][0];
+  const out = a.out;
+  const A = packWeights(out, F, rowMajor(w['weight'], 0, F), allocate(packedFloats(out, F)), 0);
+  const bias = allocate(out);
+  if (a.bias) bias.set(w['bias']);
+  return {
+    nodes: [node],
+    head: node,
+    inputs: node.inputs,
+    output: node,
+    packedFloats: A.data.length + out,
+    run([x], ctx) {
+      const n = x.shape[0];
+      const y = uninit(ctx, [n, out]);
+      const xt = n === 1 ? x : uninit(ctx, [F, n]);
+      if (n > 1) for (let j = 0; j < n; j++) for (let k = 0; k < F; k++) xt.data[k * n + j] = x.data[j * F + k];
+      const yt = n === 1 ? y : uninit(ctx, [out, n]);
+      ctx.gemmPacked({
+        M: out,
+        N: n,
+        K: F,
+        A,
+        B: { kind: 'mat', mat: rowMajor(xt.data, 0, n) },
+        C: rowMajor(yt.data, 0, n),
+        bias,
+        biasOffset: 0,
+        relu: false,
+      });
+      if (n > 1) {
+        for (let j = 0; j < n; j++) for (let i = 0; i < out; i++) y.data[j * out + i] = yt.data[i * n + j];
+        ctx.release?.(xt);
+        ctx.release?.(yt);
+      }
+      return y;
+    },
+  };
+}
+
 function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) => Float32Array): ConvStep {
   const { conv: node, args: a, group, bn, residual, relu, relu6, pre } = cg0;
   const [cin, h, wd] = node.inputShapes[0] as [number, number, number];
@@ -307,6 +362,7 @@ function convStep(cg0: ConvGroup, weights: GraphWeights, allocate: (n: number) =
       inputs: residual === undefined ? [node.inputs[0]] : [node.inputs[0], residual],
       output,
       packedFloats: folded.length + cout,
+      prepare: (ctx) => prepareWindowScratch(ctx, geometry),
       run([x, res], ctx) {
         const y = uninit(ctx, [x.shape[0], cout, hout, wout]);
         depthwiseConv(d, x.shape[0], x.data, y.data, res?.data, ctx);

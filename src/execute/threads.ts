@@ -459,10 +459,7 @@ class PoolContext extends LocalContext implements RunContext {
     const g = w.layout.geometry;
     const work = w.layout.cout * g.hout * g.wout * g.kh * g.kw;
     if (!this.arena || work < SPLIT_WINDOW || w.layout.cout < this.threads) return false;
-    const stride = Math.ceil(scratchBytes(scratchPlan(g)) / 64) * 64;
-    if (this.windowScratch.length * 4 < stride * this.threads) {
-      this.windowScratch = this.allocatePlan((stride * this.threads) / 4);
-    }
+    const stride = this.growWindowScratch(g);
     // A 64-byte aligned block of the engine memory, or -1 when the memory is full (then one thread).
     const base = this.addressOf(this.windowScratch);
     if (base < 0) return false;
@@ -493,6 +490,22 @@ class PoolContext extends LocalContext implements RunContext {
   }
 
   private windowScratch: Float32Array = new Float32Array(0);
+
+  /** Grows the threads' window scratch for jobs of this geometry; returns a thread's share, bytes. */
+  private growWindowScratch(g: ConvGeometry): number {
+    const stride = Math.ceil(scratchBytes(scratchPlan(g)) / 64) * 64;
+    if (this.windowScratch.length * 4 < stride * this.threads) {
+      this.windowScratch = this.allocatePlan((stride * this.threads) / 4);
+    }
+    return stride;
+  }
+
+  /** Before the first pass: the window scratch made and its pages written (window-kernel.ts prepareWindowScratch). */
+  prepareShare(g: ConvGeometry): void {
+    if (!this.arena) return;
+    this.growWindowScratch(g);
+    this.windowScratch.fill(0);
+  }
   private started = false;
 
   /**

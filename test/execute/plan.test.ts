@@ -89,6 +89,31 @@ layers:
     ]);
   });
 
+  // A linear layer runs as a packed GEMM (weights packed at build): K above one slice of the
+  // kernel (256), out not a multiple of the tile, with and without bias, batch 1 and 3.
+  it('runs linear layers on the packed GEMM, matching the reference at batch 1 and 3', () => {
+    const graph = buildGraph(
+      `name: lin
+input: [7, 7, 7]
+layers:
+  - flatten: {name: f}
+  - linear: {name: l1, out: 37}
+  - relu: {name: r}
+  - linear: {name: l2, out: 11, bias: false}
+`,
+      { file: 'lin.yaml' },
+    );
+    const weights = syntheticWeights(graph, 9);
+    const plan = buildPlan(graph, weights, (n) => new Float32Array(n));
+    expect(plan.packedFloats).toBeGreaterThanOrEqual(37 * 343 + 11 * 37);
+    for (const batch of [1, 3]) {
+      const input = tensor([batch, 7, 7, 7], randomArray(batch * 343, rng(batch)));
+      const { ref, fast } = both(graph, weights, input);
+      expect(fast.macs).toBe(ref.macs);
+      expect(relativeError(fast.outputs[0].tensor.data, ref.outputs[0].tensor.data)).toBeLessThan(1e-6);
+    }
+  });
+
   it('fuses ResNet-18 into conv steps, one per conv', () => {
     const graph = loadBundled('resnet18', { input: [3, 32, 32] });
     const plan = buildPlan(graph, syntheticWeights(graph, 1), (k) => new Float32Array(k));

@@ -539,6 +539,8 @@ export interface WindowContext {
   readonly allocatePlan?: (n: number) => Float32Array;
   /** Runs a job split between threads (threads.ts), or says no (false: too small, or one thread). */
   shareWindow?(job: WindowJob): boolean;
+  /** Makes the threads' scratch for jobs of this geometry before the first pass (threads.ts). */
+  prepareShare?(g: ConvGeometry): void;
 }
 
 /** One sample of a window kernel, every tensor in an engine memory (threads.ts sends it to workers). */
@@ -568,6 +570,35 @@ const jobKernels = new WeakMap<WebAssembly.Memory, WasmWindowKernels>();
 /** Per engine memory (one per thread): the kernels' instance on it and their scratch in it. */
 const onMemory = new WeakMap<WebAssembly.Memory, { kernels: WasmWindowKernels; scratch: Float32Array }>();
 
+/** This memory's kernels and scratch, the scratch grown to `floats` (returns whether it grew). */
+function scratchOn(
+  memory: WebAssembly.Memory,
+  allocatePlan: (n: number) => Float32Array,
+  floats: number,
+): { kernels: WasmWindowKernels; scratch: Float32Array } {
+  let mine = onMemory.get(memory);
+  if (!mine || mine.scratch.length < floats) {
+    // The scratch grows to the largest a plan asks for (the old block stays with the plan's weights: a few MB at most).
+    mine = {
+      kernels: mine?.kernels ?? new WasmWindowKernels(memory, true),
+      scratch: allocatePlan(Math.max(floats, 2 * (mine?.scratch.length ?? 0))),
+    };
+    onMemory.set(memory, mine);
+  }
+  return mine;
+}
+
+/**
+ * Before the first pass (plan.ts reservePlanMemory): the scratch that jobs of this geometry need
+ * made, and its pages written, so that the pass pays neither (mobilenet_v2's first depthwise
+ * steps took 3-4x their steady time while their scratch was made).
+ */
+export function prepareWindowScratch(ctx: WindowContext, g: ConvGeometry): void {
+  if (!ctx.memory || !ctx.allocatePlan) return;
+  scratchOn(ctx.memory, ctx.allocatePlan, scratchBytes(scratchPlan(g)) / 4).scratch.fill(0);
+  ctx.prepareShare?.(g);
+}
+
 /**
  * A window kernel in place when every tensor (and the weights and bias) is in the context's
  * engine memory, else runCopied. The depthwise conv with `conv`, else max pooling.
@@ -589,16 +620,7 @@ export function runWindow(
     return;
   }
   const [xAt, yAt, rAt, wAt, bAt] = addresses as [number, number, number, number, number];
-  let mine = onMemory.get(memory);
-  const floats = scratchBytes(plan) / 4;
-  if (!mine || mine.scratch.length < floats) {
-    // The scratch grows to the largest a plan asks for (the old block stays with the plan's weights: a few MB at most).
-    mine = {
-      kernels: mine?.kernels ?? new WasmWindowKernels(memory, true),
-      scratch: allocatePlan(Math.max(floats, 2 * (mine?.scratch.length ?? 0))),
-    };
-    onMemory.set(memory, mine);
-  }
+  const mine = scratchOn(memory, allocatePlan, scratchBytes(plan) / 4);
   // Blocks of the engine memory are 64-byte aligned; a full memory gives a plain buffer (-1).
   const scratch = ctx.addressOf!(mine.scratch);
   if (scratch < 0) {
