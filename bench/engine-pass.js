@@ -72,7 +72,7 @@ async function runOurs() {
     const weights = initWeights(graph, 0, ctx.allocate);
     const input = { shape: [1, ...graph.inputShape], data: ctx.allocate(graph.inputShape.reduce((a, b) => a * b, 1)) };
     fillNormal(input.data, stream(0, 'input'));
-    const plan = engine === 'plan' ? buildPlan(graph, weights, ctx.allocatePlan ?? ctx.allocate) : undefined;
+    const plan = engine === 'plan' ? buildPlan(graph, weights, ctx.allocatePlan ?? ctx.allocate, undefined, ctx) : undefined;
     // As execute() does before the pass `run` times: the engine memory readied for the peak of the activations.
     if (plan) reservePlanMemory(ctx, graph, 1, plan);
     const loadMs = performance.now() - t0;

@@ -103,7 +103,7 @@ export class LocalContext implements ExecContext {
   alloc(shape: readonly number[]): Tensor {
     const data = this.allocatePlan(numel(shape));
     this.tensors.add(data);
-    return { shape: [...shape], data };
+    return { shape: smiShape(shape), data };
   }
 
   /** A tensor whose contents are unspecified, for kernels that write every element (plan.ts's steps). */
@@ -111,7 +111,7 @@ export class LocalContext implements ExecContext {
     const n = numel(shape);
     const data = this.arena && n > 0 ? this.arena.alloc(n) : this.allocatePlan(n);
     this.tensors.add(data);
-    return { shape: [...shape], data };
+    return { shape: smiShape(shape), data };
   }
 
   scratch(n: number): Float32Array {
@@ -143,4 +143,15 @@ export class LocalContext implements ExecContext {
 /** The contexts that can run plan.ts's fused GEMM: those with the wasm engine. */
 export function runsPlan(ctx: { engine?: GemmEngine }): boolean {
   return ctx.engine instanceof WasmGemm;
+}
+
+/**
+ * A copy of a shape whose elements V8 holds as small integers: shapes computed with Math.floor
+ * come as doubles, and a loop compiled on one kind of array deoptimizes on the other (the warm-up's
+ * shapes are small integers; the first pass then ran a global pool unoptimized, 4 ms for 0.2).
+ */
+function smiShape(shape: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const d of shape) out.push(d | 0);
+  return out;
 }

@@ -80,7 +80,9 @@ export function execute(graph: Graph, options: ExecuteOptions): ExecuteResult {
   }
   if (options.plan || planEngine(ctx, options.engine)) {
     const pctx = ctx as PlanContext;
-    const plan = options.plan ?? buildPlan(graph, options.weights, pctx.allocatePlan ?? pctx.allocate ?? ((n) => new Float32Array(n)));
+    const plan =
+      options.plan ??
+      buildPlan(graph, options.weights, pctx.allocatePlan ?? pctx.allocate ?? ((n) => new Float32Array(n)), undefined, pctx);
     reservePlanMemory(pctx, graph, batch, plan);
     const result = runPlan(graph, plan, options, pctx);
     if (options.checkFinite !== 'layers' && result.nonFinite) {

@@ -138,6 +138,8 @@ export function buildPlan(
   weights: GraphWeights,
   allocate: (n: number) => Float32Array,
   warmUp = process.env['CNNSCOPE_WARMUP'] !== '0',
+  /** The context the plan will run on: the layer steps' warm-up runs there (warmup.ts warmUpLayer). */
+  context?: ExecContext,
 ): ExecPlan {
   const readBy = readers(graph);
   const outputs = new Set(graph.outputs);
@@ -196,7 +198,7 @@ export function buildPlan(
       const key = `${node.kind}:${node.inputShapes.map((sh) => sh.length).join(',')}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      warmUpLayer(node, weights.get(node.id) ?? {});
+      warmUpLayer(node, weights.get(node.id) ?? {}, context);
     }
   }
   const steps: PlanStep[] = [];

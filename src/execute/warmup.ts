@@ -6,6 +6,7 @@
  */
 import type { LayerNode } from '../graph/graph.js';
 import type { LayerWeights } from '../layers/kind.js';
+import type { ExecContext } from '../kernels/context.js';
 import { LocalContext } from './context.js';
 import { depthwiseConv } from './depthwise.js';
 import { maxPool2d } from './pool.js';
@@ -112,11 +113,14 @@ export function warmUpEngine(): void {
  * most 12x12 pixels (feature maps), its own shape otherwise. Kinds with weights of more than
  * 2^16 floats (a large linear) are left out: their first pass is memory bound anyway.
  */
-export function warmUpLayer(node: LayerNode, w: LayerWeights): void {
+export function warmUpLayer(node: LayerNode, w: LayerWeights, runContext?: ExecContext): void {
   let floats = 0;
   for (const t of Object.values(w)) floats += t.length;
   if (floats > 1 << 16) return;
-  const ctx = new LocalContext();
+  // The run's own context when given: V8 compiles the forward for the context's class too (warmed
+  // on another, the first pass deoptimized at ctx.alloc); the outputs go back to it.
+  const ctx = runContext ?? new LocalContext();
+  const macs = ctx.macs;
   // Without weights, the channels can shrink too (a global pool over 2048 channels warms up on 64).
   const channels = (c: number) => (floats === 0 ? Math.min(c, 64) : c);
   const shapes = node.inputShapes.map((shape) =>
@@ -132,8 +136,10 @@ export function warmUpLayer(node: LayerNode, w: LayerWeights): void {
     return t;
   });
   try {
-    for (let r = 0; r < ROUNDS; r++) node.layer.forward(inputs, node.args, w, ctx);
+    for (let r = 0; r < ROUNDS; r++) ctx.release?.(node.layer.forward(inputs, node.args, w, ctx));
   } catch {
     // A kind whose arguments do not fit the small input (a large pooling window): no warm-up.
   }
+  for (const t of inputs) ctx.release?.(t);
+  ctx.macs = macs;
 }
