@@ -64,8 +64,8 @@ export function blockTiles(cin: number, cout: number): number {
   return cin + cout <= 128 ? 256 : 512;
 }
 
-/** Output pixels below which the direct path stays faster (measured, docs/metrics.md: 7x7 0.95x, 14x14 1.6x). */
-export const MIN_OUTPUT_PIXELS = 14 * 14;
+/** Output pixels below which the direct path stays faster (measured with the wasm transforms, docs/metrics.md: 7x7 1.9x). */
+export const MIN_OUTPUT_PIXELS = 7 * 7;
 /** Input channels below which the direct path stays faster (3 channels: 0.3x; 8: 1.3x). */
 export const MIN_INPUT_CHANNELS = 8;
 
