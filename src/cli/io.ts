@@ -1,7 +1,7 @@
 /** What a command needs from the outside world, so tests can run the CLI in-process. */
 export interface CliIo {
   /** `once('drain')`, when there, is awaited after a write that returns false (a full pipe). */
-  readonly stdout: { write(text: string): unknown; isTTY?: boolean; once?(event: 'drain', listener: () => void): unknown };
+  readonly stdout: { write(text: string | Uint8Array): unknown; isTTY?: boolean; once?(event: 'drain', listener: () => void): unknown };
   readonly stderr: { write(text: string): unknown; isTTY?: boolean };
   readStdin(): Promise<string>;
   readonly env: NodeJS.ProcessEnv;
@@ -46,11 +46,11 @@ export async function readStreamText(stream: AsyncIterable<Uint8Array | string>,
 }
 
 /**
- * Writes text chunk by chunk, waiting for a full pipe to drain before making the next chunk: the
+ * Writes text (or its UTF-8, which chunks never split inside a character) chunk by chunk, waiting for a full pipe to drain before making the next chunk: the
  * output of a model of millions of layers never piles up in memory, and is never one string
  * (which JavaScript caps at about 512 MiB).
  */
-export async function writeChunks(out: CliIo['stdout'], chunks: Iterable<string>): Promise<void> {
+export async function writeChunks(out: CliIo['stdout'], chunks: Iterable<string | Uint8Array>): Promise<void> {
   for (const chunk of chunks) {
     if (out.write(chunk) === false && out.once) await new Promise<void>((resolve) => out.once!('drain', resolve));
   }

@@ -1,47 +1,54 @@
 /**
  * The JSON report (docs/report.md). Key order is fixed by the report's construction and
  * nothing varies between runs (no timestamps, no absolute paths), so the same input gives the
- * same bytes. Arrays of numbers (shapes) are written on one line, to keep the report readable.
+ * same bytes. Arrays of scalars (shapes) are written on one line, to keep the report readable.
  *
- * The text is made and written in chunks (jsonChunks): that of a report of two million layers is
- * most of a gigabyte, more than one JavaScript string may hold.
+ * The text is made and written as UTF-8 in chunks (jsonChunks): that of a report of two million
+ * layers is most of a gigabyte, more than one JavaScript string may hold. Each container below
+ * the top two levels (a layer's entry) is written by the engine's JSON.stringify without
+ * indentation, then indented byte by byte (indentCompact): a few times faster than building the
+ * indented text in JavaScript, and no string per line or per value is made.
  */
 
 export function renderJson(value: unknown): string {
-  return [...jsonChunks(value)].join('');
+  return Buffer.concat([...jsonChunks(value)]).toString('utf8');
 }
 
-/** Characters gathered before a chunk is given out. */
+/** Bytes gathered before a chunk is given out. */
 const CHUNK = 1 << 16;
 /** Containers this deep and deeper are made in one piece: a layer's entry, not the list of layers. */
 const PIECE_DEPTH = 2;
 
 /**
- * The text of renderJson(value) in chunks of about 64 KiB, made as they are asked for: a writer
- * can wait for the output to drain between them, so the text never piles up in memory.
+ * The UTF-8 bytes of renderJson(value) in chunks of about 64 KiB, made as they are asked for: a
+ * writer can wait for the output to drain between them, so the text never piles up in memory. A
+ * chunk ends between two pieces of the text, never inside a character.
  */
-export function* jsonChunks(value: unknown): Generator<string, void, undefined> {
-  let pending = '';
-  for (const piece of pieces(value, '', 0)) {
-    pending += piece;
-    if (pending.length >= CHUNK) {
-      yield pending;
-      pending = '';
-    }
+export function* jsonChunks(value: unknown): Generator<Uint8Array, void, undefined> {
+  const out = new ByteWriter();
+  for (const piece of pieces(value, '', 0, out)) {
+    if (piece !== undefined) out.text(piece);
+    if (out.length >= CHUNK) yield out.take();
   }
-  yield `${pending}\n`;
+  out.text('\n');
+  yield out.take();
 }
 
-/** The top of the tree piece by piece; below PIECE_DEPTH, each container as one string. */
-function* pieces(value: unknown, indent: string, depth: number): Generator<string, void, undefined> {
+/**
+ * The top of the tree piece by piece (strings yielded for `out`); below PIECE_DEPTH, each
+ * container written into `out` in one go (yielding undefined after it).
+ */
+function* pieces(value: unknown, indent: string, depth: number, out: ByteWriter): Generator<string | undefined, void, undefined> {
   if (depth >= PIECE_DEPTH || value === null || typeof value !== 'object') {
-    yield stringify(value, indent);
+    writeValue(value, indent, out);
+    yield undefined;
     return;
   }
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
     if (value.length === 0 || value.every((v) => v === null || typeof v !== 'object')) {
-      yield stringify(value, indent);
+      writeValue(value, indent, out);
+      yield undefined;
       return;
     }
     yield '[\n';
@@ -50,7 +57,7 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
       // A hole is an empty item, as Array.prototype.join writes it.
       if (!(i in value)) continue;
       yield inner;
-      yield* pieces(value[i], inner, depth + 1);
+      yield* pieces(value[i], inner, depth + 1, out);
     }
     yield `\n${indent}]`;
     return;
@@ -64,58 +71,177 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
   for (let i = 0; i < entries.length; i++) {
     const [k, v] = entries[i];
     yield `${i === 0 ? '' : ',\n'}${inner}${JSON.stringify(k)}: `;
-    yield* pieces(v, inner, depth + 1);
+    yield* pieces(v, inner, depth + 1, out);
   }
   yield `\n${indent}}`;
 }
 
-/**
- * One container and everything in it, as a string: the bulk of a large report's text, so it is
- * built by appending, with no array of entries or of item texts per container.
- */
-function stringify(value: unknown, indent: string): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (nativeContainers < NATIVE_CONTAINERS && isPlainData(value)) {
-    nativeContainers++;
-    return nativeText(value, indent);
+/** One value and everything in it: plain data by the engine's writer, the rest by builtText. */
+function writeValue(value: unknown, indent: string, out: ByteWriter): void {
+  if (value === null || typeof value !== 'object') out.text(JSON.stringify(value) ?? 'null');
+  else if (isPlainData(value)) out.indented(JSON.stringify(value), indent);
+  else out.text(builtText(value, indent));
+}
+
+const encoder = new TextEncoder();
+
+const NL = 10;
+const SPACE = 32;
+const QUOTE = 34;
+const COMMA = 44;
+const COLON = 58;
+const LBRACKET = 91;
+const BACKSLASH = 92;
+const RBRACKET = 93;
+const LBRACE = 123;
+const RBRACE = 125;
+
+/** Open containers while indenting: an object, a list written a line per item, a list on one line. */
+const OBJECT = 0;
+const BLOCK_LIST = 1;
+const INLINE_LIST = 2;
+
+/** A growing byte buffer that gives out what it holds in chunks. */
+class ByteWriter {
+  private buf = new Uint8Array(CHUNK * 2);
+  private pos = 0;
+  /** The UTF-8 of the compact text being indented. */
+  private src = new Uint8Array(CHUNK);
+  private open = new Uint8Array(64);
+
+  get length(): number {
+    return this.pos;
   }
-  return builtText(value, indent);
-}
 
-/**
- * Containers written by nativeText, in the process. Measured on a layer's entry: nativeText takes
- * about 10 µs from the first call (a regex pass over the engine's text); builtText about 75 µs while
- * it is interpreted, 5 µs once compiled. A report of a few hundred layers (resnet152) is written
- * the first way, a longer one the second way past its first thousands of layers.
- */
-let nativeContainers = 0;
-const NATIVE_CONTAINERS = 2000;
+  /** What was written since the last take, as its own bytes. */
+  take(): Uint8Array {
+    const chunk = this.buf.slice(0, this.pos);
+    this.pos = 0;
+    return chunk;
+  }
 
-/**
- * JSON.stringify's indented text with each list of scalars on one line, re-indented under
- * `indent`: the same text as builtText for plain data, made by the engine's own writer (a few
- * times faster, and fast from a process's first call). A `[` directly before a line break always
- * opens a list: a JSON string holds no line break.
- */
-export function nativeText(value: unknown, indent: string): string {
-  const text = JSON.stringify(value, null, 2).replace(SCALAR_LIST, (list) => {
-    let out = '[';
-    const lines = list.split('\n');
-    for (let i = 1; i < lines.length - 1; i++) {
-      const item = lines[i].trimStart();
-      out += (i > 1 ? ', ' : '') + (item.endsWith(',') ? item.slice(0, -1) : item);
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+  }
+
+  text(s: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    this.room(s.length * 3);
+    this.pos += encoder.encodeInto(s, this.buf.subarray(this.pos)).written;
+  }
+
+  /**
+   * `compact` (JSON.stringify's text without indentation) as JSON.stringify(…, null, 2) indents
+   * it under `indent`, but with each list of scalars on one line (`[1, 2, 3]`): the text
+   * builtText makes for the same value. Strings are copied through, escapes and all; outside them
+   * only the structural characters take spaces and line breaks.
+   */
+  indented(compact: string, indent: string): void {
+    if (this.src.length < compact.length * 3) this.src = new Uint8Array(compact.length * 3);
+    const src = this.src;
+    const n = encoder.encodeInto(compact, src).written;
+    const base = indent.length;
+    let open = this.open;
+    let depth = 0;
+    let buf = this.buf;
+    // Each byte becomes at most itself, a space or a line break and the indentation of one level deeper.
+    let roomFor = buf.length;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      if (pos + 4 + base + 2 * depth > roomFor) {
+        this.pos = pos;
+        this.room(4 + base + 2 * depth + CHUNK);
+        buf = this.buf;
+        roomFor = buf.length;
+      }
+      const c = src[i];
+      switch (c) {
+        case QUOTE: {
+          buf[pos++] = c;
+          for (;;) {
+            const d = src[++i];
+            if (pos + 2 > roomFor) {
+              this.pos = pos;
+              this.room(2 + CHUNK);
+              buf = this.buf;
+              roomFor = buf.length;
+            }
+            buf[pos++] = d;
+            if (d === BACKSLASH) buf[pos++] = src[++i];
+            else if (d === QUOTE) break;
+          }
+          break;
+        }
+        case LBRACE:
+        case LBRACKET: {
+          const empty = src[i + 1] === (c === LBRACE ? RBRACE : RBRACKET);
+          if (empty) {
+            buf[pos++] = c;
+            buf[pos++] = src[++i];
+            break;
+          }
+          if (depth === open.length) {
+            const grown = new Uint8Array(depth * 2);
+            grown.set(open);
+            this.open = open = grown;
+          }
+          const kind = c === LBRACE ? OBJECT : scalarsOnly(src, i + 1) ? INLINE_LIST : BLOCK_LIST;
+          open[depth++] = kind;
+          buf[pos++] = c;
+          if (kind !== INLINE_LIST) pos = lineBreak(buf, pos, base, depth);
+          break;
+        }
+        case RBRACE:
+        case RBRACKET:
+          if (open[--depth] !== INLINE_LIST) pos = lineBreak(buf, pos, base, depth);
+          buf[pos++] = c;
+          break;
+        case COMMA:
+          buf[pos++] = c;
+          if (open[depth - 1] === INLINE_LIST) buf[pos++] = SPACE;
+          else pos = lineBreak(buf, pos, base, depth);
+          break;
+        case COLON:
+          buf[pos++] = c;
+          buf[pos++] = SPACE;
+          break;
+        default:
+          buf[pos++] = c;
+      }
     }
-    return `${out}]`;
-  });
-  return indent === '' ? text : text.replaceAll('\n', `\n${indent}`);
+    this.pos = pos;
+  }
 }
 
-/** A list of scalars as JSON.stringify indents it: one per line. */
-const SCALAR_LIST =
-  /\[\n(?: *(?:"(?:[^"\\\n]|\\.)*"|[-+.0-9eE]+|true|false|null),\n)* *(?:"(?:[^"\\\n]|\\.)*"|[-+.0-9eE]+|true|false|null)\n *\]/g;
+/** A line break and the indentation of `depth` levels under `base` spaces; the position after it. */
+function lineBreak(buf: Uint8Array, pos: number, base: number, depth: number): number {
+  buf[pos++] = NL;
+  const end = pos + base + 2 * depth;
+  while (pos < end) buf[pos++] = SPACE;
+  return pos;
+}
+
+/** Whether the list whose items start at `i` (after its `[`) holds no container: scanned to its `]`. */
+function scalarsOnly(src: Uint8Array, i: number): boolean {
+  for (;;) {
+    const c = src[i++];
+    if (c === RBRACKET) return true;
+    if (c === LBRACE || c === LBRACKET) return false;
+    if (c === QUOTE) {
+      for (;;) {
+        const d = src[i++];
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    }
+  }
+}
 
 /**
- * Whether JSON.stringify writes `value` as builtText does: only strings, numbers, booleans and
+ * Whether JSON.stringify writes `value` as builtText does (then indented): only strings, numbers, booleans and
  * null in lists without holes and plain objects without toJSON (undefined members are left out
  * by both; JSON.stringify writes an undefined item as null and drops a function member).
  */
@@ -147,7 +273,7 @@ export function isPlainData(value: unknown): boolean {
   return true;
 }
 
-/** The text of any value, container by container: the reference for nativeText. */
+/** The text of any value, container by container: for what isPlainData refuses, and the reference for the byte writer. */
 export function builtText(value: unknown, indent: string): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   const inner = `${indent}  `;

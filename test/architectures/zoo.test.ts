@@ -61,7 +61,7 @@ describe('cnnscope analyze on the command line', () => {
     let stdout = '';
     let stderr = '';
     const code = await run(['analyze', 'resnet', '--set', 'depth=101', '--json'], {
-      stdout: { write: (s: string) => (stdout += s) },
+      stdout: { write: (s: string | Uint8Array) => (stdout += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')) },
       stderr: { write: (s: string) => (stderr += s) },
       readStdin: async () => '',
       env: {},

@@ -17,7 +17,10 @@ export async function cli(
   let stdout = '';
   let stderr = '';
   const code = await run(argv, {
-    stdout: { write: (s: string) => (stdout += s), isTTY: options.tty ?? false },
+    stdout: {
+      write: (s: string | Uint8Array) => (stdout += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')),
+      isTTY: options.tty ?? false,
+    },
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
     readStdin: async () => options.stdin ?? '',
     env: options.env ?? {},

@@ -1,7 +1,7 @@
-/** renderJson writes the text it wrote before it was made to append (the reference below is that version). */
+/** renderJson writes the text it wrote before it was made to append and to indent bytes (the reference below is that version). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { builtText, isPlainData, nativeText, renderJson } from '../../src/report/json.js';
+import { builtText, isPlainData, jsonChunks, renderJson } from '../../src/report/json.js';
 
 const PIECE_DEPTH = 2;
 
@@ -65,14 +65,28 @@ describe('renderJson', () => {
       fc.property(plain, (v) => renderJson(v) === reference(v)),
       { numRuns: 3000 },
     );
-    // Both writers of a container, whichever renderJson used.
+    // Containers below the top two levels (indented by the byte writer) under every indentation,
+    // and the chunks: UTF-8 split only between pieces, so each decodes on its own.
     fc.assert(
       fc.property(plain, fc.nat({ max: 6 }), (v, n) => {
-        const indent = ' '.repeat(n);
-        return isPlainData(v) && nativeText(v, indent) === builtText(v, indent);
+        const nested = n === 0 ? v : { a: [{ b: v }], c: Array.from({ length: n }, () => v) };
+        const chunks = [...jsonChunks(nested)];
+        return (
+          isPlainData(nested) &&
+          chunks.map((c) => new TextDecoder('utf-8', { fatal: true }).decode(c)).join('') === `${builtText(nested, '')}\n` &&
+          renderJson(nested) === reference(nested)
+        );
       }),
       { numRuns: 3000 },
     );
+    // Chunks of about 64 KiB for a long report, each ending between two pieces.
+    const long = {
+      layers: Array.from({ length: 5000 }, (_, i) => ({ name: `l\u00e9${i}`, shape: [1, i, 3], nested: { deep: [{ x: i }] } })),
+    };
+    const chunks = [...jsonChunks(long)];
+    expect(chunks.length).toBeGreaterThan(5);
+    expect(Math.max(...chunks.slice(0, -1).map((c) => c.length))).toBeLessThan(70_000);
+    expect(chunks.map((c) => new TextDecoder('utf-8', { fatal: true }).decode(c)).join('')).toBe(reference(long));
     expect(renderJson({ a: [1, -0, NaN, Infinity, 'x'], b: [[1, 2], { c: [] }], d: {} })).toBe(
       reference({ a: [1, -0, NaN, Infinity, 'x'], b: [[1, 2], { c: [] }], d: {} }),
     );
