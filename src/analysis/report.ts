@@ -280,6 +280,40 @@ function folded(
  * batch would keep every figure exact, or that the input or the layers must shrink.
  */
 function assertExact(graph: Graph, report: Report, batch: number, dtype: Dtype, optimizer: Optimizer): void {
+  if (!(batch === 1 && withinExact(report))) findInexact(graph, report, batch, dtype, optimizer);
+  // A backstop for any figure the walk does not cover.
+  const input = graph.nodes[0];
+  const check = (v: number, what: string) => {
+    if (!Number.isSafeInteger(v)) throw layerError(graph, input, `${what} reaches 2^53 and cannot be counted exactly`);
+  };
+  for (const [k, v] of Object.entries(report.totals)) if (typeof v === 'number') check(v, `the model's total ${k}`);
+  for (const l of report.layers) for (const d of l.output_shape) check(d, `a dimension of layer '${l.name}'`);
+}
+
+/**
+ * Whether no figure can have reached 2^53 (at batch 1, where the report's totals are the walk's
+ * per-sample sums): every figure is a sum of non-negative terms, so each term and each running
+ * total of the walk in findInexact is at most the final total, and a float sum that passed 2^53
+ * stays past it. A report within bounds needs no walk (a fifth of a large model's analysis).
+ */
+function withinExact(report: Report): boolean {
+  const t = report.totals;
+  const m = report.memory.training;
+  for (const v of [
+    t.params,
+    t.buffers,
+    t.weight_bytes,
+    t.macs,
+    t.flops,
+    t.activation_bytes,
+    m.weights + m.gradients + m.optimizer_state + m.activations,
+  ])
+    if (!(v <= MAX_EXACT)) return false;
+  return true;
+}
+
+/** The walk of assertExact: throws at the first layer where a figure or a running total reaches 2^53. */
+function findInexact(graph: Graph, report: Report, batch: number, dtype: Dtype, optimizer: Optimizer): void {
   const input = graph.nodes[0];
   const own = (node: LayerNode): Record<Figure, number> => {
     const p = node.id === 0 ? { params: 0, buffers: 0 } : layerParams(node);
@@ -338,12 +372,6 @@ function assertExact(graph: Graph, report: Report, batch: number, dtype: Dtype, 
       `the training memory estimate reaches 2^53 bytes and cannot be counted exactly; ${fixed <= MAX_EXACT ? advice() : 'use smaller layers'}`,
     );
   }
-  // A backstop for any figure the walk above does not cover.
-  const check = (v: number, what: string) => {
-    if (!Number.isSafeInteger(v)) throw layerError(graph, input, `${what} reaches 2^53 and cannot be counted exactly`);
-  };
-  for (const [k, v] of Object.entries(report.totals)) if (typeof v === 'number') check(v, `the model's total ${k}`);
-  for (const l of report.layers) for (const d of l.output_shape) check(d, `a dimension of layer '${l.name}'`);
 }
 
 const FIGURE = {
