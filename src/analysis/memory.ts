@@ -14,18 +14,19 @@ import { schedule, type Schedule } from './schedule.js';
 
 const INT64_BYTES = 8;
 
-export function weightBytes(graph: Graph, dtype: Dtype): number {
-  let bytes = 0;
+/** Bytes of every weight (parameters and buffers) and of the parameters alone, in one pass over the tensors. */
+export function tensorBytes(graph: Graph, dtype: Dtype): { readonly weights: number; readonly params: number } {
+  const size = DTYPES[dtype];
+  let weights = 0;
+  let params = 0;
   for (const node of graph.nodes) {
-    for (const t of node.tensors) bytes += numel(t.shape) * (t.dtype === 'int64' ? INT64_BYTES : DTYPES[dtype]);
+    for (const t of node.tensors) {
+      const n = numel(t.shape);
+      weights += n * (t.dtype === 'int64' ? INT64_BYTES : size);
+      if (t.role === 'parameter') params += n * size;
+    }
   }
-  return bytes;
-}
-
-export function paramBytes(graph: Graph, dtype: Dtype): number {
-  let bytes = 0;
-  for (const node of graph.nodes) for (const t of node.tensors) if (t.role === 'parameter') bytes += numel(t.shape) * DTYPES[dtype];
-  return bytes;
+  return { weights, params };
 }
 
 /** Bytes of each node's output (node 0 is the input), for the whole batch. */
@@ -76,9 +77,15 @@ export interface TrainingBytes {
 }
 
 /** Gradients and optimizer state are per trainable parameter; backward keeps every activation. */
-export function trainingBytes(graph: Graph, dtype: Dtype, optimizer: Optimizer, activations: number): TrainingBytes {
-  const weights = weightBytes(graph, dtype);
-  const gradients = paramBytes(graph, dtype);
+export function trainingBytes(
+  graph: Graph,
+  dtype: Dtype,
+  optimizer: Optimizer,
+  activations: number,
+  bytes: { readonly weights: number; readonly params: number } = tensorBytes(graph, dtype),
+): TrainingBytes {
+  const weights = bytes.weights;
+  const gradients = bytes.params;
   const state = gradients * OPTIMIZER_STATES[optimizer];
   return { weights, gradients, optimizer: state, activations, total: weights + gradients + state + activations };
 }

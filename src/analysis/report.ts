@@ -9,7 +9,7 @@ import { layerOps } from './compute.js';
 import { AnalysisError, layerError, MAX_EXACT } from './exact.js';
 import { foldByDepth } from './hierarchy.js';
 import { DTYPES, OPTIMIZER_STATES, type Dtype, type Optimizer } from '../vocabulary.js';
-import { liveBytes, outputBytes, peakActivationBytes, trainingBytes, weightBytes } from './memory.js';
+import { liveBytes, outputBytes, peakActivationBytes, tensorBytes, trainingBytes } from './memory.js';
 import { layerParams } from './params.js';
 import { lastSpatialField, receptiveFields, type Field, type FieldOrGlobal, type FieldWarning } from './receptive-field.js';
 
@@ -125,7 +125,12 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   const batch = options.batch ?? 1;
   const dtype = options.dtype ?? 'fp32';
   const optimizer = options.optimizer ?? 'sgd';
-  const withBatch = (shape: readonly number[]) => [batch].concat(shape);
+  const withBatch = (shape: readonly number[]) => {
+    const out = new Array<number>(shape.length + 1);
+    out[0] = batch;
+    for (let i = 0; i < shape.length; i++) out[i + 1] = shape[i];
+    return out;
+  };
   const { fields, windowed, warnings } = receptiveFields(graph);
   const bytes = outputBytes(graph, batch, dtype);
   const field = (id: number): ReceptiveField => copyField(fields[id]);
@@ -159,7 +164,8 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   const sum = (key: 'params' | 'trainable_params' | 'buffers' | 'macs' | 'flops') => layers.reduce((a, l) => a + l[key], 0);
   const activationBytes = bytes.reduce((a, b) => a + b, 0);
   const peak = peakActivationBytes(graph, bytes);
-  const training = trainingBytes(graph, dtype, optimizer, activationBytes);
+  const weightAndParamBytes = tensorBytes(graph, dtype);
+  const training = trainingBytes(graph, dtype, optimizer, activationBytes, weightAndParamBytes);
   const first = graph.outputs[0];
   const lastSpatial = fields[first] === 'global' ? lastSpatialField(graph, fields, first) : undefined;
   const lastWindowedSpatial = windowed[first] === 'global' ? lastSpatialField(graph, windowed, first) : undefined;
@@ -180,7 +186,7 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
       buffers: sum('buffers'),
       macs: sum('macs'),
       flops: sum('flops'),
-      weight_bytes: weightBytes(graph, dtype),
+      weight_bytes: weightAndParamBytes.weights,
       activation_bytes: activationBytes,
       peak_activation_bytes: peak.peak,
       training_bytes: training.total,
