@@ -64,7 +64,9 @@ export class Expander {
 
   /** `env` with `in`, the shape of node `inputId`, unless that node failed. */
   private withIn(env: Environment, inputId: number): Environment {
-    return inputId >= 0 ? env.with('in', shapeValue(this.nodes[inputId].outputShape)) : env;
+    if (inputId < 0) return env;
+    const shape = this.nodes[inputId].outputShape;
+    return env.withLazy('in', () => shapeValue(shape));
   }
 
   private expandEntry(node: Located, ctx: Context, current: number): number {

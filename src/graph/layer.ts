@@ -118,9 +118,8 @@ export class Layers {
       this.bag.error(pos, `takes ${want} input${want === '1' ? '' : 's'}, got ${inputs.length}`, who);
       return register(POISONED);
     }
-    const env = poisoned ? ctx.env : ctx.env.with('in', shapeValue(inputShapes[0]));
+    const env = poisoned ? ctx.env : ctx.env.withLazy('in', () => shapeValue(inputShapes[0]));
     const parser = new ArgParser(kind.args);
-    const argPos = new Map<string, SourcePos>();
     let ok = true;
     for (const e of args?.entries ?? []) {
       if (COMMON_ARGS.includes(e.key)) continue;
@@ -144,7 +143,6 @@ export class Layers {
       }
       try {
         parser.parse(e.key, spec, value);
-        argPos.set(e.key, e.value.pos);
       } catch (err) {
         if (!(err instanceof ArgTypeError)) throw err;
         this.bag.error(e.value.pos, err.message, who);
@@ -176,7 +174,9 @@ export class Layers {
       return register(id);
     } catch (err) {
       if (!(err instanceof LayerError)) throw err;
-      this.bag.error((err.arg && argPos.get(err.arg)) || pos, err.message, who);
+      // The argument at fault where it is written (it parsed: resolve saw it), found only now.
+      const at = err.arg && !COMMON_ARGS.includes(err.arg) ? args?.entries.find((e) => e.key === err.arg)?.value.pos : undefined;
+      this.bag.error(at ?? pos, err.message, who);
       return register(POISONED);
     }
   }

@@ -18,9 +18,32 @@ export interface Who {
  * The variables an expression may read. Lexical: a block sees the file's params and its own,
  * never its caller's. `with` adds one variable (a repeat's `i`, a layer's `in`) without copying.
  */
+/** The variables an Environment adds: a map, or one made when first read (Binding). */
+type Variables = Pick<ReadonlyMap<string, Value>, 'get'> & Iterable<readonly [string, Value]>;
+
+/**
+ * One variable whose value is made when first read: a layer's `in` is made for every layer of a
+ * file and read by few (a map and a shape object per layer were a tenth of a long chain's build).
+ */
+class Binding implements Variables {
+  private value: Value | undefined;
+  constructor(
+    private readonly name: string,
+    private readonly make: () => Value,
+  ) {}
+
+  get(name: string): Value | undefined {
+    return name === this.name ? (this.value ??= this.make()) : undefined;
+  }
+
+  *[Symbol.iterator](): Generator<readonly [string, Value]> {
+    yield [this.name, this.get(this.name)!];
+  }
+}
+
 export class Environment {
   private constructor(
-    private readonly vars: ReadonlyMap<string, Value>,
+    private readonly vars: Variables,
     /** Variables hidden by `vars`: the environment `with` was called on. */
     private readonly outer: Environment | undefined,
     /** What a block called from here sees; undefined at the top level, where it is this environment itself. */
@@ -39,6 +62,11 @@ export class Environment {
 
   with(name: string, value: Value): Environment {
     return new Environment(new Map([[name, value]]), this, this.file);
+  }
+
+  /** `with`, the value made by `make` when an expression first reads it. */
+  withLazy(name: string, make: () => Value): Environment {
+    return new Environment(new Binding(name, make), this, this.file);
   }
 
   get(name: string): Value | undefined {
