@@ -211,13 +211,24 @@ export class ArgParser {
 
   /** Required arguments that were not written, in the kind's order. */
   missing(): [string, ArgSpec<unknown>][] {
-    return Object.entries(this.specs).filter(([name, spec]) => spec.required && !this.written.has(name));
+    const out: [string, ArgSpec<unknown>][] = [];
+    for (const entry of specEntries(this.specs)) if (entry[1].required && !this.written.has(entry[0])) out.push(entry);
+    return out;
   }
 
   /** The parsed arguments in the order written, then the defaults of the optional ones left out. */
   complete(): Record<string, unknown> {
     const out = this.parsed;
-    for (const [name, spec] of Object.entries(this.specs)) if (!spec.required && !Object.hasOwn(out, name)) out[name] = spec.default;
+    for (const [name, spec] of specEntries(this.specs)) if (!spec.required && !Object.hasOwn(out, name)) out[name] = spec.default;
     return out;
   }
+}
+
+const entriesOfSpecs = new WeakMap<ArgSpecs, readonly [string, ArgSpec<unknown>][]>();
+
+/** A kind's specs as entries, made once per kind (Object.entries twice per layer before). */
+function specEntries(specs: ArgSpecs): readonly [string, ArgSpec<unknown>][] {
+  let entries = entriesOfSpecs.get(specs);
+  if (!entries) entriesOfSpecs.set(specs, (entries = Object.entries(specs)));
+  return entries;
 }
