@@ -76,13 +76,11 @@ export interface TrainingBytes {
   readonly total: number;
 }
 
-/** Gradients and optimizer state are per trainable parameter; backward keeps every activation. */
+/** From tensorBytes: gradients and optimizer state are per trainable parameter; backward keeps every activation. */
 export function trainingBytes(
-  graph: Graph,
-  dtype: Dtype,
+  bytes: { readonly weights: number; readonly params: number },
   optimizer: Optimizer,
   activations: number,
-  bytes: { readonly weights: number; readonly params: number } = tensorBytes(graph, dtype),
 ): TrainingBytes {
   const weights = bytes.weights;
   const gradients = bytes.params;

@@ -165,7 +165,7 @@ export function analyze(graph: Graph, options: AnalyzeOptions = {}): Report {
   const activationBytes = bytes.reduce((a, b) => a + b, 0);
   const peak = peakActivationBytes(graph, bytes);
   const weightAndParamBytes = tensorBytes(graph, dtype);
-  const training = trainingBytes(graph, dtype, optimizer, activationBytes, weightAndParamBytes);
+  const training = trainingBytes(weightAndParamBytes, optimizer, activationBytes);
   const first = graph.outputs[0];
   const lastSpatial = fields[first] === 'global' ? lastSpatialField(graph, fields, first) : undefined;
   const lastWindowedSpatial = windowed[first] === 'global' ? lastSpatialField(graph, windowed, first) : undefined;

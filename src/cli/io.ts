@@ -46,9 +46,9 @@ export async function readStreamText(stream: AsyncIterable<Uint8Array | string>,
 }
 
 /**
- * Writes text (or its UTF-8, which chunks never split inside a character) chunk by chunk, waiting for a full pipe to drain before making the next chunk: the
- * output of a model of millions of layers never piles up in memory, and is never one string
- * (which JavaScript caps at about 512 MiB).
+ * Writes text, or its UTF-8 (chunks never split a character), chunk by chunk, waiting for a full
+ * pipe to drain before making the next chunk: the output of a model of millions of layers never
+ * piles up in memory, and is never one string (which JavaScript caps at about 512 MiB).
  */
 export async function writeChunks(out: CliIo['stdout'], chunks: Iterable<string | Uint8Array>): Promise<void> {
   for (const chunk of chunks) {

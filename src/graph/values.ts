@@ -14,16 +14,13 @@ export interface Who {
   readonly kind: string;
 }
 
-/**
- * The variables an expression may read. Lexical: a block sees the file's params and its own,
- * never its caller's. `with` adds one variable (a repeat's `i`, a layer's `in`) without copying.
- */
 /** The variables an Environment adds: a map, or one made when first read (Binding). */
 type Variables = Pick<ReadonlyMap<string, Value>, 'get'> & Iterable<readonly [string, Value]>;
 
 /**
  * One variable whose value is made when first read: a layer's `in` is made for every layer of a
- * file and read by few (a map and a shape object per layer were a tenth of a long chain's build).
+ * file and read by few (its map and shape object, with layer.ts's map of argument positions, were
+ * a fifth of what building a 100k-layer chain allocated).
  */
 class Binding implements Variables {
   private value: Value | undefined;
@@ -41,6 +38,10 @@ class Binding implements Variables {
   }
 }
 
+/**
+ * The variables an expression may read. Lexical: a block sees the file's params and its own,
+ * never its caller's. `with` adds one variable (a repeat's `i`, a layer's `in`) without copying.
+ */
 export class Environment {
   private constructor(
     private readonly vars: Variables,

@@ -6,7 +6,7 @@
  * The text is made and written as UTF-8 in chunks (jsonChunks): that of a report of two million
  * layers is most of a gigabyte, more than one JavaScript string may hold. Each container below
  * the top two levels (a layer's entry) is written by the engine's JSON.stringify without
- * indentation, then indented byte by byte (indentCompact): a few times faster than building the
+ * indentation, then indented byte by byte (ByteWriter.indented): a few times faster than building the
  * indented text in JavaScript, and no string per line or per value is made.
  */
 
@@ -26,58 +26,56 @@ const PIECE_DEPTH = 2;
  */
 export function* jsonChunks(value: unknown): Generator<Uint8Array, void, undefined> {
   const out = new ByteWriter();
-  for (const piece of pieces(value, '', 0, out)) {
-    if (piece !== undefined) out.text(piece);
-    if (out.length >= CHUNK) yield out.take();
-  }
+  for (const _ of pieces(value, '', 0, out)) if (out.length >= CHUNK) yield out.take();
   out.text('\n');
   yield out.take();
 }
 
 /**
- * The top of the tree piece by piece (strings yielded for `out`); below PIECE_DEPTH, each
- * container written into `out` in one go (yielding undefined after it).
+ * Writes the top of the tree into `out` piece by piece, pausing (a yield) after each, where a
+ * chunk may end; below PIECE_DEPTH, each container in one go.
  */
-function* pieces(value: unknown, indent: string, depth: number, out: ByteWriter): Generator<string | undefined, void, undefined> {
-  if (depth >= PIECE_DEPTH || value === null || typeof value !== 'object') {
+function* pieces(value: unknown, indent: string, depth: number, out: ByteWriter): Generator<void, void, undefined> {
+  if (depth >= PIECE_DEPTH || !isContainer(value)) {
     writeValue(value, indent, out);
-    yield undefined;
+    yield;
     return;
   }
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
-    if (value.length === 0 || value.every((v) => v === null || typeof v !== 'object')) {
+    if (value.length === 0 || !value.some(isContainer)) {
       writeValue(value, indent, out);
-      yield undefined;
-      return;
-    }
-    if (depth + 1 >= PIECE_DEPTH) {
+      yield;
+    } else if (depth + 1 >= PIECE_DEPTH) {
       yield* itemsInRuns(value, indent, out);
-      return;
+    } else {
+      out.text('[\n');
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) out.text(',\n');
+        // A hole is an empty item, as Array.prototype.join writes it.
+        if (!(i in value)) continue;
+        out.text(inner);
+        yield* pieces(value[i], inner, depth + 1, out);
+      }
+      out.text(`\n${indent}]`);
+      yield;
     }
-    yield '[\n';
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) yield ',\n';
-      // A hole is an empty item, as Array.prototype.join writes it.
-      if (!(i in value)) continue;
-      yield inner;
-      yield* pieces(value[i], inner, depth + 1, out);
-    }
-    yield `\n${indent}]`;
     return;
   }
   const entries: [string, unknown][] = Object.entries(value).filter(([, v]) => v !== undefined);
   if (entries.length === 0) {
-    yield '{}';
+    out.text('{}');
+    yield;
     return;
   }
-  yield '{\n';
+  out.text('{\n');
   for (let i = 0; i < entries.length; i++) {
     const [k, v] = entries[i];
-    yield `${i === 0 ? '' : ',\n'}${inner}${JSON.stringify(k)}: `;
+    out.text(`${i === 0 ? '' : ',\n'}${inner}${JSON.stringify(k)}: `);
     yield* pieces(v, inner, depth + 1, out);
   }
-  yield `\n${indent}}`;
+  out.text(`\n${indent}}`);
+  yield;
 }
 
 /** Items of plain data stringified together: one JSON.stringify of many layers' entries costs about half as much as one each. */
@@ -87,7 +85,7 @@ const RUN = 256;
  * A list whose items are written whole (below PIECE_DEPTH), as pieces would write it, its plain
  * items in runs of up to RUN: each run stringified at once and indented as the list's items.
  */
-function* itemsInRuns(list: readonly unknown[], indent: string, out: ByteWriter): Generator<string | undefined, void, undefined> {
+function* itemsInRuns(list: readonly unknown[], indent: string, out: ByteWriter): Generator<void, void, undefined> {
   const inner = `${indent}  `;
   out.text('[\n');
   let i = 0;
@@ -105,13 +103,13 @@ function* itemsInRuns(list: readonly unknown[], indent: string, out: ByteWriter)
       out.indented(JSON.stringify(i === 0 && end === list.length ? list : list.slice(i, end)), indent, true);
       i = end;
     } else writeValue(list[i++], inner, out);
-    yield undefined;
+    yield;
   }
   out.text(`\n${indent}]`);
-  yield undefined;
+  yield;
 }
 
-function isContainer(value: unknown): boolean {
+function isContainer(value: unknown): value is object {
   return value !== null && typeof value === 'object';
 }
 
